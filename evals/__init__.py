@@ -1,0 +1,1 @@
+"""Evaluation scorers and benchmarks; gold sets live in evals/gold/."""

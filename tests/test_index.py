@@ -1,0 +1,145 @@
+"""The hybrid index on a real (embedded) Chroma in a temporary directory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+
+from assistant.embeddings import HashingEmbeddings, NamedEmbeddings
+from assistant.index import EmbedderMismatch, IndexError_
+from conftest import write
+
+
+def sources(hits):
+    return [h.chunk.source for h in hits]
+
+
+def test_query_sharing_words_with_an_article_retrieves_it(small_corpus, make_index):
+    index = make_index()
+    report = index.index_paths([small_corpus], progress=False)
+    assert report.ok and report.files_indexed == 5
+    for mode in ("lexical", "dense", "hybrid"):
+        hits = index.search("dringende redenen afzien van terugvordering", k=3, mode=mode)
+        assert hits[0].chunk.citation == "artikel 58 Participatiewet", mode
+    hit = index.search("maximum wasmachine", k=1)[0]
+    assert hit.chunk.citation == "artikel 4 Beleidsregels bijzondere bijstand Testdorp"
+    assert hit.to_dict()["text"].startswith("1. Voor een wasmachine")
+
+
+def test_lexicon_bridges_lay_words(small_corpus, make_index):
+    index = make_index()
+    index.index_paths([small_corpus], progress=False)
+    # "terugbetalen" never occurs in the corpus; the lexicon maps it to terugvordering.
+    assert index.search("moet de klant terugbetalen", k=1, mode="lexical")[0].chunk.source == "pw/art-58.md"
+    # "alleenstaande" is "ongehuwde" in the words of the law.
+    hits = index.search("hoeveel krijgt een alleenstaande", k=1, mode="lexical", peildatum=dt.date(2026, 8, 1))
+    assert hits[0].chunk.source == "pw/art-21.md"
+
+
+@pytest.mark.parametrize("day,expected,excluded", [
+    (dt.date(2025, 3, 1), "pw/art-21@2025.md", "pw/art-21.md"),
+    (dt.date(2026, 8, 1), "pw/art-21.md", "pw/art-21@2025.md"),
+])
+def test_peildatum_never_returns_a_version_not_valid_then(small_corpus, make_index, day, expected, excluded):
+    index = make_index()
+    index.index_paths([small_corpus], progress=False)
+    for mode in ("lexical", "dense", "hybrid"):
+        hits = index.search("norm per kalendermaand ongehuwde belanghebbende", k=10, peildatum=day, mode=mode)
+        assert expected in sources(hits), mode
+        assert excluded not in sources(hits), mode
+        assert all(h.chunk.valid_on(day) for h in hits), mode
+
+
+def test_valid_to_is_exclusive(small_corpus, make_index):
+    index = make_index()
+    index.index_paths([small_corpus], progress=False)
+    hits = index.search("norm ongehuwde", k=10, peildatum=dt.date(2025, 7, 1))
+    assert "pw/art-21@2025.md" not in sources(hits)
+
+
+def test_type_and_domain_filters(small_corpus, make_index):
+    index = make_index()
+    index.index_paths([small_corpus], progress=False)
+    hits = index.search("bijstand", k=10, source_types=["beleidsregel"])
+    assert hits and all(h.chunk.source_type == "beleidsregel" for h in hits)
+    hits = index.search("normtijd minuten", k=10, domains=["wmo"])
+    assert sources(hits) == ["wmo/hh.md"]
+    with pytest.raises(IndexError_, match="onbekend type"):
+        index.search("x", source_types=["roman"])
+
+
+def test_per_doc_cap(small_corpus, make_index):
+    index = make_index()
+    index.index_paths([small_corpus], progress=False, )
+    capped = index.search("bijzondere bijstand beleidsregels", k=10, per_doc=1)
+    assert len(sources(capped)) == len(set(sources(capped)))
+    uncapped = index.search("bijzondere bijstand beleidsregels", k=10, per_doc=None)
+    assert sources(uncapped).count("lokaal/beleidsregels-bb.md") == 3
+
+
+def test_incremental_reindex(small_corpus, make_index):
+    index = make_index()
+    first = index.index_paths([small_corpus], progress=False)
+    total = index.count()
+    again = index.index_paths([small_corpus], progress=False)
+    assert again.files_unchanged == 5 and again.chunks_added == 0 and index.count() == total
+    fingerprint = index.fingerprint
+
+    # change one file, remove another, add a third
+    hh = small_corpus / "wmo/hh.md"
+    hh.write_text(hh.read_text(encoding="utf-8").replace("120 minuten", "150 minuten"), encoding="utf-8")
+    (small_corpus / "pw/art-21@2025.md").unlink()
+    write(small_corpus / "wmo/nieuw.md", "---\ncitation: Nieuw\nsource_type: richtsnoer\n---\nEen nieuw richtsnoer over mantelzorg.\n")
+    report = index.index_paths([small_corpus], progress=False)
+    assert (report.files_indexed, report.files_removed, report.files_unchanged) == (2, 1, 3)
+    assert index.count() == total  # +1 new, -1 removed, changed file replaced 1:1
+    assert index.fingerprint != fingerprint
+    assert "150 minuten" in index.search("normtijd schoon huis", k=1)[0].chunk.text
+    assert "pw/art-21@2025.md" not in {c.source for c in index.all_chunks()}
+    assert first.chunks_added == total
+
+
+def test_failed_file_keeps_what_was_indexed_and_batch_continues(small_corpus, make_index):
+    index = make_index()
+    index.index_paths([small_corpus], progress=False)
+    before = {c.chunk_id for c in index.all_chunks() if c.source == "pw/art-58.md"}
+    (small_corpus / "pw/art-58.md").write_text("---\nsource_type: [kapot\n---\ntekst", encoding="utf-8")
+    (small_corpus / "kapot.pdf").write_bytes(b"%PDF-1.4 rommel")
+    write(small_corpus / "pw/art-59.md", "---\ncitation: artikel 59 Participatiewet\nsource_type: wet\n---\nTerugvordering van gezinsleden.\n")
+    report = index.index_paths([small_corpus], progress=False)
+    assert sorted(e.path for e in report.errors) == ["kapot.pdf", "pw/art-58.md"]
+    assert report.files_indexed == 1  # art-59 went in despite the two failures
+    after = {c.chunk_id for c in index.all_chunks() if c.source == "pw/art-58.md"}
+    assert after == before
+
+
+def test_index_survives_reopen_and_rebuilds_lost_lexical_index(small_corpus, make_index, tmp_path):
+    index = make_index()
+    index.index_paths([small_corpus], progress=False)
+    expected = [h.chunk.chunk_id for h in index.search("wasmachine", k=3)]
+    shutil.rmtree(index.lexical_dir)
+    reopened = make_index()
+    assert [h.chunk.chunk_id for h in reopened.search("wasmachine", k=3)] == expected
+
+
+class OtherEmbedder(HashingEmbeddings):
+    def __init__(self):
+        super().__init__(dimension=256)
+
+
+def test_searching_with_another_embedder_is_refused(small_corpus, make_index):
+    make_index().index_paths([small_corpus], progress=False)
+    other = make_index(embedder=OtherEmbedder())
+    with pytest.raises(EmbedderMismatch, match="herindexeer"):
+        other.search("wasmachine")
+    with pytest.raises(EmbedderMismatch):
+        other.index_paths([small_corpus], progress=False)
+    other.reset()
+    assert other.index_paths([small_corpus], progress=False).ok
+    assert other.search("wasmachine", k=1)
+
+
+def test_empty_index_searches_return_nothing(make_index):
+    assert make_index().search("wasmachine") == []
