@@ -1,0 +1,776 @@
+"""Detection and pseudonymisation of Dutch personal data before text is stored, indexed, logged or sent to an LLM."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import re
+import threading
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+KINDS = (
+    "BSN",
+    "IBAN",
+    "TELEFOON",
+    "EMAIL",
+    "ADRES",
+    "POSTCODE",
+    "GEBOORTEDATUM",
+    "NAAM",
+    "DOSSIERNUMMER",
+)
+
+# Overlaps are resolved by this order: checksum-verified and highly structured
+# patterns are more trustworthy than the context-driven name rules.
+_PRIORITY = {
+    "EMAIL": 0,
+    "IBAN": 1,
+    "DOSSIERNUMMER": 2,
+    "BSN": 3,
+    "TELEFOON": 4,
+    "GEBOORTEDATUM": 5,
+    "POSTCODE": 6,
+    "ADRES": 7,
+    "NAAM": 8,
+}
+
+PLACEHOLDER_RE = re.compile(r"\[(?:%s)-\d+\]" % "|".join(KINDS))
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    start: int
+    end: int
+    value: str
+
+
+# --------------------------------------------------------------------------- checksums
+
+
+def elfproef(digits: str) -> bool:
+    """BSN check: 9 digits (an 8-digit BSN is read with a leading zero), weights 9..2 and -1."""
+    if len(digits) == 8:
+        digits = "0" + digits
+    if len(digits) != 9 or not digits.isdigit() or digits == "000000000":
+        return False
+    total = sum(int(d) * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2, -1)))
+    return total % 11 == 0
+
+
+_IBAN_LENGTHS = {
+    "AD": 24, "AT": 20, "BA": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24,
+    "DE": 22, "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GR": 27,
+    "HR": 21, "HU": 28, "IE": 22, "IS": 26, "IT": 27, "LI": 21, "LT": 20, "LU": 20,
+    "LV": 21, "MA": 28, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25,
+    "RO": 24, "RS": 22, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SR": 18, "TN": 24,
+    "TR": 26, "UA": 29,
+}
+
+
+def iban_valid(iban: str) -> bool:
+    compact = re.sub(r"\s", "", iban).upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", compact):
+        return False
+    expected = _IBAN_LENGTHS.get(compact[:2])
+    if expected is not None and len(compact) != expected:
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+# --------------------------------------------------------------------------- patterns
+
+_UP = "A-ZÀ-ÖØ-Þ"
+_LO = "a-zß-öø-ÿ"
+
+_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
+
+_IBAN_START_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?=[ ]?[A-Za-z0-9])")
+
+_BSN_RE = re.compile(
+    r"(?<![\w.,/-])(\d{4}\.\d{2}\.\d{3}|\d{3}[ .]\d{3}[ .]\d{3}|\d{2}[ .]\d{3}[ .]\d{3}\b|\d{9}|\d{8})(?![\w/-]|[.,]\d)"
+)
+_BSN_CONTEXT_RE = re.compile(r"(?i)\b(?:bsn|burgerservicenummer|sofi-?nummer|sofinr)\b[^\n\d]{0,30}$")
+
+# A phone candidate is any run of digits with phone separators starting like a
+# Dutch or international number; validity is decided on the digit count below.
+_PHONE_RE = re.compile(
+    r"(?<![\w+/.,-])(?:(?:\+|00)\s?31\s?(?:\(0\)\s?)?[-\s]?|\(0\d{1,3}\)\s?|0)\d(?:(?:\s?-\s?|\s)?\d){6,10}(?![\w])"
+)
+
+_POSTCODE_RE = re.compile(r"(?<![\w-])([1-9]\d{3}) ?(?!SA|SD|SS|BW)([A-Z]{2})(?![\w-])")
+
+_STREET_SUFFIXES = (
+    "straat", "weg", "laan", "plein", "gracht", "kade", "singel", "dijk", "hof", "pad",
+    "dreef", "steeg", "markt", "steenweg", "plantsoen", "park", "erf", "baan", "wal",
+    "haven", "ring", "boulevard", "dam", "dwarsstraat", "kwartier", "hoven", "kamp",
+    "veld", "straatweg", "zijde", "burg", "hage", "akker", "hoek",
+)
+_TUSSEN = r"(?:van|de|der|den|het|ter|ten|'t|in\s+'t|v\.d\.)"
+_STREET_RE = re.compile(
+    rf"(?<![\w-])((?:(?:[{_UP}][\w'.-]*|\d+e|Sint|St\.)\s+(?:{_TUSSEN}\s+)*){{0,3}}"
+    rf"[{_UP}][\w'’-]*(?:{'|'.join(_STREET_SUFFIXES)}))"
+    rf"\s+(\d{{1,5}}(?:[-\s]?(?:I{{1,3}}|IV|hs|bis|bg|huis|[a-zA-Z])(?![\w])|-\d{{1,3}}(?!\d))?)(?![\w,.]\d|\w|-\d)"
+)
+
+_STREET_WORDS = "Laan|Weg|Plein|Kade|Singel|Dijk|Markt|Gracht|Straat|Pad|Hof|Dreef|Steeg|Wal|Haven|Ring|Dam|Plantsoen|Park"
+_STREET_PREFIX_RE = re.compile(
+    rf"(?<![\w-])((?:[{_UP}][\w'-]*\s+)?(?:{_STREET_WORDS})(?:\s+(?:{_TUSSEN}\s+)*[{_UP}][\w'’-]*)?)"
+    rf"\s+(\d{{1,5}}(?:[-\s]?(?:I{{1,3}}|IV|hs|bis|bg|huis|[a-zA-Z])(?![\w])|-\d{{1,3}}(?!\d))?)(?![\w,.]\d|\w|-\d)"
+)
+
+_MONTHS = (
+    "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+    "september", "oktober", "november", "december",
+)
+_MONTH_ABBR = ("jan", "feb", "mrt", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dec")
+_DATE_RE = re.compile(
+    r"(?<![\w/.-])(?:\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)?\d{2}"
+    rf"|\d{{1,2}}\s+(?:{'|'.join(_MONTHS + _MONTH_ABBR)})\.?\s+(?:19|20)\d{{2}})(?![\w/-]|\.\d)",
+    re.IGNORECASE,
+)
+_DOB_CONTEXT_RE = re.compile(
+    r"(?i)(?:\bgeboren\b|\bgeb\b\.?|\bgeboortedatum\b|\bgeb\.datum\b|\bd\.o\.b\.?)[^\n.;]{0,30}$"
+)
+
+_CASE_NO_RE = re.compile(
+    r"(?i)\b(?:dossier(?:nummer|nr|-?id)?|klant(?:nummer|nr|-?id)|cli[eë]nt(?:nummer|nr|-?id)|zaak(?:nummer|nr|-?id)?"
+    r"|relatie(?:nummer|nr)|registratie(?:nummer|nr)|kenmerk|referentie(?:nummer|nr)?|debiteur(?:nummer|nr)"
+    r"|inschrijf(?:nummer|nr)|polis(?:nummer|nr)|contract(?:nummer|nr))\b\.?"
+    r"(?:[\s:#,]*(?:nummer|nr\.?|is|was|van))*[\s:#]*"
+    r"((?:[A-Z]{1,3}[/-]?)?\d[\d/-]*\d)(?![\w/-])"
+)
+_ZAAK_RE = re.compile(r"(?<![\w/])[A-Z]{1,3}/\d{2,4}/\d{3,}(?![\w/])")
+
+# --------------------------------------------------------------------------- name rules
+
+_TITLES = (
+    r"mevrouw|mevr\.?|mw\.?|mej\.?|mejuffrouw|meneer|mijnheer|m\.?h\.?|dhr\.?|de\s+heer|heer"
+    r"|mr\.?|dr\.?|drs\.?|ir\.?|ing\.?|prof\.?|fam\.?|familie|echtpaar"
+)
+_ROLES = (
+    "zoon|dochter|zonen|dochters|broer|broertje|zus|zusje|zuster|moeder|vader|ouders|partner"
+    "|echtgenoot|echtgenote|vrouw|man|kind|kinderen|kindje|baby|vriend|vriendin|ex|ex-partner|ex-man"
+    "|ex-vrouw|oma|opa|neef|nicht|tante|oom|stiefvader|stiefmoeder|stiefzoon|stiefdochter|pleegkind"
+    "|pleegzoon|pleegdochter|pleegmoeder|pleegvader|kleinzoon|kleindochter|schoonzoon|schoondochter"
+    "|schoonmoeder|schoonvader|mantelzorger|huurder|verhuurder|cli[eë]nt|klant|jongere|jeugdige"
+    "|vrijwilliger|bewindvoerder|mentor|curator|buurman|buurvrouw|huisgenoot|kostganger|voogd"
+    "|contactpersoon|aanvrager|belanghebbende|betrokkene|medebewoner"
+)
+_INITIALS = rf"(?:[{_UP}]\.\s?){{1,5}}"
+_TUSSEN_NAME = r"(?:[vV]an|[dD]e|[dD]er|[dD]en|[tT]er|[tT]en|[hH]et|'[tT]|[iI]n|'[sS]|[vV]on|[lL]e|[lL]a|[dD]i|[dD]a|[dD]u|[dD]os|[eE]l|[aA]l|[bB]in|[bB]en|[aA]it|[aA]bou|[uU]it)"
+_NAME_WORD = rf"[{_UP}][{_LO}'’]+(?:-(?:{_TUSSEN_NAME}\s+)*[{_UP}][{_LO}'’]+)*"
+# A full name: optional initials, tussenvoegsels only when a capitalised part follows.
+_NAME_BODY = rf"(?:{_INITIALS})?(?:{_TUSSEN_NAME}\s+)*{_NAME_WORD}(?:\s+(?:{_TUSSEN_NAME}\s+)*{_NAME_WORD}){{0,2}}"
+
+_TITLE_NAME_RE = re.compile(rf"(?i:\b(?:{_TITLES}))\s+(?i:(?:en\s+(?:{_TITLES})\s+))?({_NAME_BODY})")
+_INITIAL_NAME_RE = re.compile(
+    rf"(?<![\w.])((?:[{_UP}]\.\s?){{1,5}}(?:{_TUSSEN_NAME}\s+)*{_NAME_WORD}(?:-{_NAME_WORD})?)"
+)
+# After a role word a lowercase "van" is a preposition ("de moeder van Noah"), so the name must start capitalised.
+_ROLE_NAME_RE = re.compile(rf"(?i:\b(?:{_ROLES}))(?:\s*[,:]\s*|\s+)((?=[{_UP}]){_NAME_BODY})")
+_CAP_WORD_RE = re.compile(rf"(?<![\w'’-]){_NAME_WORD}(?![\w'’])")
+_LOWER_TITLE_NAME_RE = re.compile(
+    r"(?i:\b(?:mevrouw|mevr\.?|mw\.?|meneer|mijnheer|dhr\.?|de\s+heer))\s+"
+    r"((?:(?:van|de|der|den|ter|ten)\s+)*[a-zß-öø-ÿ][a-zß-öø-ÿ'-]{2,})(?![\w-])"
+)
+# Lowercase words after a title that are also surnames in the lexicon.
+_LOWER_NOT_NAMES = {"geeft", "belt", "heeft", "was", "wil", "komt", "zegt", "vertelt", "woont", "is", "en", "of"}
+_COMPANY_AFTER_RE = re.compile(r"^\s*(?:B\.?V\.?|N\.?V\.?|V\.?O\.?F\.?|C\.?V\.?|Holding|Groep)\b")
+_COORD_RE = re.compile(rf"^\s*(?:\([^()]{{0,20}}\)\s*)?(?:en|&)\s+({_NAME_BODY})")
+
+# Capitalised words that look like names but are (part of) legal terms, institutions,
+# roles, months or sentence starters in this domain.
+_STOPWORDS = {
+    w.casefold()
+    for w in """
+    Participatiewet Awb Wmo Jeugdwet Wsnp Wet Wetten Artikel Art Lid College Gemeente Gemeenten
+    Lindewaarde Lindewaardepas UWV SVB CAK CJIB DUO Belastingdienst Toeslagen Rijk Rijksoverheid
+    Raad Centrale Rechtbank Gerechtshof Hof Kantonrechter Beroep Verordening Beleidsregels Richtlijn
+    Divosa VNG Voedselbank Stichting Leergeld Vluchtelingenwerk Veilig Thuis Juridisch Loket
+    Sociale Verzekeringsbank Kinderbescherming Wijkteam Team Noord Zuid Oost West Werk Inkomen
+    Albert Heijn Jumbo Lidl Aldi Action Kruidvat Hema Kamerbrief Kamer Tweede Eerste Minister
+    Ministerie Tozo Bbz Ioaw Ioaz AOW ANW WW WIA WAO Wajong Zvw Wlz BRP GBA DigiD BSN IBAN
+    Kerst Kerstmis Pasen Pinksteren Koningsdag Nieuwjaar Sinterklaas Ramadan Suikerfeest
+    Maandag Dinsdag Woensdag Donderdag Vrijdag Zaterdag Zondag
+    Januari Februari Maart April Mei Juni Juli Augustus September Oktober November December
+    Mevrouw Meneer Mijnheer Heer Dhr Mw Mevr Familie Cliënt Client Klant Klantmanager Consulent
+    Jeugdconsulent Wmo-consulent Schuldhulpverlener Bewindvoerder Beschermingsbewindvoerder
+    Huisarts Praktijk Zoon Dochter Moeder Vader Partner Ouders Kind Kinderen Broer Zus Baby
+    Jongere Vrijwilliger Echtgenoot Echtgenote Huurder Verhuurder Mentor Curator
+    Het De Een Er Op In Na Bij Met Van Voor Door Om Over Uit Tot En Of Maar Als Dan Dat Dit Deze
+    Die Ook Nog Wel Niet Geen Zij Hij Ze Wij We Haar Zijn Hun Mijn Onze Uw Ik Graag Volgens Zoals
+    Sinds Tijdens Wegens Inmiddels Afspraak Gesprek Gesproken Contact Melding Aanvraag Besluit
+    Beschikking Bezwaar Betreft Adres Postcode Telefoon Telefoonnummer Mail Email E-mail Geboren
+    Geboortedatum Dossier Dossiernummer Zaaknummer Klantnummer Relatienummer Kenmerk Huisnummer
+    Nederland Nederlandse Nederlands Turkije Marokko Suriname Duitsland Belgie België Polen Syrië
+    Eritrea Europa Duitse Belgische Turkse Marokkaanse Poolse Syrische
+    Amsterdam Rotterdam Utrecht Den Haag Midden-Nederland Gelderland Holland Brabant Limburg
+    Schuldrust Inkomensgegevens Uitbetaling Betaling Stortingen Huishouden Schuldhulp
+    Schuldhulpverlening Jeugdhulp Jeugdzorg Opvang Nachtopvang Postbus Noot Let Zie
+    """.split()
+}
+
+
+def _norm_key(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_first_names() -> frozenset[str]:
+    # Fallback lexicon when deduce is absent: frequent first names in the Netherlands
+    # (all generations, incl. Moroccan, Turkish, Surinamese, Polish, Syrian and Eritrean origin).
+    names = """
+    Aaliyah Aaron Abdel Abdelkader Abdelkarim Abdellah Abdul Abdullah Abdullahi Adam Adil Adnan Ahmad
+    Ahmed Aisha Ayse Ayşe Akif Alexander Ali Alice Alicia Amal Amina Amir Amira Amy Ana Andrea Andries
+    Angela Anita Anja Anke Ann Anna Anne Anneke Annemarie Annemieke Annie Anouk Anton Ard Arie Arjan
+    Arjen Arno Astrid Aylin Ayoub Bart Bas Bastiaan Bayram Beatrix Ben Bernard Bert Bilal Bram Brenda
+    Bryan Burak Carla Carolien Caroline Cas Casper Cees Chantal Charlotte Chris Christiaan Christian
+    Claudia Cor Corry Daan Dani Daniel Daniëlle Danny David Dennis Desiree Dewi Dick Diana Dick Dirk
+    Dylan Eddy Edwin Eline Elif Elisabeth Ella Emine Emma Emre Erik Esra Esther Eva Evelien Ewa Fatima
+    Fatma Femke Finn Fleur Floor Frank Frans Freek Gerard Gerda Gerrit Gert Gijs Guus Hamza Hans Hanna
+    Hannah Harm Hasan Hassan Hatice Hein Hendrik Henk Henny Herman Hiba Hilde Houda Hüseyin Ibrahim
+    Ilse Imane Ineke Inge Ingrid Irene Iris Isa Isabel Ismail Ivo Jaap Jacob Jacqueline Jan Jan-Willem
+    Jana Janneke Jasper Jayden Jeroen Jesse Jessica Joke Joost Jordy Joris Jos José Josef Julia Julian
+    Karin Karim Kees Kevin Khadija Klaas Koen Laura Lars Leila Lena Levi Lieke Linda Lisa Liam Lotte
+    Lucas Luuk Maarten Malika Manon Marco Marcel Maria Marian Mariam Marieke Marije Marinus Marjan
+    Marloes Martijn Martin Mateusz Mehmet Meryem Michael Michiel Mila Milan Mirjam Mo Mohamed Mohammed
+    Mohammad Monique Mustafa Naima Nadia Nadir Nick Niels Nienke Noah Noor Nora Nordin Nour Olga Omar
+    Otto Patrick Paul Peter Petra Piet Pieter Priscilla Rachid Rachida Ramon Ria Richard Rik Rob Robert
+    Robin Roel Ronald Rosa Ruben Rutger Saar Sam Samira Sander Sandra Sara Sarah Sem Senna Sevda Sharon
+    Sietse Simone Sofia Sophie Stefan Stijn Suzanne Tamara Tess Teun Thijs Thomas Tim Tom Tomasz Ton
+    Tygo Vera Wendy Willem Wim Yara Yasmina Yassin Yusuf Youssef Yvonne Zeynep Zoë
+    """
+    return frozenset(_norm_key(n) for n in names.split())
+
+
+def _deduce_lookup_dir() -> Path | None:
+    # find_spec locates the package without importing it: the lexicons are plain text
+    # and importing deduce would pull in its pipeline dependencies for nothing.
+    try:
+        spec = importlib.util.find_spec("deduce")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "lookup" / "src"
+    return path if path.is_dir() else None
+
+
+def _read_items(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    return {line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+@functools.lru_cache(maxsize=1)
+def _deduce_common_words() -> frozenset[str]:
+    root = _deduce_lookup_dir()
+    if root is None:
+        return frozenset()
+    words = _read_items(root / "whitelist" / "lst_common_word" / "items.txt")
+    words |= _read_items(root / "whitelist" / "lst_stop_word" / "items.txt")
+    return frozenset(_norm_key(w) for w in words)
+
+
+@functools.lru_cache(maxsize=1)
+def _deduce_first_names() -> frozenset[str] | None:
+    root = _deduce_lookup_dir()
+    if root is None:
+        return None
+    names = _read_items(root / "names" / "lst_first_name" / "items.txt")
+    names -= _read_items(root / "names" / "lst_first_name" / "exceptions.txt")
+    # Dutch words that deduce also lists as first names ("Roos", "Hoop") would
+    # otherwise be replaced whenever they start a sentence.
+    common = _deduce_common_words()
+    return frozenset(_norm_key(n) for n in names if _norm_key(n) not in common and len(n) > 2)
+
+
+@functools.lru_cache(maxsize=1)
+def _deduce_surnames() -> frozenset[str] | None:
+    root = _deduce_lookup_dir()
+    if root is None:
+        return None
+    names = _read_items(root / "names" / "lst_surname" / "items.txt")
+    names -= _read_items(root / "names" / "lst_surname" / "exceptions.txt")
+    common = _deduce_common_words()
+    return frozenset(
+        _norm_key(n) for n in names if " " not in n and len(n) > 2 and _norm_key(n) not in common
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_surnames() -> frozenset[str]:
+    # Fallback lexicon: the most frequent surnames in the Netherlands (without tussenvoegsel).
+    names = """
+    Jansen Jong Vries Berg Dijk Bakker Janssen Visser Smit Meijer Boer Mulder Groot Bos Vos Peters
+    Hendriks Leeuwen Dekker Brouwer Wit Dijkstra Smits Graaf Meer Linden Kok Jacobs Haan Vermeulen
+    Heuvel Veen Broek Bruijn Bruin Heijden Schouten Beek Willems Vliet Ven Hoekstra Maas Verhoeven
+    Koster Dam Wal Prins Blom Huisman Peeters Jonge Kuipers Kuiper Veenstra Kramer Brink Scholten
+    Wijk Postma Martens Vink Ruiter Timmermans Groen Gerritsen Jonker Loon Boer Velde Willemsen
+    Smeets Lange Bosch Dongen Schipper Koning Laan Velden Driessen Doorn Hermans Evers Meulen Hofman
+    Bosman Wolters Sanders Horst Mol Kuijpers Molenaar Pol Leeuw Verbeek Hoek Vermeer Pietersen
+    Wouters Lammers Visscher Brouwers Mertens Claassen Verhagen Dijkman Wijnands Bouwman Kaya Demir
+    Yilmaz Yılmaz Şahin Sahin Çelik Celik Yildiz Yıldız Öztürk Ozturk Aydin Aydın Arslan Doğan Dogan
+    Kılıç Kilic Özdemir Ozdemir Amrani Idrissi Ouali Bouzid Boukhari Haddou Tahiri Benali Ahmadi
+    Mohamed Hassan Ali Kowalski Nowak Wiśniewski Lewandowski Kowalczyk Koopman Ruijter Kooistra
+    """
+    return frozenset(_norm_key(n) for n in names.split())
+
+
+_DEDUCE_LOCK = threading.Lock()
+_DEDUCE_MODEL = None
+
+
+def _load_deduce_model():
+    global _DEDUCE_MODEL
+    with _DEDUCE_LOCK:
+        if _DEDUCE_MODEL is None:
+            from deduce import Deduce  # imported lazily: ~8 s to load its lookup structures
+
+            _DEDUCE_MODEL = Deduce()
+        return _DEDUCE_MODEL
+
+
+_TITLE_PREFIX_RE = re.compile(rf"^(?i:(?:{_TITLES}|{_ROLES})\b\.?\s*)+")
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+def _normalise(kind: str, value: str) -> str:
+    """Key under which variants of the same value share one placeholder."""
+    v = unicodedata.normalize("NFC", value).strip()
+    if kind in ("BSN", "IBAN", "POSTCODE", "DOSSIERNUMMER"):
+        v = re.sub(r"[\s.]", "", v).upper()
+        if kind == "BSN" and len(v) == 8:
+            v = "0" + v
+        return v
+    if kind == "TELEFOON":
+        digits = re.sub(r"\D", "", v.replace("(0)", ""))
+        if digits.startswith("0031"):
+            digits = "0" + digits[4:]
+        elif digits.startswith("31") and v.lstrip().startswith("+"):
+            digits = "0" + digits[2:]
+        return digits
+    if kind == "EMAIL":
+        return v.casefold()
+    if kind == "GEBOORTEDATUM":
+        return _normalise_date(v)
+    return re.sub(r"\s+", " ", re.sub(r"\s*-\s*", "-", v)).casefold()
+
+
+def _normalise_date(value: str) -> str:
+    m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2,4})", value)
+    if m:
+        d, mo, y = (int(x) for x in m.groups())
+    else:
+        m = re.fullmatch(r"(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})", value)
+        if not m:
+            return value.casefold()
+        word = m.group(2).casefold()
+        months = {name: i + 1 for i, name in enumerate(_MONTHS)}
+        months.update({"jan": 1, "feb": 2, "mrt": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+                       "sept": 9, "okt": 10, "nov": 11, "dec": 12})
+        d, mo, y = int(m.group(1)), months.get(word, 0), int(m.group(3))
+    if y < 100:
+        y += 1900 if y > 30 else 2000
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+# --------------------------------------------------------------------------- placeholder map
+
+
+class PlaceholderMap:
+    """Per-case mapping value -> placeholder. Lives in memory only: it is the key back
+    to the real data, so it must not end up next to the pseudonymised text."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str], str] = {}
+        self._originals: dict[str, str] = {}
+        self._counters: dict[str, int] = {}
+
+    def placeholder(self, kind: str, value: str) -> str:
+        key = (kind, _normalise(kind, value))
+        existing = self._by_key.get(key)
+        if existing is not None:
+            return existing
+        self._counters[kind] = self._counters.get(kind, 0) + 1
+        placeholder = f"[{kind}-{self._counters[kind]}]"
+        self._by_key[key] = placeholder
+        self._originals[placeholder] = value
+        return placeholder
+
+    def original(self, placeholder: str) -> str | None:
+        """First value seen for a placeholder, for re-identification on the professional's screen."""
+        return self._originals.get(placeholder)
+
+    def reidentify(self, text: str) -> str:
+        return PLACEHOLDER_RE.sub(lambda m: self._originals.get(m.group(0), m.group(0)), text)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __contains__(self, placeholder: object) -> bool:
+        return placeholder in self._originals
+
+    def __repr__(self) -> str:
+        # Never show the values: this object may end up in a log line or traceback.
+        return f"PlaceholderMap({len(self)} waarden)"
+
+    def __reduce__(self):
+        # Refuse pickling so the map cannot silently land in a cache, queue or DB.
+        raise TypeError("PlaceholderMap wordt bewust niet opgeslagen (AVG); bewaar alleen gepseudonimiseerde tekst")
+
+
+# --------------------------------------------------------------------------- detector
+
+
+class Pseudonymiser:
+    """Finds personal data in Dutch case text and replaces it by stable placeholders.
+
+    use_deduce: None = use the deduce first-name lexicon when the package is installed
+    (decided on the eval, see evals/RESULTS-privacy.md); "full" additionally runs the
+    complete deduce pipeline for persons (slow to load, no gain on our eval); False = rules only.
+    """
+
+    def __init__(self, detect_names: bool = True, use_deduce: bool | str | None = None) -> None:
+        self.detect_names = detect_names
+        self._first_names: frozenset[str] = frozenset()
+        self._surnames: frozenset[str] = frozenset()
+        self._use_full_deduce = False
+        if detect_names:
+            lexicon = None
+            if use_deduce is not False:
+                lexicon = _deduce_first_names()
+                if lexicon is None:
+                    if use_deduce:
+                        raise ImportError("deduce is requested but not installed (pip install deduce)")
+                    warnings.warn(
+                        "deduce not installed: person names are detected by rules and a small built-in "
+                        "first-name list only (lower recall)",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
+            self._first_names = lexicon or _builtin_first_names()
+            self._surnames = (_deduce_surnames() if lexicon else None) or _builtin_surnames()
+            self._use_full_deduce = use_deduce == "full"
+        self.name_backend = (
+            "off" if not detect_names
+            else "rules+deduce-pipeline" if self._use_full_deduce
+            else "rules+deduce-lexicon" if use_deduce is not False and _deduce_first_names() is not None
+            else "rules"
+        )
+
+    # ------------------------------------------------------------------ public API
+
+    def find(self, text: str) -> list[Finding]:
+        if not text:
+            return []
+        masked = _mask_placeholders(text)
+        candidates: list[Finding] = []
+        candidates += self._emails(masked)
+        candidates += self._ibans(masked)
+        candidates += self._case_numbers(masked)
+        candidates += self._bsns(masked)
+        candidates += self._phones(masked)
+        candidates += self._birth_dates(masked)
+        candidates += self._postcodes(masked)
+        candidates += self._addresses(masked)
+        if self.detect_names:
+            candidates += self._names(masked, candidates)
+        return _resolve(candidates, text)
+
+    def pseudonymise(self, text: str, mapping: PlaceholderMap | None = None) -> str:
+        if not text:
+            return text
+        mapping = mapping if mapping is not None else PlaceholderMap()
+        out: list[str] = []
+        pos = 0
+        for f in self.find(text):
+            out.append(text[pos : f.start])
+            out.append(mapping.placeholder(f.kind, f.value))
+            pos = f.end
+        out.append(text[pos:])
+        return "".join(out)
+
+    def pseudonymise_fields(
+        self, fields: dict[str, str | None], mapping: PlaceholderMap | None = None
+    ) -> dict[str, str | None]:
+        # One mapping across all fields so "[NAAM-1]" means the same person in every field.
+        mapping = mapping if mapping is not None else PlaceholderMap()
+        return {k: (self.pseudonymise(v, mapping) if isinstance(v, str) else v) for k, v in fields.items()}
+
+    # ------------------------------------------------------------------ detectors
+
+    @staticmethod
+    def _emails(text: str) -> list[Finding]:
+        return [Finding("EMAIL", m.start(), m.end(), m.group(0)) for m in _EMAIL_RE.finditer(text)]
+
+    @staticmethod
+    def _ibans(text: str) -> list[Finding]:
+        found = []
+        for m in _IBAN_START_RE.finditer(text):
+            country = m.group(0)[:2].upper()
+            if country not in _IBAN_LENGTHS:
+                continue
+            # Walk the BBAN allowing single spaces between characters until the
+            # country's length is reached, then demand a boundary and a valid checksum.
+            need = _IBAN_LENGTHS[country] - 4
+            i, taken = m.end(), 0
+            while i < len(text) and taken < need:
+                ch = text[i]
+                if ch.isalnum() and ch.isascii():
+                    taken += 1
+                    i += 1
+                elif ch == " " and i + 1 < len(text) and text[i + 1].isalnum() and text[i - 1] != " ":
+                    i += 1
+                else:
+                    break
+            if taken != need or (i < len(text) and text[i].isalnum()):
+                continue
+            value = text[m.start() : i]
+            if iban_valid(value):
+                found.append(Finding("IBAN", m.start(), i, value))
+        return found
+
+    @staticmethod
+    def _bsns(text: str) -> list[Finding]:
+        found = []
+        for m in _BSN_RE.finditer(text):
+            digits = re.sub(r"\D", "", m.group(1))
+            if len(digits) == 8 and not _BSN_CONTEXT_RE.search(text[: m.start()]):
+                continue  # 8 digits are too common to accept without a BSN label
+            if elfproef(digits):
+                found.append(Finding("BSN", m.start(1), m.end(1), m.group(1)))
+        return found
+
+    @staticmethod
+    def _phones(text: str) -> list[Finding]:
+        found = []
+        for m in _PHONE_RE.finditer(text):
+            value = m.group(0)
+            # Trim trailing groups until the digit count fits (a following number may be glued on).
+            while value:
+                if _valid_phone(value):
+                    found.append(Finding("TELEFOON", m.start(), m.start() + len(value), value))
+                    break
+                cut = max(value.rfind(" "), value.rfind("-"))
+                if cut <= 0:
+                    break
+                value = value[:cut].rstrip(" -")
+        return found
+
+    @staticmethod
+    def _case_numbers(text: str) -> list[Finding]:
+        found = []
+        for m in _CASE_NO_RE.finditer(text):
+            value = m.group(1)
+            digits = re.sub(r"\D", "", value)
+            if len(digits) < 5 or re.fullmatch(r"(?:19|20)\d{2}", value):
+                continue
+            found.append(Finding("DOSSIERNUMMER", m.start(1), m.end(1), value))
+        for m in _ZAAK_RE.finditer(text):
+            found.append(Finding("DOSSIERNUMMER", m.start(), m.end(), m.group(0)))
+        return found
+
+    @staticmethod
+    def _birth_dates(text: str) -> list[Finding]:
+        found = []
+        for m in _DATE_RE.finditer(text):
+            before = text[: m.start()]
+            if _DOB_CONTEXT_RE.search(before) or _date_after_name(text, m.start(), m.end()):
+                found.append(Finding("GEBOORTEDATUM", m.start(), m.end(), m.group(0)))
+        return found
+
+    @staticmethod
+    def _postcodes(text: str) -> list[Finding]:
+        return [Finding("POSTCODE", m.start(), m.end(), m.group(0)) for m in _POSTCODE_RE.finditer(text)]
+
+    def _addresses(self, text: str) -> list[Finding]:
+        found = []
+        for m in [*_STREET_RE.finditer(text), *_STREET_PREFIX_RE.finditer(text)]:
+            # Leading capitalised words are kept only when they belong to the street name
+            # ("Van Goghlaan", "Prins Hendrikkade"), not a sentence starter or a name before it.
+            words = list(re.finditer(r"\S+", m.group(1)))
+            while (
+                len(words) > 1
+                and _norm_key(words[0].group(0)) in _STOPWORDS
+                and words[0].group(0) not in ("Van", "Ter", "Ten")  # Van Goghlaan, Ter Haarstraat
+            ) or (len(words) > 1 and _norm_key(words[0].group(0)) in self._first_names):
+                words.pop(0)
+            if _norm_key(words[-1].group(0)) in _STOPWORDS:
+                continue
+            start = m.start(1) + words[0].start()
+            found.append(Finding("ADRES", start, m.end(2), text[start : m.end(2)]))
+        return found
+
+    def _names(self, text: str, others: list[Finding]) -> list[Finding]:
+        spans: list[tuple[int, int]] = []
+
+        def add(start: int, end: int) -> None:
+            tokens = list(re.finditer(r"[^\s]+", text[start:end]))
+            # Trim stopwords at the edges ("Lisa Participatiewet") rather than dropping the name.
+            while tokens and _norm_key(tokens[0].group(0).rstrip(".,")) in _STOPWORDS:
+                # "De Vries", "Van der Linden": a tussenvoegsel before a capitalised part belongs to the name.
+                if re.fullmatch(_TUSSEN_NAME, tokens[0].group(0)) and len(tokens) > 1:
+                    break
+                tokens.pop(0)
+            while tokens and _norm_key(tokens[-1].group(0).rstrip(".,")) in _STOPWORDS:
+                tokens.pop()
+            while tokens and re.fullmatch(_TUSSEN_NAME, tokens[-1].group(0)):
+                tokens.pop()
+            if not tokens:
+                return
+            s, e = start + tokens[0].start(), start + tokens[-1].end()
+            caps = [
+                t.group(0) for t in tokens
+                if t.group(0)[:1].isupper() and not re.fullmatch(_TUSSEN_NAME, t.group(0))
+            ]
+            if not caps or any(_norm_key(t.rstrip(".,")) in _STOPWORDS for t in caps):
+                return
+            if all(t.isupper() and len(t) > 1 for t in caps):
+                return  # abbreviations such as UWV, CAK
+            if _COMPANY_AFTER_RE.match(text[e:]):
+                return
+            spans.append((s, e))
+
+        for rx in (_TITLE_NAME_RE, _INITIAL_NAME_RE, _ROLE_NAME_RE):
+            for m in rx.finditer(text):
+                add(m.start(1), m.end(1))
+
+        # Known first names, optionally followed by tussenvoegsels + surname(s).
+        for m in _CAP_WORD_RE.finditer(text):
+            word = m.group(0)
+            first = word.split("-")[0]
+            if _norm_key(word) in self._first_names or (
+                "-" in word and _norm_key(first) in self._first_names
+            ):
+                if _norm_key(word) in _STOPWORDS:
+                    continue
+                tail = re.match(
+                    rf"(?:\s+(?:{_TUSSEN_NAME}\s+)*{_NAME_WORD}){{0,2}}", text[m.end() :]
+                )
+                end = m.end() + (len(tail.group(0)) if tail else 0)
+                add(m.start(), end)
+
+        # Known surnames mid-sentence ("terugbelverzoek van Hofman"); at a sentence start a
+        # capitalised word is too often an ordinary word, so there we rely on the other rules.
+        for m in _CAP_WORD_RE.finditer(text):
+            if _norm_key(m.group(0)) not in self._surnames or _norm_key(m.group(0)) in _STOPWORDS:
+                continue
+            if re.search(r"(?:^|[.!?\n])\s*(?:[\"'(]\s*)?$", text[: m.start()]):
+                continue
+            start = m.start()
+            # A lone lowercase "van"/"uit" before a surname is usually a preposition ("brief van
+            # Jansen"); "de", "van der", "ter" are taken as part of the name.
+            lead = re.search(r"(?<![\w'])(?:van\s+(?:de|der|den)|de|ter|ten|in\s+'t)\s+$", text[:start])
+            if lead:
+                start = lead.start()
+            else:
+                # "Sanne Wolters", "(Erwin Koopman)": a capitalised word right before a known surname.
+                first = re.search(rf"(?<![\w'’-])({_NAME_WORD})\s+$", text[:start])
+                if first and _norm_key(first.group(1)) not in _STOPWORDS:
+                    start = first.start(1)
+            add(start, m.end())
+
+        # Professionals often type names in lowercase after a title: "mevrouw jansen".
+        for m in _LOWER_TITLE_NAME_RE.finditer(text):
+            last = m.group(1).split()[-1]
+            key = _norm_key(last)
+            if key in (self._surnames | self._first_names) and key not in _STOPWORDS and key not in _LOWER_NOT_NAMES:
+                spans.append((m.start(1), m.end(1)))
+
+        if self._use_full_deduce:
+            for start, end in _deduce_person_spans(text):
+                add(start, end)
+
+        # "Sem (08-06-2015) en Julia": a coordinated capitalised word after a name is a name too.
+        for start, end in list(spans):
+            m = _COORD_RE.match(text[end:])
+            if m:
+                add(end + m.start(1), end + m.end(1))
+
+        spans = _merge(spans)
+        # Every other occurrence of a detected name (or its surname) is the same person.
+        extra: list[tuple[int, int]] = []
+        for start, end in spans:
+            value = text[start:end]
+            parts = {value}
+            last = value.split()[-1]
+            if len(last) > 2 and _norm_key(last) not in _STOPWORDS:
+                parts.add(last)
+            for part in parts:
+                for m in re.finditer(rf"(?<![\w'’-]){re.escape(part)}(?![\w'’-])", text):
+                    extra.append((m.start(), m.end()))
+        spans = _merge(spans + extra)
+        return [Finding("NAAM", s, e, text[s:e]) for s, e in spans]
+
+
+def _valid_phone(value: str) -> bool:
+    digits = re.sub(r"\D", "", value.replace("(0)", ""))
+    stripped = value.lstrip()
+    if stripped.startswith("+") or stripped.startswith("00"):
+        digits = digits[2:] if stripped.startswith("00") else digits
+        return digits.startswith("31") and len(digits) == 11 and digits[2] != "0"
+    return len(digits) == 10 and digits[0] == "0" and digits[1] != "0"
+
+
+def _date_after_name(text: str, start: int, end: int) -> bool:
+    """"Mw. Pietersen (12-09-1961)": a bracketed date right after a name is a date of birth."""
+    if start == 0 or text[start - 1] != "(" or not text[end:].startswith(")"):
+        return False
+    m = re.search(rf"({_NAME_WORD})\s*\($", text[:start])
+    return bool(m) and _norm_key(m.group(1)) not in _STOPWORDS
+
+
+def _deduce_person_spans(text: str) -> Iterable[tuple[int, int]]:
+    doc = _load_deduce_model().deidentify(text)
+    for ann in doc.annotations:
+        if "persoon" not in ann.tag and "patient" not in ann.tag:
+            continue
+        start, end = ann.start_char, ann.end_char
+        prefix = _TITLE_PREFIX_RE.match(text[start:end])
+        if prefix:
+            start += prefix.end()
+        if end > start:
+            yield start, end
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _mask_placeholders(text: str) -> str:
+    # Placeholders must not be read as names or numbers; spaces keep the offsets intact.
+    return PLACEHOLDER_RE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _resolve(candidates: list[Finding], text: str) -> list[Finding]:
+    chosen: list[Finding] = []
+    for f in sorted(candidates, key=lambda f: (_PRIORITY[f.kind], -(f.end - f.start), f.start)):
+        if any(f.start < c.end and c.start < f.end for c in chosen):
+            continue
+        chosen.append(Finding(f.kind, f.start, f.end, text[f.start : f.end]))
+    return sorted(chosen, key=lambda f: f.start)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_pseudonymiser() -> Pseudonymiser:
+    return Pseudonymiser()
+
+
+def contains_personal_data(text: str) -> list[Finding]:
+    """Findings left in text that should already be pseudonymised (placeholders are ignored)."""
+    return _default_pseudonymiser().find(text or "")
