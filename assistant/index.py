@@ -41,7 +41,13 @@ MODES = ("hybrid", "lexical", "dense")
 EXPANSION_WEIGHT = 0.5
 RRF_K = 60
 DENSE_EXPANSIONS = 8
-LEXICAL_FORMAT = 2
+LEXICAL_FORMAT = 3
+# Hubness correction: passages close to the centroid of the collection ("hubs": long generic
+# articles) surface for every query with an e5 model. Their dense score is lowered by this
+# factor times their similarity to the centroid (measured: hybrid MRR@10 0.655 -> 0.676).
+HUB_PENALTY = 0.3
+# Below this many passages a centroid says more about the few documents than about hubs.
+HUB_MIN_CHUNKS = 200
 
 
 class IndexError_(Exception):
@@ -176,12 +182,17 @@ class LexicalIndex:
     """BM25 over Dutch index terms, with per-chunk filter columns kept beside it so that the
     peildatum and type filters apply before ranking, not after."""
 
-    def __init__(self, analyzer: Analyzer, bm25, ids: list[str], columns: dict[str, np.ndarray], stamp: str):
+    def __init__(self, analyzer: Analyzer, bm25, ids: list[str], columns: dict[str, np.ndarray], stamp: str,
+                 centroid: np.ndarray | None = None):
         self.analyzer, self.bm25, self.ids, self.columns, self.stamp = analyzer, bm25, ids, columns, stamp
+        # Mean passage vector of the dense index: kept here because, like BM25, it is derived
+        # from what Chroma holds and rebuilt with it.
+        self.centroid = centroid
         self.doc_of = dict(zip(ids, columns["doc_id"].tolist()))
 
     @classmethod
-    def build(cls, chunks: list[Chunk], stamp: str, lexicon: Lexicon | None = None) -> "LexicalIndex":
+    def build(cls, chunks: list[Chunk], stamp: str, lexicon: Lexicon | None = None,
+              centroid: np.ndarray | None = None) -> "LexicalIndex":
         import bm25s
 
         texts = [c.index_text for c in chunks]
@@ -197,7 +208,7 @@ class LexicalIndex:
             "domain": np.array([c.domain for c in chunks], dtype=object),
             "doc_id": np.array([c.doc_id for c in chunks], dtype=object),
         }
-        return cls(analyzer, bm25, [c.chunk_id for c in chunks], columns, stamp)
+        return cls(analyzer, bm25, [c.chunk_id for c in chunks], columns, stamp, centroid)
 
     def save(self, directory: Path) -> None:
         tmp = directory.with_name(directory.name + ".tmp")
@@ -210,6 +221,7 @@ class LexicalIndex:
             "stamp": self.stamp,
             "ids": self.ids,
             "vocabulary": sorted(self.analyzer.vocabulary),
+            "centroid": self.centroid.tolist() if self.centroid is not None else None,
             "columns": {k: v.tolist() for k, v in self.columns.items()},
         }), encoding="utf-8")
         # Swap in one step so a reader never sees half an index.
@@ -239,7 +251,8 @@ class LexicalIndex:
             "doc_id": np.array(meta["columns"]["doc_id"], dtype=object),
         }
         analyzer = Analyzer(meta["vocabulary"], lexicon if lexicon is not None else Lexicon.load())
-        return cls(analyzer, bm25, meta["ids"], columns, meta["stamp"])
+        centroid = np.array(meta["centroid"], dtype=np.float32) if meta.get("centroid") else None
+        return cls(analyzer, bm25, meta["ids"], columns, meta["stamp"], centroid)
 
     def mask(self, filters: Filters) -> np.ndarray:
         keep = np.ones(len(self.ids), dtype=bool)
@@ -346,6 +359,16 @@ class Index:
     def all_chunks(self) -> list[Chunk]:
         got = self._records(include=("metadatas", "documents"))
         return [chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+    def _centroid(self, batch: int = 5000) -> np.ndarray | None:
+        total, acc = 0, None
+        for offset in range(0, self.count(), batch):
+            got = self._collection.get(include=["embeddings"], limit=batch, offset=offset)
+            vectors = np.asarray(got["embeddings"], dtype=np.float32)
+            if vectors.size:
+                acc = vectors.sum(0) if acc is None else acc + vectors.sum(0)
+                total += len(vectors)
+        return acc / total if total >= HUB_MIN_CHUNKS else None
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
         if not ids:
@@ -499,7 +522,7 @@ class Index:
                 if loaded is not None and loaded.stamp == stamp:
                     self._lexical = loaded
                     return loaded
-            lexical = LexicalIndex.build(self.all_chunks(), stamp, self.lexicon)
+            lexical = LexicalIndex.build(self.all_chunks(), stamp, self.lexicon, self._centroid())
             lexical.save(self.lexical_dir)
             self._lexical = lexical
             return lexical
@@ -552,11 +575,18 @@ class Index:
         if expansions:
             query = f"{query} ({', '.join(expansions[:DENSE_EXPANSIONS])})"
         vector = self.embedder.embed_query(query)
-        n = min(depth, self.count())
+        centroid = self.refresh_lexical().centroid
+        n = min(2 * depth if centroid is not None else depth, self.count())
+        include = ["distances", "metadatas"] + (["embeddings"] if centroid is not None else [])
         res = self._collection.query(query_embeddings=[vector], n_results=n, where=filters.chroma_where(),
-                                     include=["distances", "metadatas"])
-        docs = {cid: m["doc_id"] for cid, m in zip(res["ids"][0], res["metadatas"][0])}
-        return [(cid, 1.0 - dist) for cid, dist in zip(res["ids"][0], res["distances"][0])], docs
+                                     include=include)
+        ids = res["ids"][0]
+        scores = 1.0 - np.asarray(res["distances"][0], dtype=np.float64)
+        if centroid is not None and ids:
+            scores = scores - HUB_PENALTY * (np.asarray(res["embeddings"][0], dtype=np.float32) @ centroid)
+        order = np.argsort(-scores, kind="stable")[:depth]
+        docs = {cid: m["doc_id"] for cid, m in zip(ids, res["metadatas"][0])}
+        return [(ids[i], float(scores[i])) for i in order], docs
 
     def _lexical_docs(self, lexical: list[tuple[str, float]]) -> dict[str, str]:
         lex = self._lexical
