@@ -61,7 +61,29 @@ def open_index(settings: Settings):
         raise UserError(str(exc)) from exc
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands live beside the modules they drive (answers_cli, cases_cli, ...)
+    and are imported by name only when used: no import cycles with this module, and
+    `maatwerk search` does not pay for loading the case log or the UI."""
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name in self.lazy:
+            import importlib
+
+            module, attr = self.lazy[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             lazy={"ask": "assistant.answers_cli:ask"})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Maatwerkassistent: vind de ruimte voor maatwerk in regels, richtsnoeren en eerdere besluiten.
@@ -143,7 +165,7 @@ def search_cmd(settings, vraag, k, peildatum, alle_versies, types, domein, mode,
         click.echo(f"   bron: {c.source}" + (f", p. {c.page}" if c.page else ""))
 
 
-@main.group("eval")
+@main.group("eval", cls=LazyGroup, lazy={"answers": "assistant.answers_cli:eval_answers"})
 def eval_group() -> None:
     """Evaluaties op de gouden sets in evals/."""
 

@@ -46,6 +46,13 @@ class Settings(BaseSettings):
         1500, description="Artikelen langer dan dit worden per lid gesplitst (tekens)."
     )
     max_upload_mb: int = Field(25, description="Grootste bestand dat geïndexeerd wordt (MB).")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy-URL van de database (bijv. postgresql+psycopg://user@host/maatwerk); leeg = SQLite in de datamap.",
+    )
+    audit_retention_days: int = Field(
+        365, description="Hoe lang auditgebeurtenissen minstens bewaard blijven (dagen; minimaal 183)."
+    )
     llm: str = Field(
         "grounded",
         description="Antwoord-backend: grounded (standaard, zonder taalmodel), ollama, openai, llamacpp of fake (tests).",
@@ -67,3 +74,7 @@ class Settings(BaseSettings):
     @property
     def lexical_dir(self) -> Path:
         return self.data_dir / "lexical"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'maatwerk.db').as_posix()}"

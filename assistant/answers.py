@@ -1,0 +1,892 @@
+"""Grounded answers: Assistant.ask() retrieves passages valid on the peildatum, decides whether
+they answer the question at all, determines the afwijkingsruimte for the rule in question,
+finds earlier besluiten, drafts a motivering, lets a backend compose the text and then checks
+every [n] marker and every quote against the retrieved passages.
+
+Everything here is deterministic except the optional LLM text; the LLM never decides the
+afwijkingsruimte, the precedents or the motivering skeleton.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any, Sequence
+
+from assistant.documents import SOURCE_TYPES, Chunk, base_citation
+from assistant.generation import (
+    GENERIC_TERMS,
+    GenerationError,
+    GenerationRequest,
+    Generator,
+    GroundedGenerator,
+    Passage,
+    Prompt,
+    content_terms,
+    select_sentences,
+)
+
+MAX_QUESTION_CHARS = 2000
+BASES = ("beleidsregel-4:84-awb", "hardheidsclausule", "wettelijke-bevoegdheid", "geen")
+
+# (key, Dutch label, source types), in the order an answer presents them.
+LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("wet", "Wet en regelgeving", ("wet", "amvb", "ministeriele_regeling")),
+    ("gemeente", "Gemeentelijke regels", ("verordening", "beleidsregel")),
+    ("richtsnoer", "Richtsnoeren en werkinstructies", ("richtsnoer", "werkinstructie")),
+    ("besluit", "Eerdere maatwerk-besluiten", ("besluit",)),
+    ("rechtspraak", "Rechtspraak", ("uitspraak",)),
+    ("overig", "Overige bronnen", ("overig",)),
+)
+LAYER_OF = {t: (key, label) for key, label, types in LAYERS for t in types}
+RULE_TYPES = ("wet", "amvb", "ministeriele_regeling", "verordening", "beleidsregel")
+LAW_TYPES = ("wet", "amvb", "ministeriele_regeling")
+
+# Articles that are about applying rules in general, not the rule a professional wants to
+# deviate from: they are cited as the basis, never chosen as "the rule".
+_META_HEADING = re.compile(r"hardheid|afwijk|begrip|inwerkingtreding|citeertitel|toelichting", re.I)
+_HARDSHIP = re.compile(r"hardheidsclausule|afwijken van (?:de bepalingen van )?deze verordening", re.I)
+_OWN_DEVIATION = re.compile(r"afwijk", re.I)
+_COLLEGE = r"(?:het college|burgemeester en wethouders|het bestuursorgaan|de raad|onze minister)"
+# Discretion in a statute: the article itself lets the administration choose.
+_DISCRETION = re.compile(
+    rf"dringende redenen|in afwijking van|\bbevoegd\b|\bkan {_COLLEGE}\b"
+    rf"|{_COLLEGE}(?:(?!\bindien\b|\bals\b|\bvoor zover\b)[^.;]){{0,70}}\bkan\b",
+    re.I,
+)
+_STRONG_DISCRETION = re.compile(r"dringende redenen|in afwijking van", re.I)
+
+_LAW_ALIASES = {
+    "participatiewet": "Participatiewet", "pw": "Participatiewet", "pwet": "Participatiewet",
+    "awb": "Awb", "algemene wet bestuursrecht": "Awb",
+    "wmo": "Wmo 2015", "wmo 2015": "Wmo 2015",
+    "jeugdwet": "Jeugdwet",
+    "wgs": "Wgs", "wet gemeentelijke schuldhulpverlening": "Wgs",
+}
+_EXPLICIT_REF = re.compile(
+    r"\b(?:artikel|art\.?)\s*(?P<num>\d+[a-z]?(?:[:.]\d+[a-z]?)*)"
+    r"(?:\s*,?\s*(?:lid\s*\d+|\w+\s+lid)\s*,?)?\s*(?:van\s+de\s+|van\s+)?"
+    r"(?P<law>participatiewet|pwet|pw|algemene wet bestuursrecht|awb|wmo(?:\s*2015)?|jeugdwet|wgs|"
+    r"wet gemeentelijke schuldhulpverlening)\b",
+    re.I,
+)
+_MARKER_RE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_QUOTE_RE = re.compile(r"„([^„“”\"]{3,}?)[“”\"]|“([^“”]{3,}?)”|\"([^\"\n]{3,}?)\"")
+
+
+class AnswerError(Exception):
+    """The question cannot be handled as asked; the message (Dutch) says why."""
+
+
+def _norm_ws(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _article_key(chunk: Chunk) -> str:
+    base, _ = base_citation(chunk.citation)
+    base = re.sub(r"^\w+ lid,\s*", "", base.strip(" ,"), flags=re.I).strip(" ,")
+    return _norm_ws(f"artikel {chunk.article} {base}".lower()) if chunk.article else _norm_ws(chunk.citation.lower())
+
+
+def _regel_key(regel: str) -> str:
+    regel = re.sub(r",\s*\w+\s+lid\s*,", "", regel, flags=re.I)
+    regel = re.sub(r"\s+lid\s+\d+", "", regel, flags=re.I)
+    return _norm_ws(regel.lower())
+
+
+# ---- the answer -------------------------------------------------------------------------------
+
+
+@dataclass
+class Citation:
+    n: int
+    chunk_id: str
+    source: str
+    citation: str
+    quote: str
+    valid_from: str | None
+    valid_to: str | None
+    source_type: str = ""
+
+
+@dataclass
+class Afwijkingsruimte:
+    basis: str  # one of BASES
+    citation: str | None  # the passage that grants the room (or the rule, for "geen")
+    toelichting: str  # Dutch, with [n] markers
+    rule: str | None = None  # citation of the rule the question is about
+    layer: str | None = None  # source type of that rule
+    knelpunt: bool = False  # no room: log the case as a knelpunt
+    markers: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Precedent:
+    id: str
+    citation: str
+    n: int
+    datum: str | None
+    regel: str
+    uitkomst: str
+    grondslag_afwijking: str | None
+    omstandigheden: list[str]
+    zelfde_regel: bool
+
+
+@dataclass
+class Answer:
+    question: str
+    peildatum: str
+    answer: str
+    grounded: bool
+    citations: list[Citation] = field(default_factory=list)
+    hits: list[dict[str, Any]] = field(default_factory=list)
+    afwijkingsruimte: Afwijkingsruimte | None = None
+    precedents: list[Precedent] = field(default_factory=list)
+    consistency: str = ""
+    motivering: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    trace: dict[str, Any] = field(default_factory=dict)
+
+    def layers(self) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for h in self.hits:
+            if h["relevant"]:
+                out.setdefault(h["layer"], []).append(h)
+        order = [label for _, label, _ in LAYERS]
+        return {k: out[k] for k in order if k in out}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "peildatum": self.peildatum,
+            "answer": self.answer,
+            "grounded": self.grounded,
+            "citations": [asdict(c) for c in self.citations],
+            "layers": {k: [h["citation"] for h in v] for k, v in self.layers().items()},
+            "hits": self.hits,
+            "afwijkingsruimte": asdict(self.afwijkingsruimte) if self.afwijkingsruimte else None,
+            "precedents": [asdict(p) for p in self.precedents],
+            "consistency": self.consistency,
+            "motivering": [{"kop": k, "tekst": t} for k, t in self.motivering],
+            "warnings": self.warnings,
+            "trace": self.trace,
+        }
+
+
+# ---- the corpus as a whole: exact look-ups the ranking cannot guarantee -----------------------
+
+
+class Catalogue:
+    """All chunks of the index grouped by document, with document frequencies of content
+    words. Built once per index fingerprint; lets the assistant fetch the hardheidsclausule of
+    a verordening or artikel 4:84 Awb by structure instead of hoping they rank."""
+
+    def __init__(self, chunks: Sequence[Chunk]):
+        self.chunks = list(chunks)
+        self.by_doc: dict[str, list[Chunk]] = {}
+        for c in self.chunks:
+            self.by_doc.setdefault(c.doc_id, []).append(c)
+        self.df: Counter[str] = Counter()
+        self.terms: dict[str, set[str]] = {}
+        for c in self.chunks:
+            t = content_terms(c.index_text)
+            self.terms[c.chunk_id] = t
+            self.df.update(t)
+        self.n = max(len(self.chunks), 1)
+
+    def idf(self, term: str) -> float:
+        return math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
+
+    def chunk_terms(self, chunk: Chunk) -> set[str]:
+        got = self.terms.get(chunk.chunk_id)
+        return got if got is not None else content_terms(chunk.index_text)
+
+    def doc(self, doc_id: str, day: dt.date) -> list[Chunk]:
+        return [c for c in self.by_doc.get(doc_id, []) if c.valid_on(day)]
+
+    def by_citation(self, predicate, day: dt.date) -> list[Chunk]:
+        return [c for c in self.chunks if c.valid_on(day) and predicate(c)]
+
+    def earliest_valid_from(self) -> str | None:
+        dates = [c.valid_from for c in self.chunks if c.valid_from]
+        return min(dates) if dates else None
+
+    def explicit_rule(self, question: str, day: dt.date) -> Chunk | None:
+        """'artikel 22a Participatiewet' or 'art. 21 Pw' in the question names the rule."""
+        m = _EXPLICIT_REF.search(question)
+        if not m:
+            return None
+        num = m.group("num").lower()
+        law = _LAW_ALIASES.get(_norm_ws(m.group("law").lower()), m.group("law"))
+        cands = [c for c in self.chunks if c.valid_on(day) and c.article and c.article.lower() == num
+                 and c.source_type in LAW_TYPES and base_citation(c.citation)[0].strip(" ,").endswith(law)]
+        cands.sort(key=lambda c: (c.lid is not None, int(c.lid) if (c.lid or "").isdigit() else 0))
+        return cands[0] if cands else None
+
+    def awb_484(self, day: dt.date) -> Chunk | None:
+        got = self.by_citation(lambda c: c.source_type == "wet" and c.article == "4:84"
+                               and "awb" in c.citation.lower(), day)
+        return got[0] if got else None
+
+    def awb_34_lid2(self, day: dt.date) -> Chunk | None:
+        got = self.by_citation(lambda c: c.source_type == "wet" and c.article == "3:4"
+                               and "awb" in c.citation.lower(), day)
+        got.sort(key=lambda c: (c.lid != "2", c.lid or ""))
+        return got[0] if got else None
+
+    def guidance(self, pattern: str, day: dt.date) -> Chunk | None:
+        rx = re.compile(pattern, re.I)
+        got = self.by_citation(lambda c: c.source_type == "richtsnoer" and rx.search(c.heading or ""), day)
+        return got[0] if got else None
+
+    def besluiten(self, day: dt.date) -> dict[str, list[Chunk]]:
+        out: dict[str, list[Chunk]] = {}
+        for c in self.chunks:
+            if c.source_type == "besluit" and c.valid_on(day):
+                out.setdefault(c.doc_id, []).append(c)
+        return out
+
+
+# ---- relevance ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RelevancePolicy:
+    """When do retrieved passages answer the question at all? Lexical evidence weighted by
+    rarity in the corpus: a hit is relevant when the question words it shares carry enough
+    weight, and the question is in scope when the relevant hits cover enough of the weight of
+    its words. Words the corpus never uses (hoofdstad, bibliotheek) weigh most, so a question
+    made of them is out of scope. Calibrated in evals/RESULTS-answers.md."""
+
+    min_hit_weight: float = 3.0
+    min_coverage: float = 0.5
+    relative_to_best: float = 0.35
+    expansion_weight: float = 0.5
+
+    unknown_weight: float = 3.0
+
+    def question_weights(self, terms: set[str], catalogue: Catalogue) -> dict[str, float]:
+        # Words the corpus never uses count, but no more than a fairly rare domain word: a lay
+        # verb ("vroeg", "mochten") must not outweigh "wasmachine" and "maximumbedrag".
+        return {t: (catalogue.idf(t) if catalogue.df.get(t) else self.unknown_weight) for t in terms}
+
+    def is_relevant(self, matched: set[str], weight: float, n_terms: int, best: float) -> bool:
+        """Enough weight, more than one question word unless the question has only one or
+        two, and not far behind the best hit of its kind."""
+        return (weight >= self.min_hit_weight and (len(matched) >= 2 or n_terms <= 2)
+                and weight >= self.relative_to_best * best)
+
+    def hit_weight(self, weights: dict[str, float], expansions: set[str], chunk_terms: set[str]) -> float:
+        own = sum(w for t, w in weights.items() if t in chunk_terms)
+        return own + self.expansion_weight * sum(1.0 for t in expansions if t in chunk_terms)
+
+
+# ---- the assistant ----------------------------------------------------------------------------
+
+
+class Assistant:
+    """retrieve -> decide relevance -> afwijkingsruimte, precedents, motivering -> compose ->
+    verify. Collaborators are constructor arguments; `from_settings` is the composition root."""
+
+    def __init__(self, index, generator: Generator | None = None, pseudonymiser=None,
+                 prompt: Prompt | None = None, k: int = 8, k_besluiten: int = 6, max_body: int = 6,
+                 relevance: RelevancePolicy | None = None, lexicon=None):
+        self.index = index
+        self.generator = generator or GroundedGenerator()
+        self.grounded = GroundedGenerator()
+        self.pseudonymiser = pseudonymiser
+        self.prompt = prompt if prompt is not None else (Prompt.load("antwoord") if self.generator.uses_llm else None)
+        self.k, self.k_besluiten, self.max_body = k, k_besluiten, max_body
+        self.relevance = relevance or RelevancePolicy()
+        self.lexicon = lexicon if lexicon is not None else getattr(index, "lexicon", None)
+        self._catalogue: Catalogue | None = None
+        self._catalogue_stamp: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings) -> "Assistant":
+        from assistant.embeddings import make_embedder
+        from assistant.generation import make_generator
+        from assistant.index import Index
+        from assistant.privacy import Pseudonymiser
+
+        embedder = make_embedder(settings.embedder, settings.embedder_model, settings.threads)
+        index = Index.open(settings.data_dir, embedder, chroma_url=settings.chroma_url,
+                           collection=settings.collection, max_chunk_chars=settings.max_chunk_chars,
+                           dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight)
+        generator = make_generator(settings.llm, settings.llm_model, settings.llm_base_url,
+                                   settings.llm_api_key, settings.llm_timeout)
+        return cls(index, generator, Pseudonymiser())
+
+    # ---- state ---------------------------------------------------------------------------
+
+    def catalogue(self) -> Catalogue:
+        stamp = self.index.fingerprint
+        if self._catalogue is None or stamp != self._catalogue_stamp:
+            self._catalogue = Catalogue(self.index.all_chunks())
+            self._catalogue_stamp = stamp
+        return self._catalogue
+
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise pay for (catalogue, lexical index)."""
+        self.catalogue()
+        self.index.refresh_lexical()
+
+    # ---- the one public operation ----------------------------------------------------------
+
+    def ask(self, question: str, peildatum: dt.date | str | None = None,
+            casus: dict[str, Any] | None = None) -> Answer:
+        started = time.perf_counter()
+        question = (question or "").strip()
+        if not question:
+            raise AnswerError("de vraag is leeg; stel een vraag over een regel of een situatie")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise AnswerError(
+                f"de vraag is te lang ({len(question)} tekens, maximaal {MAX_QUESTION_CHARS}); "
+                "vat de situatie samen en laat persoonsgegevens weg")
+        if isinstance(peildatum, str):
+            try:
+                peildatum = dt.date.fromisoformat(peildatum)
+            except ValueError:
+                raise AnswerError(f"'{peildatum}' is geen geldige peildatum; gebruik JJJJ-MM-DD") from None
+        day = peildatum or dt.date.today()
+        casus = dict(casus or {})
+
+        # Nothing personal goes further than this point.
+        mapping = None
+        q, casus_text = question, self._casus_text(casus)
+        if self.pseudonymiser is not None:
+            from assistant.privacy import PlaceholderMap
+
+            mapping = PlaceholderMap()
+            q = self.pseudonymiser.pseudonymise(question, mapping)
+            casus_text = self.pseudonymiser.pseudonymise(casus_text, mapping) if casus_text else ""
+
+        answer = Answer(question=question, peildatum=day.isoformat(), answer="", grounded=False)
+        answer.trace = {
+            "backend": self.generator.name,
+            "model": self.generator.model,
+            "prompt": {"name": self.prompt.name, "hash": self.prompt.hash} if self.prompt else None,
+            "index_fingerprint": self.index.fingerprint,
+            "embedder": getattr(self.index.embedder, "identity", None),
+            "peildatum": day.isoformat(),
+            "pseudonymised": self.pseudonymiser is not None,
+        }
+        if not self.index.count():
+            answer.answer = "De index is leeg: er zijn geen bronnen om deze vraag mee te beantwoorden."
+            answer.warnings.append("De index is leeg; voer eerst `maatwerk index` uit.")
+            return self._finish(answer, started)
+
+        cat = self.catalogue()
+        earliest = cat.earliest_valid_from()
+        if earliest and day < dt.date.fromisoformat(earliest):
+            answer.answer = (f"Op de peildatum {day.isoformat()} gold nog geen van de geïndexeerde "
+                             f"bronnen (de oudste versie geldt vanaf {earliest}). Ik kan deze vraag voor "
+                             "die datum daarom niet beantwoorden.")
+            answer.warnings.append(f"Peildatum {day.isoformat()} ligt voor de oudste versie in de index ({earliest}).")
+            return self._finish(answer, started)
+
+        terms = content_terms(q)
+        expansions = content_terms(" ".join(self.lexicon.expansions(q))) - terms if self.lexicon else set()
+        weights = self.relevance.question_weights(terms - GENERIC_TERMS or terms, cat)
+
+        main_types = [t for t in SOURCE_TYPES if t != "besluit"]
+        hits = self.index.search(q, k=self.k, peildatum=day, source_types=main_types, per_doc=2)
+        besluit_hits = self.index.search(q, k=self.k_besluiten, peildatum=day, source_types=["besluit"])
+        scored = []
+        for h in hits + besluit_hits:
+            ct = cat.chunk_terms(h.chunk)
+            matched = {t for t in weights if t in ct}
+            scored.append((h, matched, self.relevance.hit_weight(weights, expansions, ct)))
+        best = {kind: max([w for h, _, w in scored if (h.chunk.source_type == "besluit") == kind] or [0.0])
+                for kind in (True, False)}
+        relevant: list = []
+        covered: set[str] = set()
+        for h, matched, w in scored:
+            is_rel = self.relevance.is_relevant(matched, w, len(weights), best[h.chunk.source_type == "besluit"])
+            if is_rel:
+                relevant.append(h)
+                covered |= matched
+            answer.hits.append(self._hit_dict(h, is_rel, w))
+        total = sum(weights.values()) or 1.0
+        coverage = sum(weights[t] for t in covered) / total
+        answer.trace["coverage"] = round(coverage, 3)
+        explicit = cat.explicit_rule(q, day)
+        # A question that names an article the index holds is in scope by itself.
+        in_scope = explicit is not None or (bool(relevant) and coverage >= self.relevance.min_coverage)
+
+        if not in_scope:
+            answer.answer = (
+                "Hierover vind ik niets in de bronnen die op "
+                f"{day.isoformat()} golden. Ik kan deze vraag daarom niet onderbouwd beantwoorden. "
+                "Stel de vraag anders (noem de regel of de situatie), of leg haar voor aan een "
+                "beleidsmedewerker of jurist.")
+            answer.warnings.append("Geen relevante passages gevonden: het antwoord is niet gegrond (grounded: false).")
+            for h in answer.hits:
+                h["relevant"] = False
+            return self._finish(answer, started)
+
+        # ---- passages that may be cited, numbered once for everything that follows -------------
+        registry = _Registry()
+        def weigh(chunk: Chunk) -> float:
+            return self.relevance.hit_weight(weights, expansions, cat.chunk_terms(chunk))
+
+        rule = explicit or self._pick_rule([h for h in relevant if h.chunk.source_type in RULE_TYPES], weigh, cat, day,
+                                           hint=_layer_hint(q))
+        ruimte, ruimte_chunks = self._afwijkingsruimte(rule, cat, day, terms, answer.warnings)
+        body = [h.chunk for h in relevant if h.chunk.source_type != "besluit"][:self.max_body]
+        if rule is not None and rule.chunk_id not in {c.chunk_id for c in body}:
+            body.insert(0, rule)
+        for c in ruimte_chunks:
+            registry.add(c)
+        for c in sorted(body, key=lambda c: _layer_index(c.source_type)):
+            registry.add(c)
+        precedents, consistency = self._precedents(rule, besluit_hits, relevant, cat, day, casus, registry,
+                                                    answer.warnings)
+        answer.precedents, answer.consistency = precedents, consistency
+
+        preface = []
+        if ruimte is not None:
+            for i, c in enumerate(ruimte_chunks):
+                ruimte.toelichting = ruimte.toelichting.replace("{n%d}" % i, str(registry.n(c)))
+            ruimte.markers = [registry.n(c) for c in ruimte_chunks]
+            preface.append(f"Afwijkingsruimte ({_BASIS_LABEL[ruimte.basis]}): {ruimte.toelichting}")
+            answer.afwijkingsruimte = ruimte
+        else:
+            preface.append("Ik kon niet vaststellen om welke regel het gaat; hieronder staan de gevonden "
+                           "passages per laag. Noem de regel (artikel en regeling) voor een oordeel over "
+                           "de afwijkingsruimte.")
+        if consistency:
+            preface.append(f"Eerdere besluiten: {consistency}")
+
+        passages = [Passage(registry.n(c), c, LAYER_OF.get(c.source_type, ("overig", "Overige bronnen"))[1])
+                    for c in sorted(body, key=lambda c: (_layer_index(c.source_type), registry.n(c)))]
+        passages += [Passage(p.n, registry.chunk(p.n), "Eerdere maatwerk-besluiten") for p in precedents]
+        request = GenerationRequest(question=q, peildatum=day.isoformat(), passages=passages, preface=preface,
+                                    casus=casus_text, prompt=self.prompt)
+        text = self._compose(request, answer)
+        text = text + "\n\nDe professional beslist; dit antwoord is een hulpmiddel, geen besluit."
+
+        answer.motivering = self._motivering(rule, ruimte, ruimte_chunks, precedents, cat, day, casus, registry)
+
+        # ---- verification over everything that carries markers ---------------------------------
+        verifier = _Verifier(registry)
+        answer.answer = verifier.check(text)
+        answer.motivering = [(k, verifier.check(t)) for k, t in answer.motivering]
+        if ruimte is not None:
+            ruimte.toelichting = verifier.check(ruimte.toelichting)
+        answer.warnings.extend(verifier.warnings)
+        if mapping is not None and len(mapping):
+            answer.answer = mapping.reidentify(answer.answer)
+        used = set(verifier.used) | set(ruimte.markers if ruimte else []) | {p.n for p in precedents}
+        answer.citations = [registry.citation(n, verifier.quotes.get(n)) for n in sorted(used)]
+        answer.grounded = bool(answer.citations)
+        cited_ids = {c.chunk_id for c in answer.citations}
+        for h in answer.hits:
+            h["cited"] = h["chunk_id"] in cited_ids
+        answer.trace["passages"] = len(registry.chunks)
+        return self._finish(answer, started)
+
+    # ---- steps ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _casus_text(casus: dict[str, Any]) -> str:
+        parts = []
+        for key, value in casus.items():
+            if value in (None, "", []):
+                continue
+            if isinstance(value, (list, tuple)):
+                value = "; ".join(str(v) for v in value)
+            parts.append(f"{key}: {value}")
+        return "\n".join(parts)
+
+    @staticmethod
+    def _hit_dict(h, relevant: bool, weight: float) -> dict[str, Any]:
+        c = h.chunk
+        return {
+            "rank": h.rank, "score": round(h.score, 6), "chunk_id": c.chunk_id, "citation": c.citation,
+            "source": c.source, "source_type": c.source_type,
+            "layer": LAYER_OF.get(c.source_type, ("overig", "Overige bronnen"))[1],
+            "valid_from": c.valid_from, "valid_to": c.valid_to, "relevant": relevant,
+            "lexical_weight": round(weight, 2), "cited": False,
+        }
+
+    @staticmethod
+    def _pick_rule(hits, weigh, cat: Catalogue, day: dt.date, close: float = 0.6,
+                   hint: str | None = None) -> Chunk | None:
+        """The rule the question is about. Per retrieved rule document, its article that best
+        matches the question (a hit on a toelichting or the begripsbepalingen points to the
+        document, not to the article); then, among documents that match about as well as the
+        best one, the most specific layer (beleidsregel, verordening, wet): the richtsnoer's first
+        step is to find the layer where the rule that pinches is."""
+        per_doc: dict[str, tuple[float, int, Chunk]] = {}
+        for h in hits:
+            if h.chunk.doc_id in per_doc:
+                continue
+            best = None
+            for c in cat.doc(h.chunk.doc_id, day) or [h.chunk]:
+                if not c.article or _META_HEADING.search(c.heading or "") or _HARDSHIP.search(c.text[:200]):
+                    continue
+                if c.source_type in LAW_TYPES and c.domain == "algemeen":
+                    continue  # Awb norms (4:84, 3:4) are the basis for deviating, not the rule
+                w = weigh(c)
+                if best is None or w > best[0]:
+                    best = (w, h.rank, c)
+            if best is not None:
+                per_doc[h.chunk.doc_id] = best
+        if not per_doc:
+            return None
+        top = max(w for w, _, _ in per_doc.values())
+        close_enough = [v for v in per_doc.values() if v[0] >= close * top]
+        specificity = {"beleidsregel": 0, "verordening": 1}
+        if hint:  # the professional named the layer ("de verordening stelt ...")
+            specificity[hint] = -1
+        return min(close_enough, key=lambda v: (specificity.get(v[2].source_type, 2), v[1]))[2]
+
+    def _afwijkingsruimte(self, rule: Chunk | None, cat: Catalogue, day: dt.date, terms: set[str],
+                          warnings: list[str]) -> tuple[Afwijkingsruimte | None, list[Chunk]]:
+        if rule is None:
+            return None, []
+        kind = rule.source_type
+        if kind == "beleidsregel":
+            cited: list[Chunk] = []
+            awb = cat.awb_484(day)
+            if awb is not None:
+                cited.append(awb)
+            else:
+                warnings.append("Artikel 4:84 Awb staat niet in de index voor deze peildatum; de grondslag "
+                                "geldt wel (Awb), maar wordt hier niet geciteerd.")
+            own = next((c for c in cat.doc(rule.doc_id, day)
+                        if c.article and _OWN_DEVIATION.search(c.heading or "")), None)
+            if own is not None:
+                cited.append(own)
+            parts = [f"De regel ({rule.citation}) is een beleidsregel. Het college handelt volgens de "
+                     "beleidsregel, tenzij dat voor de inwoner gevolgen heeft die wegens bijzondere "
+                     "omstandigheden onevenredig zijn in verhouding tot de met de beleidsregel te dienen doelen"]
+            parts[0] += f" ({awb.citation}) [{{n0}}]." if awb is not None else " (artikel 4:84 Awb)."
+            if own is not None:
+                idx = len(cited) - 1
+                parts.append(f"De beleidsregel noemt deze afwijkingsbevoegdheid zelf in {own.citation} [{{n{idx}}}].")
+            return Afwijkingsruimte("beleidsregel-4:84-awb", (cited[0].citation if cited else "artikel 4:84 Awb"),
+                                    " ".join(parts), rule.citation, kind), cited
+        if kind == "verordening":
+            clause = next((c for c in cat.doc(rule.doc_id, day)
+                           if c.article and (re.search(r"hardheid", c.heading or "", re.I) or _HARDSHIP.search(c.text))), None)
+            if clause is not None:
+                quote = select_sentences(clause.text, {"afwijk", "bijzonder", "onbillijk"}, 1)
+                return Afwijkingsruimte(
+                    "hardheidsclausule", clause.citation,
+                    f"De regel ({rule.citation}) staat in een verordening met een hardheidsclausule: "
+                    f"„{quote[0]}“ ({clause.citation}) [{{n0}}].", rule.citation, kind), [clause]
+            return Afwijkingsruimte(
+                "geen", rule.citation,
+                f"De regel ({rule.citation}) staat in een verordening zonder hardheidsclausule in de gevonden "
+                "tekst [{n0}]. Afwijken kan dan niet op grond van de verordening zelf; leg de casus vast als "
+                "knelpunt.", rule.citation, kind, knelpunt=True), [rule]
+        if kind in LAW_TYPES:
+            leden = [c for c in cat.doc(rule.doc_id, day) if c.article == rule.article] or [rule]
+            granting = [c for c in leden if _DISCRETION.search(c.text)]
+            if granting:
+                def score(c: Chunk) -> tuple:
+                    return (c.chunk_id == rule.chunk_id and bool(_STRONG_DISCRETION.search(c.text)),
+                            bool(_STRONG_DISCRETION.search(c.text)),
+                            len(cat.chunk_terms(c) & terms), c.chunk_id == rule.chunk_id)
+                best = max(granting, key=score)
+                m = _DISCRETION.search(best.text)
+                sentence = next((s for s in select_sentences(best.text, terms, 3) if _DISCRETION.search(s)), None) \
+                    or next((s for s in select_sentences(best.text, {m.group(0).split()[0].lower()}, 5)), best.text[:300])
+                return Afwijkingsruimte(
+                    "wettelijke-bevoegdheid", best.citation,
+                    f"De regel ({rule.citation}) staat in de wet. De wet geeft hier zelf ruimte: "
+                    f"„{sentence}“ ({best.citation}) [{{n0}}].", rule.citation, kind), [best]
+            return Afwijkingsruimte(
+                "geen", rule.citation,
+                f"De regel ({rule.citation}) staat in de wet en dat artikel geeft geen ruimte om af te wijken "
+                "(geen bevoegdheid, geen uitzondering voor dringende redenen) [{n0}]. De gemeente kan hier niet "
+                "van afwijken; ook de evenredigheidstoets van artikel 3:4 Awb geeft geen bevoegdheid die de wet "
+                "niet geeft. Leg de casus vast als knelpunt, zodat het Rijk het kan oplossen.",
+                rule.citation, kind, knelpunt=True), [rule]
+        return None, []
+
+    def _precedents(self, rule, besluit_hits, relevant, cat: Catalogue, day, casus, registry,
+                    warnings: list[str]) -> tuple[list[Precedent], str]:
+        docs = cat.besluiten(day)
+        chosen: list[tuple[str, bool]] = []
+        if rule is not None:
+            key = _regel_key(_article_key(rule))
+            for doc_id, chunks in sorted(docs.items(), key=lambda kv: kv[1][0].valid_from or ""):
+                if _regel_key(str(chunks[0].extra.get("regel", ""))) == key:
+                    chosen.append((doc_id, True))
+        rel_ids = {h.chunk.chunk_id for h in relevant}
+        for h in besluit_hits:
+            if h.chunk.chunk_id in rel_ids and h.chunk.doc_id not in {d for d, _ in chosen}:
+                chosen.append((h.chunk.doc_id, False))
+        out: list[Precedent] = []
+        for doc_id, same in chosen[:8]:
+            chunks = docs.get(doc_id) or cat.doc(doc_id, day)
+            if not chunks:
+                continue
+            extra = chunks[0].extra
+            cite = next((c for c in chunks if (c.heading or "").lower() == "besluit"), chunks[0])
+            n = registry.add(cite)
+            out.append(Precedent(
+                id=str(extra.get("id") or chunks[0].citation), citation=cite.citation, n=n,
+                datum=chunks[0].valid_from, regel=str(extra.get("regel", "")),
+                uitkomst=str(extra.get("uitkomst", "onbekend")),
+                grondslag_afwijking=extra.get("grondslag_afwijking"),
+                omstandigheden=[str(o) for o in extra.get("omstandigheden") or []], zelfde_regel=same))
+        return out, self._consistency(out, casus, warnings)
+
+    @staticmethod
+    def _consistency(precedents: list[Precedent], casus: dict[str, Any], warnings: list[str]) -> str:
+        pool = [p for p in precedents if p.zelfde_regel] or precedents
+        if not pool:
+            return ""
+        deviated = [p for p in pool if p.uitkomst in ("afgeweken", "gedeeltelijk")]
+        kept = [p for p in pool if p.uitkomst not in ("afgeweken", "gedeeltelijk")]
+        about = "over dezelfde regel" if pool[0].zelfde_regel else "met vergelijkbare omstandigheden"
+        text = (f"In {len(deviated)} van {len(pool)} eerdere besluiten {about} werd (geheel of gedeeltelijk) "
+                f"afgeweken" + (f" ({', '.join(f'{p.id} [{p.n}]' for p in deviated)})" if deviated else "") + ".")
+        if deviated and kept:
+            minority = kept if len(kept) < len(deviated) else deviated if len(deviated) < len(kept) else []
+            for p in minority:
+                verb = "niet afgeweken" if p in kept else "wel afgeweken"
+                diff = "; ".join(p.omstandigheden[:3]) or "zie het besluit"
+                text += f" In {p.id} [{p.n}] werd {verb}; dat besluit verschilde in: {diff}."
+        proposed = str(casus.get("voorgestelde_uitkomst") or "").strip().lower()
+        if proposed and pool:
+            wants_deviation = not proposed.startswith(("niet", "geen", "afwijz", "afgewezen"))
+            majority = (len(deviated) > len(kept)) if len(deviated) != len(kept) else None
+            if majority is not None and wants_deviation != majority:
+                flag = (f"De voorgestelde uitkomst ({proposed}) wijkt af van het patroon in eerdere besluiten "
+                        f"{about}: daar werd meestal {'wel' if majority else 'niet'} afgeweken. Motiveer waarom "
+                        "deze casus verschilt (gelijkheidsbeginsel).")
+                text += " Let op: " + flag
+                warnings.append(flag)
+        return text
+
+    def _motivering(self, rule, ruimte, ruimte_chunks, precedents, cat: Catalogue, day, casus,
+                    registry) -> list[tuple[str, str]]:
+        todo = "[in te vullen door de professional]"
+        sections: list[tuple[str, str]] = []
+        if rule is not None:
+            n = registry.add(rule)
+            first = select_sentences(rule.text, set(), 1)
+            version = f"geldig vanaf {rule.valid_from or 'onbekend'}" + (f" tot {rule.valid_to}" if rule.valid_to else "")
+            sections.append(("Regel en versie", f"{rule.citation} ({version}): „{first[0]}“ [{n}]" if first
+                             else f"{rule.citation} ({version}) [{n}]"))
+            doel = self._purpose(rule, cat, day)
+            if doel is not None:
+                chunk, sentence = doel
+                sections.append(("Doel van de regel", f"„{sentence}“ [{registry.add(chunk)}]"))
+            else:
+                sections.append(("Doel van de regel", "Het doel van de regel staat niet in de gevonden bronnen; "
+                                 f"vul het aan (bijv. uit de toelichting of memorie van toelichting). {todo}"))
+        else:
+            sections.append(("Regel en versie", f"Niet vastgesteld: noem de regel en de versie. {todo}"))
+            sections.append(("Doel van de regel", todo))
+        circ = casus.get("omstandigheden")
+        if isinstance(circ, (list, tuple)):
+            circ = "; ".join(str(c) for c in circ)
+        sections.append(("Bijzondere omstandigheden", f"{circ} {todo}" if circ else todo))
+        gevolgen = casus.get("gevolgen")
+        sections.append(("Gevolgen voor de inwoner", f"{gevolgen} {todo}" if gevolgen else todo))
+        weigh = []
+        awb34 = cat.awb_34_lid2(day)
+        if awb34 is not None:
+            quote = select_sentences(awb34.text, {"gevolg", "onevenred", "doel"}, 1)
+            weigh.append(f"Toets aan {awb34.citation}: „{quote[0]}“ [{registry.add(awb34)}]." if quote
+                         else f"Toets aan {awb34.citation} [{registry.add(awb34)}].")
+        guide = cat.guidance(r"evenredigheid", day)
+        ref = f" (zie {guide.citation} [{registry.add(guide)}])" if guide is not None else ""
+        weigh.append(f"Evenredigheid in drie stappen{ref}:")
+        weigh.append(f"1. Geschiktheid: dient toepassing van de regel in deze casus haar doel? {todo}")
+        weigh.append(f"2. Noodzakelijkheid: is er een minder belastende manier om dat doel te bereiken? {todo}")
+        weigh.append(f"3. Evenwichtigheid: staan de gevolgen voor de inwoner in verhouding tot het doel? {todo}")
+        if ruimte is not None:
+            weigh.append(f"Grondslag om af te wijken: {_BASIS_LABEL[ruimte.basis]}"
+                         + (f" ({ruimte.citation}) [{ruimte.markers[0]}]" if ruimte.markers else "") + ".")
+        sections.append(("Belangenafweging", "\n".join(weigh)))
+        if precedents:
+            lines = [f"- {p.id} ({p.datum}): {p.uitkomst} [{p.n}]" for p in precedents]
+            sections.append(("Vergelijkbare besluiten", "\n".join(lines)))
+        else:
+            sections.append(("Vergelijkbare besluiten", "Geen vergelijkbare besluiten gevonden."))
+        sections.append(("Conclusie", "De conclusie is aan de professional (en de collega van het "
+                         f"vier-ogenprincipe); de assistent beslist niet. {todo}"))
+        return sections
+
+    @staticmethod
+    def _purpose(rule: Chunk, cat: Catalogue, day: dt.date) -> tuple[Chunk, str] | None:
+        """The 'doel van de regel' from the regeling's own toelichting, per article."""
+        if not rule.article:
+            return None
+        head = re.compile(rf"\bArtikel {re.escape(rule.article)}\b", re.I)
+        for c in cat.doc(rule.doc_id, day):
+            if "toelichting" not in (c.heading or "").lower() or not head.search(c.text):
+                continue
+            # The toelichting packs several articles per chunk: take this article's paragraph.
+            for para in c.text.split("\n\n"):
+                if head.search(para[:80]):
+                    m = re.search(r"Doel[^.]*\.", para)
+                    if m and m.group(0) in c.text:
+                        return c, m.group(0)
+        return None
+
+    def _compose(self, request: GenerationRequest, answer: Answer) -> str:
+        if not self.generator.uses_llm:
+            return self.generator.generate(request)
+        try:
+            text = self.generator.generate(request)
+        except GenerationError as exc:
+            answer.warnings.append(f"Taalmodel niet gebruikt: {exc}. Het antwoord is samengesteld uit de "
+                                   "gevonden passages (grounded).")
+            answer.trace["fallback"] = "grounded"
+            return self.grounded.generate(request)
+        # An LLM answer that cites nothing traceable is not an answer we can stand behind.
+        valid = {int(n) for m in _MARKER_RE.finditer(text) for n in m.group(1).split(",")} & {p.n for p in request.passages}
+        if not valid:
+            answer.warnings.append("Het taalmodel-antwoord bevatte geen geldige bronverwijzingen; in plaats daarvan "
+                                   "is het antwoord samengesteld uit de gevonden passages (grounded).")
+            answer.trace["fallback"] = "grounded"
+            answer.trace["llm_output"] = text[:2000]
+            return self.grounded.generate(request)
+        return text
+
+    @staticmethod
+    def _finish(answer: Answer, started: float) -> Answer:
+        answer.trace["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        return answer
+
+
+_BASIS_LABEL = {
+    "beleidsregel-4:84-awb": "afwijken van een beleidsregel, artikel 4:84 Awb",
+    "hardheidsclausule": "hardheidsclausule van de verordening",
+    "wettelijke-bevoegdheid": "bevoegdheid in de wet zelf",
+    "geen": "geen ruimte om af te wijken",
+}
+
+
+def _layer_hint(question: str) -> str | None:
+    q = question.lower()
+    if "verordening" in q and "beleidsregel" not in q:
+        return "verordening"
+    if "beleidsregel" in q and "verordening" not in q:
+        return "beleidsregel"
+    return None
+
+
+def _layer_index(source_type: str) -> int:
+    for i, (_, _, types) in enumerate(LAYERS):
+        if source_type in types:
+            return i
+    return len(LAYERS)
+
+
+class _Registry:
+    """Numbers the passages that may be cited, [1], [2], ..., once per answer."""
+
+    def __init__(self):
+        self.chunks: dict[int, Chunk] = {}
+        self._by_id: dict[str, int] = {}
+
+    def add(self, chunk: Chunk) -> int:
+        if chunk.chunk_id not in self._by_id:
+            n = len(self.chunks) + 1
+            self.chunks[n] = chunk
+            self._by_id[chunk.chunk_id] = n
+        return self._by_id[chunk.chunk_id]
+
+    def has(self, chunk: Chunk) -> bool:
+        return chunk.chunk_id in self._by_id
+
+    def n(self, chunk: Chunk) -> int:
+        return self._by_id[chunk.chunk_id]
+
+    def chunk(self, n: int) -> Chunk:
+        return self.chunks[n]
+
+    def citation(self, n: int, quote: str | None) -> Citation:
+        c = self.chunks[n]
+        if not quote:
+            first = select_sentences(c.text, set(), 1)
+            quote = first[0] if first else ""
+        return Citation(n, c.chunk_id, c.source, c.citation, quote, c.valid_from, c.valid_to, c.source_type)
+
+
+class _Verifier:
+    """Every [n] must name a numbered passage; every quote must occur verbatim (whitespace
+    normalised) in the passage its marker names. What fails is removed and reported."""
+
+    def __init__(self, registry: _Registry):
+        self.registry = registry
+        self.warnings: list[str] = []
+        self.used: list[int] = []
+        self.quotes: dict[int, str] = {}
+
+    def check(self, text: str) -> str:
+        text = self._markers(text)
+        return self._quotes(text)
+
+    def _markers(self, text: str) -> str:
+        def repl(m: re.Match) -> str:
+            keep = []
+            for part in m.group(1).split(","):
+                n = int(part)
+                if n in self.registry.chunks:
+                    keep.append(n)
+                    if n not in self.used:
+                        self.used.append(n)
+                else:
+                    self.warnings.append(f"Verwijzing [{n}] wijst naar geen gevonden passage en is verwijderd.")
+            return "".join(f"[{n}]" for n in keep)
+
+        return _MARKER_RE.sub(repl, text)
+
+    def _quotes(self, text: str) -> str:
+        out, pos = [], 0
+        for m in _QUOTE_RE.finditer(text):
+            quote = next(g for g in m.groups() if g is not None)
+            line_end = text.find("\n", m.end())
+            line_end = len(text) if line_end < 0 else line_end
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            after = _MARKER_RE.search(text, m.end(), line_end)
+            before = list(_MARKER_RE.finditer(text, line_start, m.start()))
+            marker = after or (before[-1] if before else None)
+            wanted = _norm_ws(quote).strip(" .,;…")
+            ok = False
+            if marker is not None:
+                n = int(marker.group(1).split(",")[0])
+                chunk = self.registry.chunks.get(n)
+                ok = chunk is not None and wanted in _norm_ws(chunk.text)
+                where = f"[{n}] ({chunk.citation})" if chunk is not None else f"[{n}]"
+                if ok:
+                    self.quotes.setdefault(n, _norm_ws(quote))
+            else:
+                hits = [n for n, c in self.registry.chunks.items() if wanted in _norm_ws(c.text)]
+                where = "een gevonden passage"
+                if hits:
+                    ok = True
+                    n = hits[0]
+                    self.quotes.setdefault(n, _norm_ws(quote))
+                    if n not in self.used:
+                        self.used.append(n)
+                    out.append(text[pos:m.end()] + f" [{n}]")
+                    pos = m.end()
+                    continue
+            if ok:
+                continue
+            short = quote if len(quote) <= 80 else quote[:77] + "..."
+            self.warnings.append(f"Citaat „{short}“ staat niet letterlijk in {where} en is verwijderd.")
+            out.append(text[pos:m.start()] + "[citaat verwijderd]")
+            pos = m.end()
+        out.append(text[pos:])
+        return "".join(out)

@@ -1,0 +1,364 @@
+"""Answer backends by name: the deterministic grounded composer (default) and LLM backends
+behind langchain's chat-model interface (ollama, openai-compatible, llama.cpp, fake).
+
+The only module that imports langchain chat models; providers are imported lazily so that a
+missing optional package only matters when that backend is chosen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from assistant.analysis import STOPWORDS, stem, words
+from assistant.documents import Chunk
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+USER_SEPARATOR = "=== gebruiker ==="
+
+
+class GenerationError(Exception):
+    """A backend cannot answer; the message (Dutch) says why and what to do."""
+
+
+# ---- prompts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A prompt template file from prompts/: system part, then USER_SEPARATOR, then user part.
+    Placeholders are {{name}}; the hash identifies the exact wording an answer was made with."""
+
+    name: str
+    text: str
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
+
+    def render(self, **values: str) -> tuple[str, str]:
+        text = self.text
+        for key, value in values.items():
+            text = text.replace("{{" + key + "}}", value)
+        system, _, user = text.partition(USER_SEPARATOR)
+        return system.strip(), user.strip()
+
+    @classmethod
+    def load(cls, name: str, directory: Path = PROMPTS_DIR) -> "Prompt":
+        path = Path(directory) / f"{name}.md"
+        if not path.exists():
+            raise GenerationError(f"prompt '{name}' ontbreekt: verwacht bestand {path}")
+        return cls(name, path.read_text(encoding="utf-8"))
+
+
+# ---- what a backend gets ----------------------------------------------------------------------
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with the number [n] under which it may be cited."""
+
+    n: int
+    chunk: Chunk
+    layer: str  # Dutch label of the layer, e.g. "Wet en regelgeving"
+
+
+@dataclass
+class GenerationRequest:
+    question: str  # already pseudonymised
+    peildatum: str
+    passages: list[Passage]  # relevant passages for the answer body, best first
+    preface: list[str] = field(default_factory=list)  # fixed statements with markers (afwijkingsruimte)
+    casus: str = ""  # pseudonymised case context, may be empty
+    prompt: Prompt | None = None
+
+    def passages_block(self) -> str:
+        out = []
+        for p in self.passages:
+            c = p.chunk
+            validity = f"geldig {c.valid_from or '?'} tot {c.valid_to or 'heden'}"
+            out.append(f"[{p.n}] {c.citation} ({p.layer}; {validity})\n{' '.join(c.text.split())}")
+        return "\n\n".join(out)
+
+
+# ---- sentence selection (shared with answers.py) ----------------------------------------------
+
+# Words that say *that* someone wants to deviate, not *what* about: they match every
+# hardheidsclausule and say nothing about which sentence answers the question.
+GENERIC_WORDS = frozenset(
+    """afwijken afwijking afwijk maatwerk mogelijk mogelijkheid ruimte regel regels kunnen kun kunt
+    moeten moeten toepassen toegepast vraag vragen situatie geval gevallen inwoner inwoners
+    belanghebbende gemeente college lindewaarde artikel lid""".split()
+)
+# A sentence ends at . ; ! ? followed by white space and a capital, digit or opening quote;
+# "€ 1.200" and "art. 58" stay whole (no white space, or a known abbreviation before it).
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z0-9„“\"'(\[])")
+_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:art|artt|nr|nrs|jo|bijv|blz|lid|o\.a|m\.b\.t|i\.v\.m|e\.d|z\.s\.m|dhr|mevr|mw|sub|ca|p|pag)|\b[A-Z])\.$",
+    re.I,
+)
+_MARKUP_RE = re.compile(r"^\s*(?:\*\*[^*]{1,120}\*\*|\d+[a-z]?\.|[a-z]\.|\d+°\.?|-|•)\s+")
+
+
+# Everyday verbs and fillers that carry no subject ("hoe laat gaat ... open").
+COMMON_WORDS = frozenset(
+    """gaat gaan ga laat laten open dicht komt komen doet doe doen zit zitten staat staan hoort weet
+    weten kent ken zeg zegt zeggen vind vindt denk nodig beste heel echt precies alstublieft
+    graag hallo eens toe""".split()
+)
+
+
+def content_terms(text: str) -> set[str]:
+    """Stemmed content words; the unit of lexical overlap for relevance and sentence choice."""
+    return {stem(w) for w in words(text)
+            if w not in STOPWORDS and w not in COMMON_WORDS and len(w) > 2 and not w.isdigit()}
+
+
+GENERIC_TERMS = frozenset(stem(w) for w in GENERIC_WORDS)
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences (and list items) of a passage as exact substrings of it, list markers
+    stripped, so each can be quoted verbatim."""
+    out = []
+    for line in text.splitlines():
+        line = _MARKUP_RE.sub("", line).strip()
+        if not line:
+            continue
+        parts: list[str] = []
+        for piece in _SENTENCE_END.split(line):
+            if parts and _ABBREVIATIONS.search(parts[-1]):
+                parts[-1] = f"{parts[-1]} {piece}"
+            else:
+                parts.append(piece)
+        for s in (p.strip() for p in parts):
+            if len(s) >= 25 and s in text:
+                out.append(s)
+    return out
+
+
+def select_sentences(text: str, terms: set[str], limit: int = 2, max_chars: int = 400) -> list[str]:
+    """The sentences of a passage that share most content words with the question, in their
+    original order; the first sentence when none overlaps."""
+    terms = terms - GENERIC_TERMS or terms
+    scored = []
+    for i, s in enumerate(sentences(text)):
+        overlap = len(content_terms(s) & terms)
+        scored.append((overlap, -i, s))
+    if not scored:
+        return [" ".join(text.split())[:max_chars]] if text.strip() else []
+    best = sorted(scored, reverse=True)[:limit]
+    best = [b for b in best if b[0] > 0] or [max(scored, key=lambda t: t[1])]
+    chosen = [s for _, _, s in sorted(best, key=lambda t: -t[1])]
+    return [s if len(s) <= max_chars else s[:max_chars].rsplit(" ", 1)[0] for s in chosen]
+
+
+# ---- backends ---------------------------------------------------------------------------------
+
+
+class Generator:
+    """One method: turn a request into Dutch answer text with [n] markers."""
+
+    name = "base"
+    model: str | None = None
+    uses_llm = True
+
+    def generate(self, request: GenerationRequest) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class GroundedGenerator(Generator):
+    """No language model: the answer is the preface plus, per layer, the sentences of each
+    passage that answer the question, quoted verbatim with their marker."""
+
+    name = "grounded"
+    model = None
+    uses_llm = False
+
+    def __init__(self, sentences_per_passage: int = 2):
+        self.sentences_per_passage = sentences_per_passage
+
+    def generate(self, request: GenerationRequest) -> str:
+        terms = content_terms(request.question)
+        lines = list(request.preface)
+        current = None
+        for p in request.passages:
+            if p.layer != current:
+                current = p.layer
+                lines.append("")
+                lines.append(f"{p.layer}:")
+            chosen = select_sentences(p.chunk.text, terms, self.sentences_per_passage)
+            quote = " … ".join(f"„{s}“" for s in chosen)
+            lines.append(f"- {p.chunk.citation}: {quote} [{p.n}]")
+        return "\n".join(lines).strip()
+
+
+class ChatModelGenerator(Generator):
+    """Any langchain chat model: renders the prompt, sends system + user message, returns text."""
+
+    def __init__(self, chat_model, name: str, model: str | None = None):
+        self.chat_model = chat_model
+        self.name = name
+        self.model = model
+
+    def messages(self, request: GenerationRequest):
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        prompt = request.prompt or Prompt.load("antwoord")
+        system, user = prompt.render(
+            vraag=request.question,
+            peildatum=request.peildatum,
+            casus=request.casus or "(geen casusgegevens)",
+            afwijkingsruimte="\n".join(request.preface) or "(niet vastgesteld)",
+            passages=request.passages_block() or "(geen passages gevonden)",
+        )
+        return [SystemMessage(content=system), HumanMessage(content=user)]
+
+    def generate(self, request: GenerationRequest) -> str:
+        try:
+            reply = self.chat_model.invoke(self.messages(request))
+        except GenerationError:
+            raise
+        except Exception as exc:  # provider errors have no common base class
+            raise GenerationError(describe_failure(self.name, exc)) from exc
+        content = reply.content if hasattr(reply, "content") else reply
+        if isinstance(content, list):  # content blocks
+            content = "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+        text = str(content).strip()
+        if not text:
+            raise GenerationError(f"de {self.name}-backend gaf een leeg antwoord")
+        return text
+
+
+def describe_failure(backend: str, exc: Exception) -> str:
+    text = f"{type(exc).__name__}: {exc}".lower()
+    if "timeout" in text or "timed out" in text:
+        return f"de {backend}-server antwoordde niet op tijd (zie MAATWERK_LLM_TIMEOUT)"
+    if "connect" in text or "refused" in text or "name or service" in text:
+        return (f"de {backend}-server is niet bereikbaar; controleer MAATWERK_LLM_BASE_URL en of de "
+                "server draait")
+    if "404" in text or "not found" in text:
+        return f"de {backend}-server kent het model niet (zie MAATWERK_LLM_MODEL)"
+    return f"de {backend}-backend gaf een fout: {type(exc).__name__}: {str(exc)[:200]}"
+
+
+# ---- the fake chat model (tests, and MAATWERK_LLM=fake to run the app without keys) -----------
+
+
+def _fake_chat_model_class():
+    from langchain_core.language_models.chat_models import BaseChatModel
+    from langchain_core.messages import AIMessage
+    from langchain_core.outputs import ChatGeneration, ChatResult
+
+    class FakeChatModel(BaseChatModel):
+        """Queued responses and a history of what was sent (after simonw/llm's MockModel)."""
+
+        responses: list[Any] = []
+        history: list[list[Any]] = []
+        default: str = "Dit is een testantwoord van de fake-backend zonder bronverwijzing."
+
+        def enqueue(self, *texts: Any) -> "FakeChatModel":
+            """Queue a response: a string, or an exception instance to raise instead."""
+            self.responses.extend(texts)
+            return self
+
+        @property
+        def _llm_type(self) -> str:
+            return "maatwerk-fake"
+
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+            self.history.append(list(messages))
+            item = self.responses.pop(0) if self.responses else self.default
+            if isinstance(item, BaseException):
+                raise item
+            return ChatResult(generations=[ChatGeneration(message=AIMessage(content=item))])
+
+    return FakeChatModel
+
+
+def FakeChatModel(**kwargs):
+    cls = _fake_chat_model_class()
+    return cls(responses=[], history=[], **kwargs)
+
+
+# ---- registry ---------------------------------------------------------------------------------
+
+
+@dataclass
+class BackendConfig:
+    model: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    timeout: float = 60.0
+
+
+def _grounded(cfg: BackendConfig) -> Generator:
+    return GroundedGenerator()
+
+
+def _fake(cfg: BackendConfig) -> Generator:
+    return ChatModelGenerator(FakeChatModel(), "fake", cfg.model or "fake")
+
+
+def _missing(package: str, extra: str, backend: str) -> GenerationError:
+    return GenerationError(
+        f"de {backend}-backend heeft het pakket '{package}' nodig; installeer het met "
+        f"`pip install 'maatwerkassistent[{extra}]'`"
+    )
+
+
+def _ollama(cfg: BackendConfig) -> Generator:
+    try:
+        from langchain_ollama import ChatOllama
+    except ImportError:
+        raise _missing("langchain-ollama", "ollama", "ollama") from None
+    if not cfg.model:
+        raise GenerationError("kies een model voor ollama met MAATWERK_LLM_MODEL (bijv. llama3.1:8b)")
+    model = ChatOllama(model=cfg.model, base_url=cfg.base_url or "http://localhost:11434",
+                       temperature=0, client_kwargs={"timeout": cfg.timeout})
+    return ChatModelGenerator(model, "ollama", cfg.model)
+
+
+def _openai(cfg: BackendConfig) -> Generator:
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError:
+        raise _missing("langchain-openai", "openai", "openai") from None
+    if not cfg.model:
+        raise GenerationError("kies een model voor de openai-backend met MAATWERK_LLM_MODEL")
+    # A placeholder key: local OpenAI-compatible servers (vLLM, llama.cpp server) accept any.
+    model = ChatOpenAI(model=cfg.model, base_url=cfg.base_url, api_key=cfg.api_key or "geen-sleutel",
+                       timeout=cfg.timeout, max_retries=0, temperature=0)
+    return ChatModelGenerator(model, "openai", cfg.model)
+
+
+def _llamacpp(cfg: BackendConfig) -> Generator:
+    try:
+        from langchain_community.chat_models import ChatLlamaCpp
+        import llama_cpp  # noqa: F401  (ChatLlamaCpp imports it only when constructed)
+    except ImportError:
+        raise _missing("langchain-community en llama-cpp-python", "llamacpp", "llamacpp") from None
+    if not cfg.model or not Path(cfg.model).is_file():
+        raise GenerationError("zet MAATWERK_LLM_MODEL op het pad van een GGUF-bestand voor llamacpp")
+    model = ChatLlamaCpp(model_path=cfg.model, temperature=0, n_ctx=4096, max_tokens=700, verbose=False)
+    return ChatModelGenerator(model, "llamacpp", Path(cfg.model).name)
+
+
+BACKENDS: dict[str, Callable[[BackendConfig], Generator]] = {
+    "grounded": _grounded,
+    "ollama": _ollama,
+    "openai": _openai,
+    "llamacpp": _llamacpp,
+    "fake": _fake,
+}
+
+
+def make_generator(name: str, model: str | None = None, base_url: str | None = None,
+                   api_key: str | None = None, timeout: float = 60.0) -> Generator:
+    factory = BACKENDS.get((name or "grounded").strip().lower())
+    if factory is None:
+        raise GenerationError(f"onbekende antwoord-backend '{name}' (kies uit: {', '.join(BACKENDS)})")
+    return factory(BackendConfig(model, base_url, api_key, timeout))

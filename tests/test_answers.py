@@ -1,0 +1,244 @@
+"""Assistant.ask over a real Chroma index (hashing embedder) built from sample-corpus files and
+national-law files; the only fake is the LLM."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.answers import BASES, AnswerError, Assistant, MAX_QUESTION_CHARS
+from assistant.embeddings import HashingEmbeddings
+from assistant.generation import ChatModelGenerator, FakeChatModel
+from assistant.index import Index
+from assistant.privacy import Pseudonymiser
+
+ROOT = Path(__file__).resolve().parent.parent
+NL = Path("/work/shared/corpus-nl")
+LOCAL_FILES = [
+    "beleidsregels/beleidsregels-kostendelersnorm-lindewaarde-2024.md",
+    "verordeningen/verordening-wmo-lindewaarde-2023.md",
+    "richtsnoeren/richtsnoer-maatwerk-en-afwijken.md",
+    "besluiten/MB-2024-041.md", "besluiten/MB-2025-024.md", "besluiten/MB-2026-011.md",
+    "besluiten/MB-2025-039.md", "besluiten/MB-2025-003.md",
+]
+NL_FILES = ["awb/art-4-84.md", "awb/art-3-4.md", "participatiewet/art-58.md",
+            "participatiewet/art-21.md", "participatiewet/art-22a.md"]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory) -> Index:
+    base = tmp_path_factory.mktemp("answers")
+    corpus = base / "corpus"
+    for rel in LOCAL_FILES:
+        (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "corpus" / rel, corpus / rel)
+    nl = base / "nl"
+    for rel in NL_FILES:
+        src = NL / rel
+        if not src.exists():
+            pytest.skip(f"{src} ontbreekt")
+        (nl / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, nl / rel)
+    idx = Index.open(base / "data", HashingEmbeddings())
+    report = idx.index_paths([corpus, nl], progress=False)
+    assert report.ok, report.errors
+    return idx
+
+
+@pytest.fixture(scope="module")
+def assistant(index) -> Assistant:
+    return Assistant(index, pseudonymiser=Pseudonymiser(use_deduce=False))
+
+
+def assert_traceable(answer, index: Index) -> None:
+    """Every citation resolves to a chunk the answer retrieved or looked up, and every quote
+    in the text occurs verbatim in the chunk its marker names."""
+    chunks = index.get_chunks([c.chunk_id for c in answer.citations])
+    by_n = {c.n: chunks[c.chunk_id] for c in answer.citations}
+    for body in [answer.answer] + [t for _, t in answer.motivering]:
+        for line in body.splitlines():
+            markers = [int(n) for n in re.findall(r"\[(\d+)\]", line)]
+            assert all(n in by_n for n in markers), line
+            for quote in re.findall(r"„([^“]+)“", line):
+                assert any(" ".join(quote.split()).strip(" .…") in " ".join(by_n[n].text.split())
+                           for n in markers), (quote, line)
+
+
+def test_beleidsregel_gets_4_84_awb_and_its_own_afwijk_article(assistant, index):
+    a = assistant.ask("Klant vangt haar dakloze zoon op; de zes maanden zonder kostendelersnorm zijn om. "
+                      "Kan de tijdelijke opvang langer?", peildatum="2026-11-01")
+    assert a.grounded
+    r = a.afwijkingsruimte
+    assert r.basis == "beleidsregel-4:84-awb"
+    assert r.citation == "artikel 4:84 Awb"
+    assert "Beleidsregels kostendelersnorm" in r.rule
+    cited = {c.citation for c in a.citations}
+    assert "artikel 4:84 Awb" in cited
+    assert "artikel 5 Beleidsregels kostendelersnorm en tijdelijke opvang Lindewaarde 2024" in cited
+    assert "Gemeentelijke regels:" in a.answer
+    assert_traceable(a, index)
+
+
+def test_verordening_gets_its_hardheidsclausule(assistant, index):
+    a = assistant.ask("Kan de bijdrage in de kosten uit de Wmo-verordening vervallen als de partner in "
+                      "een verpleeghuis een hoge Wlz-bijdrage betaalt?", peildatum="2026-11-01")
+    r = a.afwijkingsruimte
+    assert r.basis == "hardheidsclausule"
+    assert r.citation == "artikel 7 Verordening maatschappelijke ondersteuning Lindewaarde 2023"
+    assert_traceable(a, index)
+
+
+@pytest.mark.parametrize("question, article", [
+    ("Mag ik afwijken van de kostendelersnorm van artikel 22a Participatiewet voor een zoon die thuis woont?", "22a"),
+    ("Kan ik de bijstandsnorm van art. 21 Pw verhogen voor een klant met hoge woonlasten?", "21"),
+])
+def test_wet_without_discretion_gives_geen_and_a_knelpunt(assistant, index, question, article):
+    a = assistant.ask(question, peildatum="2026-11-01")
+    r = a.afwijkingsruimte
+    assert r.basis == "geen" and r.knelpunt
+    assert f"artikel {article}" in r.citation
+    assert "knelpunt" in r.toelichting
+    assert_traceable(a, index)
+
+
+def test_wet_with_dringende_redenen_cites_the_lid(assistant, index):
+    a = assistant.ask("Mag het college op grond van artikel 58 Participatiewet afzien van terugvordering "
+                      "als er dringende redenen zijn?", peildatum="2026-11-01")
+    r = a.afwijkingsruimte
+    assert r.basis == "wettelijke-bevoegdheid"
+    assert r.citation == "artikel 58, achtste lid, Participatiewet"
+    assert "dringende redenen" in r.toelichting
+    assert_traceable(a, index)
+
+
+@pytest.mark.parametrize("question", ["Wat is de hoofdstad van Frankrijk?", "Hoe laat gaat de bibliotheek open?"])
+def test_out_of_scope_is_not_grounded_and_cites_nothing(assistant, question):
+    a = assistant.ask(question)
+    assert a.grounded is False
+    assert a.citations == [] and a.afwijkingsruimte is None
+    assert "niets in de bronnen" in a.answer
+
+
+def test_bad_input_gets_clear_dutch_errors(assistant):
+    with pytest.raises(AnswerError, match="leeg"):
+        assistant.ask("   ")
+    with pytest.raises(AnswerError, match="te lang"):
+        assistant.ask("kostendelersnorm " * (MAX_QUESTION_CHARS // 10))
+    with pytest.raises(AnswerError, match="peildatum"):
+        assistant.ask("kostendelersnorm", peildatum="gisteren")
+
+
+def test_peildatum_before_any_version(assistant):
+    a = assistant.ask("Mag ik afwijken van de kostendelersnorm?", peildatum="1990-01-01")
+    assert not a.grounded and not a.citations
+    assert "1990-01-01" in a.answer and a.warnings
+
+
+def test_precedents_consistency_and_pattern_flag(assistant, index):
+    a = assistant.ask("Dakloze zoon opgevangen, termijn van zes maanden zonder kostendelersnorm verstreken; "
+                      "kan de tijdelijke opvang langer?", peildatum="2026-11-01",
+                      casus={"voorgestelde_uitkomst": "afwijken"})
+    same = [p for p in a.precedents if p.zelfde_regel]
+    assert {p.id for p in same} >= {"MB-2024-041", "MB-2025-024", "MB-2026-011"}
+    assert all(p.uitkomst for p in a.precedents)
+    assert re.search(r"In \d van \d eerdere besluiten over dezelfde regel", a.consistency)
+    assert "MB-2026-011" in a.consistency and "verschilde in" in a.consistency
+    # 2 of 3 deviated: proposing 'niet afwijken' breaks the pattern, 'afwijken' does not.
+    assert not any("patroon" in w for w in a.warnings)
+    b = assistant.ask("Dakloze zoon opgevangen, termijn van zes maanden zonder kostendelersnorm verstreken; "
+                      "kan de tijdelijke opvang langer?", peildatum="2026-11-01",
+                      casus={"voorgestelde_uitkomst": "niet afwijken"})
+    assert any("patroon" in w for w in b.warnings)
+    assert_traceable(a, index)
+
+
+def test_motivering_draft_has_all_parts_with_citations(assistant):
+    a = assistant.ask("Kan de tijdelijke opvang van een dakloze zoon zonder kostendelersnorm langer duren?",
+                      peildatum="2026-11-01", casus={"omstandigheden": ["zoon staat op wachtlijst woning"]})
+    heads = [k for k, _ in a.motivering]
+    assert heads == ["Regel en versie", "Doel van de regel", "Bijzondere omstandigheden",
+                     "Gevolgen voor de inwoner", "Belangenafweging", "Vergelijkbare besluiten", "Conclusie"]
+    text = dict(a.motivering)
+    assert "Doel van de regel is dakloosheid voorkomen" in text["Doel van de regel"]
+    for step in ("Geschiktheid", "Noodzakelijkheid", "Evenwichtigheid"):
+        assert step in text["Belangenafweging"]
+    assert "artikel 3:4" in text["Belangenafweging"]
+    assert "wachtlijst" in text["Bijzondere omstandigheden"]
+    assert "professional" in text["Conclusie"]
+    assert re.search(r"\[\d+\]", text["Regel en versie"])
+
+
+def test_to_dict_has_the_promised_fields(assistant):
+    a = assistant.ask("Kan de tijdelijke opvang van een dakloze zoon zonder kostendelersnorm langer duren?",
+                      peildatum="2026-11-01")
+    d = json.loads(json.dumps(a.to_dict(), ensure_ascii=False))
+    for key in ("answer", "grounded", "citations", "hits", "afwijkingsruimte", "precedents", "motivering",
+                "warnings", "trace"):
+        assert key in d
+    assert set(d["citations"][0]) >= {"n", "chunk_id", "source", "citation", "quote", "valid_from", "valid_to"}
+    assert d["afwijkingsruimte"]["basis"] in BASES
+    assert {"backend", "model", "prompt", "index_fingerprint", "peildatum"} <= set(d["trace"])
+    assert d["trace"]["backend"] == "grounded" and d["trace"]["index_fingerprint"]
+
+
+def test_fake_llm_fabrications_are_removed_and_reported(index):
+    fake = FakeChatModel()
+    assistant = Assistant(index, ChatModelGenerator(fake, "fake", "fake"), Pseudonymiser(use_deduce=False))
+    question = "Mevrouw Jansen vangt haar dakloze zoon op; kan de tijdelijke opvang zonder kostendelersnorm langer?"
+    # An answer without a single valid marker is not used at all.
+    fake.enqueue("Dat mag gewoon, dat staat in de regels.")
+    first = assistant.ask(question, peildatum="2026-11-01")
+    assert first.trace["fallback"] == "grounded" and any("geen geldige bronverwijzingen" in w for w in first.warnings)
+    prompt_text = "\n".join(m.content for m in fake.history[-1])
+    assert "Jansen" not in prompt_text and "[NAAM-1]" in prompt_text  # pseudonymised before sending
+    # What was sent holds the numbered passages: take one and quote it correctly.
+    m = re.search(r"^\[(\d+)\] (artikel 3, \w+ lid, Beleidsregels kostendelersnorm[^(]*)\(.*\n(?:\d+\. )?([^.]+\.)",
+                  prompt_text, re.M)
+    n, real = int(m.group(1)), m.group(3)
+    fake.enqueue(f"Volgens de beleidsregel: „{real}“ [{n}]. Ook staat er „de gemeente betaalt altijd alles“ "
+                 f"[{n}]. Zie ook [99].")
+    a = assistant.ask(question, peildatum="2026-11-01")
+    assert "fallback" not in a.trace
+    assert "[99]" not in a.answer and any("[99]" in w for w in a.warnings)
+    assert "betaalt altijd alles" not in a.answer and any("betaalt altijd alles" in w for w in a.warnings)
+    assert f"„{real}“ [{n}]" in a.answer
+    assert n in {c.n for c in a.citations}
+    assert a.trace["prompt"]["name"] == "antwoord" and len(a.trace["prompt"]["hash"]) == 16
+    assert a.trace["backend"] == "fake"
+    assert_traceable(a, index)
+
+
+def test_llm_failure_falls_back_to_grounded_with_a_warning(index):
+    fake = FakeChatModel().enqueue(ConnectionError("Connection refused"))
+    assistant = Assistant(index, ChatModelGenerator(fake, "ollama", "x"), Pseudonymiser(use_deduce=False))
+    a = assistant.ask("Kan de tijdelijke opvang van een dakloze zoon zonder kostendelersnorm langer?",
+                      peildatum="2026-11-01")
+    assert a.grounded and a.trace["fallback"] == "grounded"
+    assert any("niet bereikbaar" in w and "grounded" in w for w in a.warnings)
+
+
+def test_cli_ask_json_and_errors(index, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from assistant import answers_cli
+    from assistant.cli import main
+
+    main.add_command(answers_cli.ask)
+    assistant = Assistant(index, pseudonymiser=Pseudonymiser(use_deduce=False))
+    monkeypatch.setattr(answers_cli, "build_assistant", lambda settings: assistant)
+    runner = CliRunner()
+    res = runner.invoke(main, ["ask", "Kan de tijdelijke opvang van een dakloze zoon zonder kostendelersnorm "
+                                      "langer duren?", "--peildatum", "2026-11-01", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["afwijkingsruimte"]["basis"] == "beleidsregel-4:84-awb"
+    res = runner.invoke(main, ["ask", "Kan de tijdelijke opvang van een dakloze zoon zonder kostendelersnorm langer duren?",
+                               "--peildatum", "2026-11-01"])
+    assert res.exit_code == 0 and "Grondslag om af te wijken" in res.output and "Bronnen:" in res.output
+    res = runner.invoke(main, ["ask", " "])
+    assert res.exit_code == 2 and "leeg" in res.output and "Traceback" not in res.output
+    res = runner.invoke(main, ["ask", "x", "--peildatum", "morgen"])
+    assert res.exit_code == 2 and "peildatum" in res.output
