@@ -83,7 +83,10 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
-             lazy={"ask": "assistant.answers_cli:ask"})
+             lazy={"ask": "assistant.answers_cli:ask",
+                   "users": "assistant.cases_cli:users_group",
+                   "cases": "assistant.cases_cli:cases_group",
+                   "audit": "assistant.cases_cli:audit_group"})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Maatwerkassistent: vind de ruimte voor maatwerk in regels, richtsnoeren en eerdere besluiten.

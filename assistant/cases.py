@@ -1,0 +1,1089 @@
+"""The case log: casussen, their four-eyes review workflow, the AI answer frozen with each case,
+and a hash-chained, append-only audit trail. The only module that imports sqlalchemy/alembic.
+
+Nothing personal is stored: every free-text field (also knelpunt fields, comments, feedback
+and the text inside an attached AI answer) passes through the Pseudonymiser, with one
+PlaceholderMap per case, before it reaches a table. The map itself is never stored.
+
+Storage is SQLite by default (WAL, busy_timeout, foreign keys; write transactions begin with
+BEGIN IMMEDIATE so threads and processes queue instead of failing half-way) and PostgreSQL via
+MAATWERK_DATABASE_URL; the code is dialect-neutral (row locks with SELECT ... FOR UPDATE where
+the dialect has them, a version column for optimistic locking everywhere).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+)
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.exc import StaleDataError
+
+from assistant.documents import DOMAINS
+from assistant.privacy import PLACEHOLDER_RE, KINDS, PlaceholderMap, Pseudonymiser, contains_personal_data
+
+# --------------------------------------------------------------------------- vocabulary
+
+ROLES = ("professional", "kwaliteit", "jurist", "beheerder")
+REVIEWER_ROLES = ("kwaliteit", "beheerder")  # four-eyes review
+ALL_CASES_ROLES = ("kwaliteit", "jurist", "beheerder")  # see (and export) every case
+STATUSES = ("concept", "ingediend", "goedgekeurd", "teruggestuurd", "afgewezen")
+EDITABLE = ("concept", "teruggestuurd")
+UITKOMSTEN = ("afgeweken", "gedeeltelijk", "niet afgeweken")
+AI_STANCES = ("overgenomen", "aangepast", "niet gevolgd")
+SOLUTION_TYPES = ("wet", "verordening", "beleidsregel", "werkinstructie", "uitvoering")
+KNELPUNT_OWNERS = ("gemeente", "rijk")
+KNELPUNT_STATUSES = ("open", "opgelost", "in nieuw beleid", "vraagt afstemming", "vraagt budget")
+REVIEW_ACTIONS = {"approve": "goedgekeurd", "return": "teruggestuurd", "reject": "afgewezen"}
+MIN_RETENTION_DAYS = 183
+GENESIS_HASH = "0" * 64
+SYSTEM_ACTOR = "systeem"
+
+# Free-text fields: pseudonymised before storage.
+TEXT_FIELDS = (
+    "situation", "question", "motivering", "ai_stance_reason", "knelpunt_description",
+    "knelpunt_consequences", "knelpunt_solution",
+)
+# Structured fields whose strings are pseudonymised too (citations may quote case text).
+JSON_FIELDS = ("rules", "afwijkingsruimte", "precedents")
+CHOICE_FIELDS = {
+    "uitkomst": UITKOMSTEN,
+    "ai_stance": AI_STANCES,
+    "knelpunt_solution_type": SOLUTION_TYPES,
+    "knelpunt_owner": KNELPUNT_OWNERS,
+    "knelpunt_status": KNELPUNT_STATUSES,
+}
+EDITABLE_FIELDS = frozenset(TEXT_FIELDS + JSON_FIELDS + tuple(CHOICE_FIELDS) + ("team", "domain", "peildatum", "knelpunt"))
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class CaseError(Exception):
+    """A problem a user can cause or fix; the message is Dutch and safe to show."""
+
+
+class PermissionDenied(CaseError):
+    """The user's role (or ownership) does not allow this."""
+
+
+class InvalidTransition(CaseError):
+    """The workflow does not allow this step from the case's current status."""
+
+
+class ConcurrentChange(CaseError):
+    """Someone else changed the case first (optimistic locking)."""
+
+
+class CaseNotFound(CaseError):
+    pass
+
+
+class DatabaseUnavailable(CaseError):
+    """The database is busy, read-only, full or unreachable; nothing was stored."""
+
+
+# --------------------------------------------------------------------------- ORM
+
+
+def _now() -> dt.datetime:
+    # Naive UTC: stored identically by SQLite and PostgreSQL "timestamp", so hashes round-trip.
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    team: Mapped[str | None] = mapped_column(String(100))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="concept")
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    team: Mapped[str | None] = mapped_column(String(100))
+    domain: Mapped[str | None] = mapped_column(String(40))
+    peildatum: Mapped[dt.date] = mapped_column(Date)
+    situation: Mapped[str | None] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(Text)
+    rules: Mapped[list] = mapped_column(JSON, default=list)
+    afwijkingsruimte: Mapped[Any] = mapped_column(JSON, nullable=True)
+    uitkomst: Mapped[str | None] = mapped_column(String(20))
+    motivering: Mapped[str | None] = mapped_column(Text)
+    precedents: Mapped[list] = mapped_column(JSON, default=list)
+    ai_stance: Mapped[str | None] = mapped_column(String(20))
+    ai_stance_reason: Mapped[str | None] = mapped_column(Text)
+    knelpunt: Mapped[bool] = mapped_column(Boolean, default=False)
+    knelpunt_description: Mapped[str | None] = mapped_column(Text)
+    knelpunt_consequences: Mapped[str | None] = mapped_column(Text)
+    knelpunt_solution: Mapped[str | None] = mapped_column(Text)
+    knelpunt_solution_type: Mapped[str | None] = mapped_column(String(20))
+    knelpunt_owner: Mapped[str | None] = mapped_column(String(20))
+    knelpunt_status: Mapped[str | None] = mapped_column(String(30))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    author: Mapped[UserRow] = relationship(foreign_keys=[author_id], lazy="joined")
+    reviewer: Mapped[UserRow | None] = relationship(foreign_keys=[reviewer_id], lazy="joined")
+    ai_answers: Mapped[list[AIAnswerRow]] = relationship(
+        order_by="AIAnswerRow.answer_no", cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+    comments: Mapped[list[CommentRow]] = relationship(
+        order_by="CommentRow.id", cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+    feedback: Mapped[list[FeedbackRow]] = relationship(
+        order_by="FeedbackRow.id", cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
+    # Every UPDATE carries "WHERE version = <read version>": a stale writer gets StaleDataError.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AIAnswerRow(Base):
+    __tablename__ = "ai_answers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    answer_no: Mapped[int] = mapped_column(Integer)
+    answer_json: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    attached_by: Mapped[str] = mapped_column(String(64))
+    attached_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class CommentRow(Base):
+    __tablename__ = "case_comments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class FeedbackRow(Base):
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    answer_no: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(64))
+    rating: Mapped[str] = mapped_column(String(4))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class AuditEventRow(Base):
+    __tablename__ = "audit_events"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    # Canonical JSON text, not a JSON column: PostgreSQL would re-serialise JSON and break hashes.
+    before_json: Mapped[str] = mapped_column(Text)
+    after_json: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    event_count: Mapped[int] = mapped_column(Integer)
+    anchor_seq: Mapped[int] = mapped_column(Integer)
+    anchor_hash: Mapped[str] = mapped_column(String(64))
+
+
+# --------------------------------------------------------------------------- read models
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    display_name: str
+    role: str
+    team: str | None
+    has_password: bool
+    active: bool
+
+
+@dataclass(frozen=True)
+class Comment:
+    author: str
+    kind: str  # "teruggestuurd", "afgewezen", "goedgekeurd"
+    text: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AIAnswer:
+    answer_no: int
+    answer: dict  # Answer.to_dict() as attached, pseudonymised, frozen
+    sha256: str  # over the canonical JSON that is stored
+    attached_by: str
+    attached_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Feedback:
+    username: str
+    rating: str  # "up" | "down"
+    reason: str | None
+    answer_no: int | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Case:
+    """One casus as the UI and the knelpuntenrapportage read it. Every text is pseudonymised.
+
+    Fields for reports: ``rules`` is a list of {"citation", "version"} dicts (version: the
+    valid_from or version label of the rule text used); ``knelpunt`` tells whether the rule
+    pinches, with ``knelpunt_description`` (omschrijving), ``knelpunt_consequences`` (gevolgen
+    voor inwoners), ``knelpunt_solution`` (oplossingsrichting), ``knelpunt_solution_type``
+    (SOLUTION_TYPES), ``knelpunt_owner`` ("gemeente" | "rijk") and ``knelpunt_status``
+    (KNELPUNT_STATUSES). ``uitkomst`` is UITKOMSTEN; ``reviewed_at`` is when the case was
+    approved (for approved cases). ``ai_trace`` is the last attached AI answer dict (or None).
+    """
+
+    id: int
+    version: int
+    status: str
+    author: str
+    author_name: str
+    team: str | None
+    domain: str | None
+    peildatum: dt.date
+    situation: str | None
+    question: str
+    rules: list
+    afwijkingsruimte: Any
+    uitkomst: str | None
+    motivering: str | None
+    precedents: list
+    ai_stance: str | None
+    ai_stance_reason: str | None
+    knelpunt: bool
+    knelpunt_description: str | None
+    knelpunt_consequences: str | None
+    knelpunt_solution: str | None
+    knelpunt_solution_type: str | None
+    knelpunt_owner: str | None
+    knelpunt_status: str | None
+    reviewer: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_at: dt.datetime | None
+    reviewed_at: dt.datetime | None
+    ai_answers: list[AIAnswer] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    feedback: list[Feedback] = field(default_factory=list)
+
+    @property
+    def ai_trace(self) -> dict | None:
+        return self.ai_answers[-1].answer if self.ai_answers else None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["ai_trace"] = self.ai_trace
+        return json.loads(json.dumps(d, default=_json_default))
+
+
+class AuditCheck(tuple):
+    """(ok, n, first_bad) from verify_audit(); .reason says what is wrong (Dutch), .head the chain head."""
+
+    def __new__(cls, ok: bool, n: int, first_bad: int | None, reason: str = "", head: str = ""):
+        self = super().__new__(cls, (ok, n, first_bad))
+        self.reason = reason
+        self.head = head
+        return self
+
+    ok = property(lambda self: self[0])
+    n = property(lambda self: self[1])
+    first_bad = property(lambda self: self[2])
+
+
+# --------------------------------------------------------------------------- engine + migrations
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
+    """An engine with the settings the case log needs. SQLite: WAL, busy_timeout, foreign keys,
+    and write transactions that start with BEGIN IMMEDIATE (see CaseLog._write)."""
+    parsed = make_url(url)
+    if not parsed.get_backend_name() == "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    read_only = parsed.query.get("mode") == "ro"
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        # We emit BEGIN ourselves (pysqlite's implicit transactions are not SERIALIZABLE-safe).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        if not read_only:
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        # A write transaction takes the write lock up front, so two writers queue on
+        # busy_timeout instead of one failing when it upgrades a read lock (SQLITE_BUSY).
+        immediate = conn.get_execution_options().get("maatwerk_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Run the Alembic migrations up to head, in one (write-locked) transaction."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with _db_errors():
+        with engine.execution_options(maatwerk_write=True).begin() as conn:
+            cfg.attributes["connection"] = conn
+            alembic_command.upgrade(cfg, "head")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    return str(value)
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
+def event_hash(seq: int, occurred_at: dt.datetime, actor: str, action: str, case_id: int | None,
+               before_json: str, after_json: str, prev_hash: str) -> str:
+    """SHA-256 over the canonical serialisation of one audit event (v1)."""
+    payload = {
+        "v": 1, "seq": seq, "occurred_at": occurred_at.isoformat(timespec="microseconds"),
+        "actor": actor, "action": action, "case_id": case_id,
+        "before": before_json, "after": after_json, "prev_hash": prev_hash,
+    }
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+@contextmanager
+def _db_errors() -> Iterator[None]:
+    """Translate database failures into one Dutch message; the transaction is rolled back."""
+    try:
+        yield
+    except StaleDataError as exc:
+        raise ConcurrentChange(
+            "De casus is intussen door iemand anders gewijzigd; open hem opnieuw en probeer het nog eens."
+        ) from exc
+    except sa_exc.OperationalError as exc:
+        text = str(exc.orig if exc.orig is not None else exc).lower()
+        if "locked" in text or "busy" in text:
+            msg = "De database is bezet door een andere gebruiker of proces; probeer het zo opnieuw. Er is niets opgeslagen."
+        elif "readonly" in text or "read-only" in text or "read only" in text:
+            msg = "De database is alleen-lezen (controleer de rechten op de datamap); er is niets opgeslagen."
+        elif "full" in text or "disk" in text:
+            msg = "De database of schijf is vol; maak ruimte vrij. Er is niets opgeslagen."
+        elif "unable to open" in text:
+            msg = "De database kan niet worden geopend (bestaat de map en is hij schrijfbaar?)."
+        else:
+            msg = f"De database gaf een fout; er is niets opgeslagen ({type(exc.orig).__name__})."
+        raise DatabaseUnavailable(msg) from exc
+    except sa_exc.DBAPIError as exc:
+        raise DatabaseUnavailable(
+            f"De database gaf een fout; er is niets opgeslagen ({type(exc.orig).__name__})."
+        ) from exc
+
+
+def _user_model(row: UserRow) -> User:
+    return User(row.username, row.display_name, row.role, row.team, row.password_hash is not None, row.active)
+
+
+def _case_model(row: CaseRow) -> Case:
+    return Case(
+        id=row.id, version=row.version, status=row.status, author=row.author.username,
+        author_name=row.author.display_name, team=row.team, domain=row.domain, peildatum=row.peildatum,
+        situation=row.situation, question=row.question, rules=list(row.rules or []),
+        afwijkingsruimte=row.afwijkingsruimte, uitkomst=row.uitkomst, motivering=row.motivering,
+        precedents=list(row.precedents or []), ai_stance=row.ai_stance, ai_stance_reason=row.ai_stance_reason,
+        knelpunt=bool(row.knelpunt), knelpunt_description=row.knelpunt_description,
+        knelpunt_consequences=row.knelpunt_consequences, knelpunt_solution=row.knelpunt_solution,
+        knelpunt_solution_type=row.knelpunt_solution_type, knelpunt_owner=row.knelpunt_owner,
+        knelpunt_status=row.knelpunt_status, reviewer=row.reviewer.username if row.reviewer else None,
+        created_at=row.created_at, updated_at=row.updated_at, submitted_at=row.submitted_at,
+        reviewed_at=row.reviewed_at,
+        ai_answers=[AIAnswer(a.answer_no, json.loads(a.answer_json), a.sha256, a.attached_by, a.attached_at)
+                    for a in row.ai_answers],
+        comments=[Comment(c.author, c.kind, c.text, c.created_at) for c in row.comments],
+        feedback=[Feedback(f.username, f.rating, f.reason, f.answer_no, f.created_at) for f in row.feedback],
+    )
+
+
+def _snapshot(row: CaseRow) -> dict[str, Any]:
+    """The case's own fields (pseudonymised already) for audit before/after."""
+    out = {name: getattr(row, name) for name in sorted(EDITABLE_FIELDS)}
+    out["status"] = row.status
+    out["version"] = row.version
+    return json.loads(canonical_json(out))
+
+
+def _diff(before: dict, after: dict) -> tuple[dict, dict]:
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+_USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+# --------------------------------------------------------------------------- the case log
+
+
+class CaseLog:
+    """Cases, workflow, users and the audit trail over one SQLAlchemy engine.
+
+    Safe to share between threads (each call opens its own session); every change and its
+    audit event are written in one transaction."""
+
+    def __init__(self, engine: Engine, pseudonymiser: Pseudonymiser | None = None, migrate: bool = True):
+        self.engine = engine
+        self._write_engine = engine.execution_options(maatwerk_write=True)
+        self.pseudonymiser = pseudonymiser or Pseudonymiser()
+        self._row_locks = engine.dialect.name != "sqlite"  # SQLite already holds the write lock
+        if migrate:
+            upgrade(engine)
+
+    @classmethod
+    def from_url(cls, url: str, busy_timeout_ms: int = 5000, **kwargs: Any) -> CaseLog:
+        return cls(make_engine(url, busy_timeout_ms=busy_timeout_ms), **kwargs)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ sessions
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with _db_errors(), Session(self.engine, expire_on_commit=False) as s, s.begin():
+            yield s
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with _db_errors(), Session(self._write_engine, expire_on_commit=False) as s, s.begin():
+            yield s
+
+    def _lock(self, stmt, of=None):
+        # FOR UPDATE OF <table>: PostgreSQL refuses to lock the nullable side of the
+        # reviewer outer join that the eager load adds.
+        return stmt.with_for_update(of=of) if self._row_locks else stmt
+
+    # ------------------------------------------------------------------ audit
+
+    def _append_event(self, s: Session, actor: str, action: str, case_id: int | None,
+                      before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> AuditEventRow:
+        """Append one event to the chain inside the caller's transaction (so a change and its
+        event are stored together or not at all)."""
+        s.flush()  # the change itself first: its id/version go into the event
+        head = s.execute(self._lock(select(AuditHeadRow).where(AuditHeadRow.id == 1))).scalar_one()
+        seq = head.last_seq + 1
+        occurred_at = _now()
+        before_json, after_json = canonical_json(before or {}), canonical_json(after or {})
+        digest = event_hash(seq, occurred_at, actor, action, case_id, before_json, after_json, head.last_hash)
+        row = AuditEventRow(seq=seq, occurred_at=occurred_at, actor=actor, action=action, case_id=case_id,
+                            before_json=before_json, after_json=after_json, prev_hash=head.last_hash, hash=digest)
+        s.add(row)
+        head.last_seq, head.last_hash, head.event_count = seq, digest, head.event_count + 1
+        s.flush()
+        return row
+
+    def verify_audit(self) -> AuditCheck:
+        """Walk the chain: contiguous seqs from the anchor, each prev_hash = previous hash, each
+        hash recomputed, and the last event equal to the stored head (so a deleted last row shows)."""
+        with self._read() as s:
+            head = s.get(AuditHeadRow, 1)
+            expected_seq, prev = head.anchor_seq, head.anchor_hash
+            n = 0
+            last_purge: dict | None = None
+            for e in s.execute(select(AuditEventRow).order_by(AuditEventRow.seq)).scalars().yield_per(500):
+                if e.seq != expected_seq:
+                    if e.seq > expected_seq:
+                        return AuditCheck(False, n, expected_seq, f"gebeurtenis {expected_seq} ontbreekt (verwijderd)", head.last_hash)
+                    return AuditCheck(False, n, e.seq, f"gebeurtenis {e.seq} staat vóór het anker of dubbel", head.last_hash)
+                if e.prev_hash != prev:
+                    return AuditCheck(False, n, e.seq, f"gebeurtenis {e.seq} verwijst niet naar de vorige gebeurtenis", head.last_hash)
+                digest = event_hash(e.seq, e.occurred_at, e.actor, e.action, e.case_id, e.before_json, e.after_json, e.prev_hash)
+                if digest != e.hash:
+                    return AuditCheck(False, n, e.seq, f"gebeurtenis {e.seq} is na het vastleggen gewijzigd", head.last_hash)
+                if e.action == "audit.purged":
+                    last_purge = json.loads(e.after_json)
+                prev, expected_seq, n = e.hash, expected_seq + 1, n + 1
+            if expected_seq - 1 != head.last_seq or prev != head.last_hash:
+                missing = expected_seq if expected_seq <= head.last_seq else head.last_seq
+                return AuditCheck(False, n, missing,
+                                  f"gebeurtenis {missing} t/m {head.last_seq} ontbreekt (einde van de keten verwijderd)",
+                                  head.last_hash)
+            if n != head.event_count:
+                return AuditCheck(False, n, None, f"de teller zegt {head.event_count} gebeurtenissen, er zijn er {n}", head.last_hash)
+            anchored = head.anchor_seq != 1 or head.anchor_hash != GENESIS_HASH
+            if anchored and (last_purge is None or last_purge.get("anchor_seq") != head.anchor_seq
+                             or last_purge.get("anchor_hash") != head.anchor_hash):
+                return AuditCheck(False, n, head.anchor_seq,
+                                  "het begin van de keten is verplaatst zonder vastgelegde opschoning", head.last_hash)
+            return AuditCheck(True, n, None, "", head.last_hash)
+
+    def purge_audit(self, by: str, retention_days: int, now: dt.datetime | None = None) -> int:
+        """Delete audit events older than retention_days (>= 183) and record that in a purge
+        event; the chain is re-anchored on the hash of the last deleted event. Returns the count."""
+        if retention_days < MIN_RETENTION_DAYS:
+            raise CaseError(f"De bewaartermijn van de audittrail is minimaal {MIN_RETENTION_DAYS} dagen.")
+        with self._write() as s:
+            actor = self._user(s, by)
+            if actor.role != "beheerder":
+                raise PermissionDenied("Alleen een beheerder mag de audittrail opschonen.")
+            cutoff = (now or _now()) - dt.timedelta(days=retention_days)
+            last = s.execute(
+                select(AuditEventRow).where(AuditEventRow.occurred_at < cutoff).order_by(AuditEventRow.seq.desc()).limit(1)
+            ).scalar_one_or_none()
+            if last is None:
+                return 0
+            head = s.execute(self._lock(select(AuditHeadRow).where(AuditHeadRow.id == 1))).scalar_one()
+            first_seq = head.anchor_seq
+            count = s.execute(delete(AuditEventRow).where(AuditEventRow.seq <= last.seq)).rowcount
+            head.anchor_seq, head.anchor_hash = last.seq + 1, last.hash
+            head.event_count -= count
+            self._append_event(s, actor.username, "audit.purged", None, {}, {
+                "purged": count, "from_seq": first_seq, "to_seq": last.seq, "cutoff": cutoff.isoformat(),
+                "retention_days": retention_days, "anchor_seq": last.seq + 1, "anchor_hash": last.hash,
+            })
+            return count
+
+    def audit_events(self, case_id: int | None = None) -> list[dict[str, Any]]:
+        """The audit trail (optionally of one case) as dicts, oldest first."""
+        with self._read() as s:
+            stmt = select(AuditEventRow).order_by(AuditEventRow.seq)
+            if case_id is not None:
+                stmt = stmt.where(AuditEventRow.case_id == case_id)
+            return [
+                {"seq": e.seq, "occurred_at": e.occurred_at, "actor": e.actor, "action": e.action,
+                 "case_id": e.case_id, "before": json.loads(e.before_json), "after": json.loads(e.after_json),
+                 "hash": e.hash}
+                for e in s.execute(stmt).scalars()
+            ]
+
+    # ------------------------------------------------------------------ users
+
+    def _user(self, s: Session, username: str) -> UserRow:
+        row = s.execute(select(UserRow).where(UserRow.username == (username or "").strip().lower())).scalar_one_or_none()
+        if row is None or not row.active:
+            raise PermissionDenied(f"Onbekende gebruiker '{username}'; een beheerder kan hem toevoegen met `maatwerk users add`.")
+        return row
+
+    def add_user(self, username: str, role: str, team: str | None = None, display_name: str | None = None,
+                 by: str | None = None) -> User:
+        name = (username or "").strip().lower()
+        if not _USERNAME_RE.match(name):
+            raise CaseError("Een gebruikersnaam bestaat uit 2-64 kleine letters, cijfers, punt, streepje of liggend streepje.")
+        if role not in ROLES:
+            raise CaseError(f"Onbekende rol '{role}'; kies uit: {', '.join(ROLES)}.")
+        with self._write() as s:
+            actor = SYSTEM_ACTOR
+            if by is not None:
+                admin = self._user(s, by)
+                if admin.role != "beheerder":
+                    raise PermissionDenied("Alleen een beheerder mag gebruikers toevoegen.")
+                actor = admin.username
+            if s.execute(select(UserRow.id).where(UserRow.username == name)).first():
+                raise CaseError(f"Gebruiker '{name}' bestaat al.")
+            row = UserRow(username=name, display_name=(display_name or name).strip(), role=role,
+                          team=(team or None), created_at=_now(), active=True)
+            s.add(row)
+            self._append_event(s, actor, "user.created", None, {}, {
+                "username": name, "display_name": row.display_name, "role": role, "team": row.team})
+            return _user_model(row)
+
+    def get_user(self, username: str) -> User:
+        with self._read() as s:
+            return _user_model(self._user(s, username))
+
+    def list_users(self) -> list[User]:
+        with self._read() as s:
+            return [_user_model(r) for r in s.execute(select(UserRow).order_by(UserRow.username)).scalars()]
+
+    def set_password(self, username: str, password: str, by: str | None = None) -> None:
+        """Store a bcrypt hash (never the password). bcrypt reads at most 72 bytes, so longer
+        passwords are refused rather than silently truncated."""
+        import bcrypt
+
+        raw = (password or "").encode("utf-8")
+        if len(password or "") < 12:
+            raise CaseError("Een wachtwoord heeft minimaal 12 tekens.")
+        if len(raw) > 72:
+            raise CaseError("Een wachtwoord is maximaal 72 bytes lang.")
+        hashed = bcrypt.hashpw(raw, bcrypt.gensalt()).decode("ascii")
+        with self._write() as s:
+            row = self._user(s, username)
+            actor = row.username if by is None else self._user(s, by).username
+            if actor != row.username and self._user(s, actor).role != "beheerder":
+                raise PermissionDenied("Alleen een beheerder mag het wachtwoord van een ander instellen.")
+            row.password_hash = hashed
+            self._append_event(s, actor, "user.password_set", None, {}, {"username": row.username})
+
+    def verify_password(self, username: str, password: str) -> bool:
+        import bcrypt
+
+        with self._read() as s:
+            row = s.execute(select(UserRow).where(UserRow.username == (username or "").strip().lower())).scalar_one_or_none()
+        if row is None or not row.active or not row.password_hash:
+            return False
+        raw = (password or "").encode("utf-8")
+        if len(raw) > 72:
+            return False
+        return bcrypt.checkpw(raw, row.password_hash.encode("ascii"))
+
+    # ------------------------------------------------------------------ pseudonymisation
+
+    @staticmethod
+    def _reserved_mapping(texts: list[str]) -> PlaceholderMap:
+        """A fresh map whose numbering continues after the placeholders already in this case, so
+        a later "[NAAM-3]" can never be confused with an earlier one. (The real map of the
+        first session is never stored; the UI may pass its own map to keep numbers identical.)"""
+        highest: dict[str, int] = {}
+        for text in texts:
+            for m in PLACEHOLDER_RE.finditer(text or ""):
+                kind, _, n = m.group(0)[1:-1].rpartition("-")
+                highest[kind] = max(highest.get(kind, 0), int(n))
+        mapping = PlaceholderMap()
+        for kind in KINDS:
+            for i in range(highest.get(kind, 0)):
+                mapping.placeholder(kind, f"\x00reserved{i}")
+        return mapping
+
+    def _clean(self, value: Any, mapping: PlaceholderMap) -> Any:
+        """Pseudonymise every string inside value (dict keys are structure, left alone)."""
+        if isinstance(value, str):
+            text = self.pseudonymiser.pseudonymise(value, mapping)
+            if contains_personal_data(text):
+                # A second pass catches what only became visible once neighbours were replaced.
+                text = self.pseudonymiser.pseudonymise(text, mapping)
+                if contains_personal_data(text):
+                    raise CaseError("De tekst bevat persoonsgegevens die niet automatisch te vervangen zijn; "
+                                    "haal ze weg en probeer het opnieuw.")
+            return text
+        if isinstance(value, Mapping):
+            return {k: self._clean(v, mapping) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._clean(v, mapping) for v in value]
+        return value
+
+    @staticmethod
+    def _case_texts(row: CaseRow) -> list[str]:
+        texts = [canonical_json(_snapshot(row))]
+        texts += [a.answer_json for a in row.ai_answers]
+        texts += [c.text for c in row.comments]
+        texts += [f.reason or "" for f in row.feedback]
+        return texts
+
+    # ------------------------------------------------------------------ validation
+
+    def _validated(self, fields: Mapping[str, Any], mapping: PlaceholderMap) -> dict[str, Any]:
+        unknown = sorted(set(fields) - EDITABLE_FIELDS)
+        if unknown:
+            raise CaseError(f"Onbekend veld: {', '.join(unknown)}.")
+        out: dict[str, Any] = {}
+        for name, value in fields.items():
+            if name in CHOICE_FIELDS:
+                if value is not None and value not in CHOICE_FIELDS[name]:
+                    raise CaseError(f"Ongeldige waarde voor {name}; kies uit: {', '.join(CHOICE_FIELDS[name])}.")
+                out[name] = value
+            elif name == "domain":
+                value = (value or "").strip().lower() or None
+                if value is not None and value not in DOMAINS:
+                    raise CaseError(f"Onbekend domein; kies uit: {', '.join(DOMAINS)}.")
+                out[name] = value
+            elif name == "peildatum":
+                if isinstance(value, str):
+                    try:
+                        value = dt.date.fromisoformat(value.strip())
+                    except ValueError:
+                        raise CaseError("De peildatum is geen geldige datum (JJJJ-MM-DD).") from None
+                if isinstance(value, dt.datetime):
+                    value = value.date()
+                if not isinstance(value, dt.date):
+                    raise CaseError("De peildatum is geen geldige datum (JJJJ-MM-DD).")
+                out[name] = value
+            elif name == "knelpunt":
+                out[name] = bool(value)
+            elif name == "team":
+                out[name] = self._clean((value or "").strip() or None, mapping)
+            elif name in ("rules", "precedents"):
+                if value is None:
+                    value = []
+                if isinstance(value, (str, Mapping)):
+                    value = [value]
+                out[name] = self._clean(list(value), mapping)
+            elif name in TEXT_FIELDS:
+                if value is not None and not isinstance(value, str):
+                    raise CaseError(f"Het veld {name} moet tekst zijn.")
+                out[name] = self._clean(value.strip(), mapping) if value else None
+            else:  # afwijkingsruimte: free JSON
+                out[name] = self._clean(value, mapping)
+        if "question" in fields and not out.get("question"):
+            raise CaseError("De vraag is leeg.")
+        return out
+
+    @staticmethod
+    def _require_complete(row: CaseRow) -> None:
+        missing = []
+        if not row.question:
+            missing.append("vraag")
+        if not row.uitkomst:
+            missing.append("uitkomst (afgeweken, gedeeltelijk of niet afgeweken)")
+        if not row.motivering:
+            missing.append("motivering")
+        if row.ai_answers and not row.ai_stance:
+            missing.append("uw oordeel over het AI-antwoord (overgenomen, aangepast of niet gevolgd)")
+        if row.ai_stance in ("aangepast", "niet gevolgd") and not row.ai_stance_reason:
+            missing.append("de reden waarom u het AI-antwoord hebt aangepast of niet gevolgd")
+        if row.knelpunt and not row.knelpunt_description:
+            missing.append("omschrijving van het knelpunt")
+        if missing:
+            raise CaseError("De casus is nog niet compleet; vul nog in: " + "; ".join(missing) + ".")
+
+    # ------------------------------------------------------------------ cases: access
+
+    def _case_for(self, s: Session, case_id: int, user: UserRow, lock: bool = False) -> CaseRow:
+        stmt = select(CaseRow).where(CaseRow.id == case_id)
+        row = s.execute(self._lock(stmt, of=CaseRow) if lock else stmt).unique().scalar_one_or_none()
+        if row is None:
+            raise CaseNotFound(f"Casus {case_id} bestaat niet.")
+        if user.role not in ALL_CASES_ROLES and row.author_id != user.id:
+            raise PermissionDenied(f"Casus {case_id} is niet van u; een professional ziet alleen eigen casussen.")
+        return row
+
+    @staticmethod
+    def _check_version(row: CaseRow, expected_version: int | None) -> None:
+        if expected_version is not None and row.version != expected_version:
+            raise ConcurrentChange(
+                f"Casus {row.id} is intussen gewijzigd (versie {row.version}, u had versie {expected_version}); "
+                "open hem opnieuw en probeer het nog eens."
+            )
+
+    def _editable_by_author(self, row: CaseRow, user: UserRow, what: str) -> None:
+        if row.author_id != user.id:
+            raise PermissionDenied(f"Alleen de auteur mag casus {row.id} {what}.")
+        if row.status not in EDITABLE:
+            raise InvalidTransition(
+                f"Casus {row.id} heeft status '{row.status}' en kan niet meer worden {what}; "
+                "alleen een concept of een teruggestuurde casus kan dat."
+            )
+
+    # ------------------------------------------------------------------ cases: writes
+
+    def create_case(self, author: str, *, mapping: PlaceholderMap | None = None, ai_answer: Mapping | None = None,
+                    **fields: Any) -> Case:
+        """A new case in status concept. Free text is pseudonymised with one map for the whole case
+        (pass the UI's own map as mapping= to keep placeholders identical to what the user saw)."""
+        mapping = mapping if mapping is not None else PlaceholderMap()
+        fields.setdefault("peildatum", dt.date.today())
+        if not (fields.get("question") or "").strip():
+            raise CaseError("De vraag is leeg.")
+        values = self._validated(fields, mapping)
+        with self._write() as s:
+            user = self._user(s, author)
+            now = _now()
+            row = CaseRow(status="concept", author_id=user.id, author=user, created_at=now, updated_at=now,
+                          rules=[], precedents=[], knelpunt=False)
+            values.setdefault("team", user.team)
+            for name, value in values.items():
+                setattr(row, name, value)
+            s.add(row)
+            s.flush()
+            self._append_event(s, user.username, "case.created", row.id, {}, _snapshot(row))
+            if ai_answer is not None:
+                self._attach(s, row, user, ai_answer, mapping)
+            return _case_model(row)
+
+    def update_case(self, case_id: int, by: str, *, expected_version: int | None = None,
+                    mapping: PlaceholderMap | None = None, **fields: Any) -> Case:
+        with self._write() as s:
+            user = self._user(s, by)
+            row = self._case_for(s, case_id, user, lock=True)
+            self._check_version(row, expected_version)
+            self._editable_by_author(row, user, "bewerkt")
+            values = self._validated(fields, mapping if mapping is not None else self._reserved_mapping(self._case_texts(row)))
+            before = _snapshot(row)
+            for name, value in values.items():
+                setattr(row, name, value)
+            after = _snapshot(row)
+            b, a = _diff(before, after)
+            if not a:
+                return _case_model(row)
+            row.updated_at = _now()
+            s.flush()
+            b["version"], a["version"] = before["version"], row.version
+            self._append_event(s, user.username, "case.updated", row.id, b, a)
+            return _case_model(row)
+
+    def _attach(self, s: Session, row: CaseRow, user: UserRow, answer: Mapping, mapping: PlaceholderMap) -> AIAnswerRow:
+        if not isinstance(answer, Mapping):
+            raise CaseError("Het AI-antwoord moet een woordenboek zijn (Answer.to_dict()).")
+        cleaned = self._clean(json.loads(canonical_json(answer)), mapping)
+        text = canonical_json(cleaned)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        number = len(row.ai_answers) + 1
+        ans = AIAnswerRow(case_id=row.id, answer_no=number, answer_json=text, sha256=digest,
+                          attached_by=user.username, attached_at=_now())
+        row.ai_answers.append(ans)
+        row.updated_at = _now()
+        s.flush()
+        trace = cleaned.get("trace") or {}
+        self._append_event(s, user.username, "case.ai_attached", row.id, {}, {
+            "answer_no": number, "sha256": digest,
+            "backend": trace.get("backend"), "model": trace.get("model"),
+            "prompt": trace.get("prompt"), "index_fingerprint": trace.get("index_fingerprint"),
+        })
+        return ans
+
+    def attach_ai_trace(self, case_id: int, answer_dict: Mapping, by: str | None = None,
+                        mapping: PlaceholderMap | None = None, expected_version: int | None = None) -> Case:
+        """Freeze an AI answer (Answer.to_dict()) with the case: pseudonymised, canonical JSON,
+        SHA-256; never updated afterwards. Only while the case is editable by its author."""
+        with self._write() as s:
+            row = s.execute(select(CaseRow).where(CaseRow.id == case_id)).unique().scalar_one_or_none()
+            if row is None:
+                raise CaseNotFound(f"Casus {case_id} bestaat niet.")
+            user = self._user(s, by) if by is not None else row.author
+            row = self._case_for(s, case_id, user, lock=True)
+            self._check_version(row, expected_version)
+            self._editable_by_author(row, user, "aangevuld met een AI-antwoord")
+            self._attach(s, row, user, answer_dict,
+                         mapping if mapping is not None else self._reserved_mapping(self._case_texts(row)))
+            return _case_model(row)
+
+    def submit(self, case_id: int, by: str, expected_version: int | None = None) -> Case:
+        with self._write() as s:
+            user = self._user(s, by)
+            row = self._case_for(s, case_id, user, lock=True)
+            self._check_version(row, expected_version)
+            if row.author_id != user.id:
+                raise PermissionDenied(f"Alleen de auteur mag casus {case_id} indienen.")
+            if row.status not in EDITABLE:
+                raise InvalidTransition(f"Casus {case_id} heeft status '{row.status}' en kan niet worden ingediend.")
+            self._require_complete(row)
+            before = {"status": row.status, "version": row.version}
+            row.status, row.submitted_at, row.updated_at = "ingediend", _now(), _now()
+            s.flush()
+            self._append_event(s, user.username, "case.submitted", row.id, before,
+                               {"status": row.status, "version": row.version})
+            return _case_model(row)
+
+    def review(self, case_id: int, reviewer: str, action: str, comment: str | None = None,
+               expected_version: int | None = None, mapping: PlaceholderMap | None = None) -> Case:
+        """action: approve | return | reject (or the Dutch status names). Four eyes: never the author."""
+        action = {"goedkeuren": "approve", "goedgekeurd": "approve", "terugsturen": "return",
+                  "teruggestuurd": "return", "afwijzen": "reject", "afgewezen": "reject"}.get(action, action)
+        if action not in REVIEW_ACTIONS:
+            raise CaseError("Kies een beoordeling: goedkeuren, terugsturen of afwijzen.")
+        if action == "return" and not (comment or "").strip():
+            raise CaseError("Bij terugsturen hoort een toelichting voor de auteur.")
+        with self._write() as s:
+            user = self._user(s, reviewer)
+            if user.role not in REVIEWER_ROLES:
+                raise PermissionDenied("Alleen een kwaliteitsmedewerker of beheerder mag casussen beoordelen.")
+            row = self._case_for(s, case_id, user, lock=True)
+            if row.author_id == user.id:
+                raise PermissionDenied("U kunt uw eigen casus niet beoordelen (vier-ogenprincipe).")
+            self._check_version(row, expected_version)
+            if row.status != "ingediend":
+                if row.reviewer and row.status in REVIEW_ACTIONS.values():
+                    state = f"is al {row.status} door {row.reviewer.username}"
+                else:
+                    state = f"heeft status '{row.status}'"
+                raise InvalidTransition(f"Casus {case_id} {state}; alleen een ingediende casus kan worden beoordeeld.")
+            before = {"status": row.status, "version": row.version}
+            new_status = REVIEW_ACTIONS[action]
+            text = None
+            if (comment or "").strip():
+                m = mapping if mapping is not None else self._reserved_mapping(self._case_texts(row))
+                text = self._clean(comment.strip(), m)
+                row.comments.append(CommentRow(case_id=row.id, author=user.username, kind=new_status, text=text,
+                                               created_at=_now()))
+            row.status, row.reviewer_id, row.reviewer = new_status, user.id, user
+            row.reviewed_at = row.updated_at = _now()
+            s.flush()
+            self._append_event(s, user.username, f"case.{new_status}", row.id, before,
+                               {"status": new_status, "version": row.version, "comment": text})
+            return _case_model(row)
+
+    def add_feedback(self, case_id: int, by: str, rating: str | int | bool, reason: str | None = None,
+                     answer_no: int | None = None, mapping: PlaceholderMap | None = None) -> Case:
+        """Thumbs up/down (+ reason) on an AI answer of the case; any user who may see the case."""
+        rating = {True: "up", 1: "up", "+1": "up", "up": "up", "duim omhoog": "up",
+                  False: "down", -1: "down", "-1": "down", "down": "down", "duim omlaag": "down"}.get(rating)
+        if rating is None:
+            raise CaseError("Feedback is 'up' (duim omhoog) of 'down' (duim omlaag).")
+        with self._write() as s:
+            user = self._user(s, by)
+            row = self._case_for(s, case_id, user)
+            if answer_no is not None and not any(a.answer_no == answer_no for a in row.ai_answers):
+                raise CaseError(f"Casus {case_id} heeft geen AI-antwoord nummer {answer_no}.")
+            text = None
+            if (reason or "").strip():
+                m = mapping if mapping is not None else self._reserved_mapping(self._case_texts(row))
+                text = self._clean(reason.strip(), m)
+            row.feedback.append(FeedbackRow(case_id=row.id, answer_no=answer_no, username=user.username,
+                                            rating=rating, reason=text, created_at=_now()))
+            s.flush()
+            self._append_event(s, user.username, "case.feedback", row.id, {},
+                               {"rating": rating, "reason": text, "answer_no": answer_no})
+            return _case_model(row)
+
+    def delete_case(self, case_id: int, by: str) -> None:
+        """Remove a case (author: own concept; beheerder: any). Its audit trail stays."""
+        with self._write() as s:
+            user = self._user(s, by)
+            row = self._case_for(s, case_id, user, lock=True)
+            if user.role != "beheerder" and not (row.author_id == user.id and row.status == "concept"):
+                raise PermissionDenied("Alleen de auteur (van een concept) of een beheerder mag een casus verwijderen.")
+            before = _snapshot(row)
+            s.delete(row)
+            self._append_event(s, user.username, "case.deleted", case_id, before, {})
+
+    # ------------------------------------------------------------------ cases: reads
+
+    def get_case(self, case_id: int, as_user: str) -> Case:
+        with self._read() as s:
+            return _case_model(self._case_for(s, case_id, self._user(s, as_user)))
+
+    def list_cases(self, as_user: str, status: str | None = None, domain: str | None = None,
+                   team: str | None = None, limit: int | None = None) -> list[Case]:
+        if status is not None and status not in STATUSES:
+            raise CaseError(f"Onbekende status '{status}'; kies uit: {', '.join(STATUSES)}.")
+        with self._read() as s:
+            user = self._user(s, as_user)
+            stmt = select(CaseRow).order_by(CaseRow.id)
+            if user.role not in ALL_CASES_ROLES:
+                stmt = stmt.where(CaseRow.author_id == user.id)
+            if status:
+                stmt = stmt.where(CaseRow.status == status)
+            if domain:
+                stmt = stmt.where(CaseRow.domain == domain)
+            if team:
+                stmt = stmt.where(CaseRow.team == team)
+            if limit:
+                stmt = stmt.limit(limit)
+            return [_case_model(r) for r in s.execute(stmt).unique().scalars()]
+
+    def count_cases(self) -> int:
+        with self._read() as s:
+            return s.execute(select(func.count()).select_from(CaseRow)).scalar_one()
+
+    def approved_cases(self, van: dt.date | None = None, tot: dt.date | None = None, *,
+                       knelpunt_only: bool = False, domain: str | None = None) -> list[Case]:
+        """Approved cases whose approval date (reviewed_at, UTC) lies in [van, tot], both inclusive,
+        oldest first: the input of the knelpuntenrapportage. See Case for the fields."""
+        with self._read() as s:
+            stmt = select(CaseRow).where(CaseRow.status == "goedgekeurd").order_by(CaseRow.reviewed_at, CaseRow.id)
+            if van is not None:
+                stmt = stmt.where(CaseRow.reviewed_at >= dt.datetime.combine(van, dt.time.min))
+            if tot is not None:
+                stmt = stmt.where(CaseRow.reviewed_at < dt.datetime.combine(tot + dt.timedelta(days=1), dt.time.min))
+            if knelpunt_only:
+                stmt = stmt.where(CaseRow.knelpunt.is_(True))
+            if domain:
+                stmt = stmt.where(CaseRow.domain == domain)
+            return [_case_model(r) for r in s.execute(stmt).unique().scalars()]
+
+    def export(self, as_user: str, format: str = "json", status: str | None = None) -> str:
+        """All cases the user may see, as JSON (full) or CSV (flat, one row per case). Exporting is
+        for kwaliteit, jurist and beheerder, and is itself recorded in the audit trail."""
+        if format not in ("json", "csv"):
+            raise CaseError("Kies een exportformaat: csv of json.")
+        with self._read() as s:
+            role = self._user(s, as_user).role
+        if role not in ALL_CASES_ROLES:
+            raise PermissionDenied("Alleen kwaliteit, jurist of beheerder mag casussen exporteren.")
+        cases = self.list_cases(as_user, status=status)
+        if format == "json":
+            text = json.dumps([c.to_dict() for c in cases], ensure_ascii=False, indent=2)
+        else:
+            buf = io.StringIO()
+            columns = [f for f in Case.__dataclass_fields__ if f not in ("ai_answers", "comments", "feedback")]
+            columns += ["ai_backend", "ai_model", "ai_prompt_hash", "ai_index_fingerprint", "comments", "feedback_up", "feedback_down"]
+            writer = csv.DictWriter(buf, fieldnames=columns)
+            writer.writeheader()
+            for c in cases:
+                d = c.to_dict()
+                flat = {k: d[k] for k in columns if k in d}
+                for k in ("rules", "precedents", "afwijkingsruimte"):
+                    flat[k] = canonical_json(d[k]) if d[k] is not None else ""
+                trace = (c.ai_trace or {}).get("trace") or {}
+                prompt = trace.get("prompt")
+                flat["ai_backend"] = trace.get("backend") or ""
+                flat["ai_model"] = trace.get("model") or ""
+                flat["ai_prompt_hash"] = (prompt.get("hash") if isinstance(prompt, dict) else trace.get("prompt_hash")) or ""
+                flat["ai_index_fingerprint"] = trace.get("index_fingerprint") or ""
+                flat["comments"] = " | ".join(f"{x.author}: {x.text}" for x in c.comments)
+                flat["feedback_up"] = sum(f.rating == "up" for f in c.feedback)
+                flat["feedback_down"] = sum(f.rating == "down" for f in c.feedback)
+                writer.writerow(flat)
+            text = buf.getvalue()
+        with self._write() as s:
+            self._append_event(s, self._user(s, as_user).username, "cases.exported", None, {},
+                               {"format": format, "count": len(cases), "status": status})
+        return text

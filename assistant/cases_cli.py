@@ -1,0 +1,303 @@
+"""`maatwerk users|cases|audit ...`: the case log on the command line, a few lines per command
+over assistant.cases. cli.py registers them lazily by name."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from assistant.cli import UserError, parse_peildatum
+from assistant.config import Settings
+
+
+def open_caselog(settings: Settings):
+    from assistant.cases import CaseError, CaseLog
+
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return CaseLog.from_url(settings.sqlalchemy_url)
+    except CaseError as exc:
+        raise UserError(str(exc)) from exc
+
+
+class _CaseLogContext:
+    """Opens the log and turns CaseError into a Dutch message with exit code 2."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.log = None
+
+    def __enter__(self):
+        self.log = open_caselog(self.settings)
+        return self.log
+
+    def __exit__(self, exc_type, exc, tb):
+        from assistant.cases import CaseError
+
+        if self.log is not None:
+            self.log.close()
+        if exc is not None and isinstance(exc, CaseError):
+            raise UserError(str(exc)) from exc
+        return False
+
+
+def _print_case(case, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(case.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Casus {case.id} ({case.status}, versie {case.version})")
+    click.echo(f"  auteur:     {case.author_name} ({case.author}), team {case.team or '-'}")
+    click.echo(f"  domein:     {case.domain or '-'}; peildatum {case.peildatum.isoformat()}")
+    click.echo(f"  vraag:      {case.question}")
+    if case.situation:
+        click.echo(f"  situatie:   {case.situation}")
+    if case.rules:
+        click.echo("  regels:     " + "; ".join(
+            r.get("citation", str(r)) + (f" (versie {r['version']})" if r.get("version") else "")
+            if isinstance(r, dict) else str(r) for r in case.rules))
+    click.echo(f"  uitkomst:   {case.uitkomst or '-'}")
+    if case.motivering:
+        click.echo(f"  motivering: {case.motivering}")
+    if case.ai_answers:
+        trace = (case.ai_trace or {}).get("trace") or {}
+        click.echo(f"  AI-antwoord: {len(case.ai_answers)}x vastgelegd (laatste: {trace.get('backend', '?')}, "
+                   f"sha256 {case.ai_answers[-1].sha256[:12]}); oordeel: {case.ai_stance or '-'}")
+    if case.knelpunt:
+        click.echo(f"  knelpunt:   {case.knelpunt_description or '-'} [{case.knelpunt_status or 'open'}; "
+                   f"{case.knelpunt_owner or '?'}]")
+    if case.reviewer:
+        click.echo(f"  beoordeeld door: {case.reviewer}")
+    for c in case.comments:
+        click.echo(f"  opmerking {c.author} ({c.kind}): {c.text}")
+
+
+# --------------------------------------------------------------------------- users
+
+
+@click.group("users")
+def users_group() -> None:
+    """Gebruikers van het casuslogboek (rollen: professional, kwaliteit, jurist, beheerder)."""
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["professional", "kwaliteit", "jurist", "beheerder"]))
+@click.option("--team", help="Team van de gebruiker (bijv. 'Werk en Inkomen').")
+@click.option("--naam", "display_name", help="Weergavenaam (standaard: NAME).")
+@click.pass_obj
+def users_add(settings: Settings, name: str, role: str, team: str | None, display_name: str | None) -> None:
+    """Voeg gebruiker NAME toe."""
+    with _CaseLogContext(settings) as log:
+        user = log.add_user(name, role, team=team, display_name=display_name)
+    click.echo(f"Gebruiker {user.username} toegevoegd als {user.role}" + (f" (team {user.team})." if user.team else "."))
+
+
+@users_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
+@click.pass_obj
+def users_list(settings: Settings, as_json: bool) -> None:
+    """Toon alle gebruikers."""
+    with _CaseLogContext(settings) as log:
+        users = log.list_users()
+    if as_json:
+        click.echo(json.dumps([u.__dict__ for u in users], ensure_ascii=False, indent=2))
+        return
+    if not users:
+        click.echo("Nog geen gebruikers; voeg er een toe met `maatwerk users add NAAM --role ...`.")
+    for u in users:
+        click.echo(f"{u.username:20} {u.role:13} {u.team or '-':20} {u.display_name}")
+
+
+# --------------------------------------------------------------------------- cases
+
+
+@click.group("cases")
+def cases_group() -> None:
+    """Casussen: vastleggen, indienen, beoordelen (vier ogen) en exporteren."""
+
+
+def _case_fields(situatie, domein, peildatum, uitkomst, motivering, knelpunt) -> dict:
+    fields = {}
+    if situatie is not None:
+        fields["situation"] = situatie
+    if domein is not None:
+        fields["domain"] = domein
+    if peildatum is not None:
+        fields["peildatum"] = parse_peildatum(peildatum)
+    if uitkomst is not None:
+        fields["uitkomst"] = uitkomst
+    if motivering is not None:
+        fields["motivering"] = motivering
+    if knelpunt is not None:
+        fields["knelpunt"] = True
+        fields["knelpunt_description"] = knelpunt
+    return fields
+
+
+_UITKOMST = click.Choice(["afgeweken", "gedeeltelijk", "niet afgeweken"])
+
+
+@cases_group.command("new")
+@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam.")
+@click.option("--vraag", required=True, help="De vraag van de professional.")
+@click.option("--situatie", help="De situatie (wordt gepseudonimiseerd).")
+@click.option("--domein", help="participatiewet, wmo, jeugd, schuldhulp of algemeen.")
+@click.option("--peildatum", help="JJJJ-MM-DD (standaard: vandaag).")
+@click.option("--uitkomst", type=_UITKOMST, help="Voorgenomen besluit.")
+@click.option("--motivering", help="Motivering van het besluit.")
+@click.option("--knelpunt", help="Omschrijving van het knelpunt, als de regel knelt.")
+@click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
+@click.pass_obj
+def cases_new(settings, as_user, vraag, situatie, domein, peildatum, uitkomst, motivering, knelpunt, as_json) -> None:
+    """Leg een nieuwe casus vast (status concept); drukt het casusnummer af."""
+    fields = _case_fields(situatie, domein, peildatum, uitkomst, motivering, knelpunt)
+    with _CaseLogContext(settings) as log:
+        case = log.create_case(as_user, question=vraag, **fields)
+    if as_json:
+        click.echo(json.dumps(case.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(case.id)
+
+
+@cases_group.command("edit")
+@click.argument("case_id", type=int)
+@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam.")
+@click.option("--vraag")
+@click.option("--situatie")
+@click.option("--domein")
+@click.option("--peildatum")
+@click.option("--uitkomst", type=_UITKOMST)
+@click.option("--motivering")
+@click.option("--knelpunt", help="Omschrijving van het knelpunt.")
+@click.option("--versie", type=int, help="De versie die u bewerkt (weigert als iemand anders hem intussen wijzigde).")
+@click.pass_obj
+def cases_edit(settings, case_id, as_user, vraag, situatie, domein, peildatum, uitkomst, motivering, knelpunt, versie) -> None:
+    """Bewerk een concept of teruggestuurde casus."""
+    fields = _case_fields(situatie, domein, peildatum, uitkomst, motivering, knelpunt)
+    if vraag is not None:
+        fields["question"] = vraag
+    if not fields:
+        raise UserError("geef minstens één veld om te wijzigen (bijv. --motivering)")
+    with _CaseLogContext(settings) as log:
+        case = log.update_case(case_id, as_user, expected_version=versie, **fields)
+    click.echo(f"Casus {case.id} bijgewerkt (versie {case.version}).")
+
+
+@cases_group.command("list")
+@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam.")
+@click.option("--status", type=click.Choice(["concept", "ingediend", "goedgekeurd", "teruggestuurd", "afgewezen"]))
+@click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
+@click.pass_obj
+def cases_list(settings, as_user, status, as_json) -> None:
+    """Toon de casussen die u mag zien."""
+    with _CaseLogContext(settings) as log:
+        cases = log.list_cases(as_user, status=status)
+    if as_json:
+        click.echo(json.dumps([c.to_dict() for c in cases], ensure_ascii=False, indent=2))
+        return
+    if not cases:
+        click.echo("Geen casussen gevonden.")
+    for c in cases:
+        vraag = c.question if len(c.question) <= 70 else c.question[:67] + "..."
+        click.echo(f"{c.id:>5}  {c.status:13} {c.author:15} {c.peildatum.isoformat()}  {vraag}")
+
+
+@cases_group.command("show")
+@click.argument("case_id", type=int)
+@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam.")
+@click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
+@click.pass_obj
+def cases_show(settings, case_id, as_user, as_json) -> None:
+    """Toon casus CASE_ID."""
+    with _CaseLogContext(settings) as log:
+        case = log.get_case(case_id, as_user)
+    _print_case(case, as_json)
+
+
+@cases_group.command("submit")
+@click.argument("case_id", type=int)
+@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam.")
+@click.pass_obj
+def cases_submit(settings, case_id, as_user) -> None:
+    """Dien casus CASE_ID in voor beoordeling."""
+    with _CaseLogContext(settings) as log:
+        case = log.submit(case_id, as_user)
+    click.echo(f"Casus {case.id} ingediend voor beoordeling.")
+
+
+@cases_group.command("review")
+@click.argument("case_id", type=int)
+@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam (kwaliteit of beheerder).")
+@click.option("--approve", "action", flag_value="approve", help="Keur goed.")
+@click.option("--return", "action", flag_value="return", help="Stuur terug naar de auteur (met --comment).")
+@click.option("--reject", "action", flag_value="reject", help="Wijs af.")
+@click.option("--comment", help="Toelichting (verplicht bij --return).")
+@click.option("--versie", type=int, help="De versie die u beoordeelde.")
+@click.pass_obj
+def cases_review(settings, case_id, as_user, action, comment, versie) -> None:
+    """Beoordeel casus CASE_ID: --approve, --return --comment ... of --reject."""
+    if action is None:
+        raise UserError("kies --approve, --return of --reject")
+    with _CaseLogContext(settings) as log:
+        case = log.review(case_id, as_user, action, comment, expected_version=versie)
+    click.echo(f"Casus {case.id} {case.status}.")
+
+
+@cases_group.command("export")
+@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam (kwaliteit, jurist of beheerder).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="json", show_default=True)
+@click.option("--status", type=click.Choice(["concept", "ingediend", "goedgekeurd", "teruggestuurd", "afgewezen"]))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Bestand (standaard: scherm).")
+@click.pass_obj
+def cases_export(settings, as_user, fmt, status, out) -> None:
+    """Exporteer de casussen (gepseudonimiseerd) als CSV of JSON."""
+    with _CaseLogContext(settings) as log:
+        text = log.export(as_user, fmt, status=status)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"kan {out} niet schrijven: {exc.strerror}") from exc
+    click.echo(f"Export geschreven naar {out}.", err=True)
+
+
+# --------------------------------------------------------------------------- audit
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """De audittrail: controleren en (na de bewaartermijn) opschonen."""
+
+
+@audit_group.command("verify")
+@click.pass_obj
+def audit_verify(settings: Settings) -> None:
+    """Controleer de hashketen van de audittrail (exit 1 bij een breuk)."""
+    with _CaseLogContext(settings) as log:
+        check = log.verify_audit()
+    if check.ok:
+        click.echo(f"audittrail intact: {check.n} gebeurtenissen (kop {check.head[:16]})")
+        return
+    where = f"gebeurtenis {check.first_bad}" if check.first_bad is not None else "de kop"
+    click.echo(f"audittrail gebroken bij {where}: {check.reason}", err=True)
+    sys.exit(1)
+
+
+@audit_group.command("purge")
+@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam (beheerder).")
+@click.option("--dagen", type=int, help="Bewaartermijn in dagen (standaard: MAATWERK_AUDIT_RETENTION_DAYS; minimaal 183).")
+@click.pass_obj
+def audit_purge(settings: Settings, as_user: str, dagen: int | None) -> None:
+    """Verwijder auditgebeurtenissen ouder dan de bewaartermijn; legt de opschoning zelf vast."""
+    days = dagen if dagen is not None else settings.audit_retention_days
+    with _CaseLogContext(settings) as log:
+        count = log.purge_audit(as_user, days)
+    click.echo(f"{count} auditgebeurtenissen ouder dan {days} dagen verwijderd; de keten is opnieuw verankerd.")
+
+
