@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench eval clean
+.PHONY: run test install bench eval clean test-server load
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,16 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Integration tests against a real Chroma server and PostgreSQL: run them through
+# .ci/services.sh, which starts both and exports MAATWERK_TEST_CHROMA_URL/_DATABASE_URL
+# (without those the tests are skipped): `.ci/services.sh make test-server`.
+test-server: $(STAMP)
+	$(BIN)/python -m pytest -m server
+
+# Load test on loopback (PostgreSQL + Chroma server): `.ci/services.sh make load`.
+load: $(STAMP)
+	$(BIN)/python -m evals.load --users 1,10,50
 
 eval: $(STAMP)
 	MAATWERK_DATA_DIR=.maatwerk/eval-nl $(BIN)/maatwerk index ../shared/corpus-nl --quiet

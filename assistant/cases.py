@@ -22,7 +22,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
@@ -500,7 +500,13 @@ class CaseLog:
     Safe to share between threads (each call opens its own session); every change and its
     audit event are written in one transaction."""
 
-    def __init__(self, engine: Engine, pseudonymiser: Pseudonymiser | None = None, migrate: bool = True):
+    def __init__(self, engine: Engine, pseudonymiser: Pseudonymiser | None = None, migrate: bool = True,
+                 clock: Callable[[], dt.datetime] | None = None):
+        # clock: returns naive UTC "now" for every timestamp this log writes (case dates, audit
+        # events). Only for seeding demo data and tests (assistant/demo.py backdates a year of
+        # cases with it); the product always uses the real clock. A clock must not run backwards
+        # between calls that belong to one case, or the case's dates read out of order.
+        self._now = clock or _now
         self.engine = engine
         self._write_engine = engine.execution_options(maatwerk_write=True)
         self.pseudonymiser = pseudonymiser or Pseudonymiser()
@@ -541,7 +547,7 @@ class CaseLog:
         s.flush()  # the change itself first: its id/version go into the event
         head = s.execute(self._lock(select(AuditHeadRow).where(AuditHeadRow.id == 1))).scalar_one()
         seq = head.last_seq + 1
-        occurred_at = _now()
+        occurred_at = self._now()
         before_json, after_json = canonical_json(before or {}), canonical_json(after or {})
         digest = event_hash(seq, occurred_at, actor, action, case_id, before_json, after_json, head.last_hash)
         row = AuditEventRow(seq=seq, occurred_at=occurred_at, actor=actor, action=action, case_id=case_id,
@@ -595,7 +601,7 @@ class CaseLog:
             actor = self._user(s, by)
             if actor.role != "beheerder":
                 raise PermissionDenied("Alleen een beheerder mag de audittrail opschonen.")
-            cutoff = (now or _now()) - dt.timedelta(days=retention_days)
+            cutoff = (now or self._now()) - dt.timedelta(days=retention_days)
             last = s.execute(
                 select(AuditEventRow).where(AuditEventRow.occurred_at < cutoff).order_by(AuditEventRow.seq.desc()).limit(1)
             ).scalar_one_or_none()
@@ -650,7 +656,7 @@ class CaseLog:
             if s.execute(select(UserRow.id).where(UserRow.username == name)).first():
                 raise CaseError(f"Gebruiker '{name}' bestaat al.")
             row = UserRow(username=name, display_name=(display_name or name).strip(), role=role,
-                          team=(team or None), created_at=_now(), active=True)
+                          team=(team or None), created_at=self._now(), active=True)
             s.add(row)
             self._append_event(s, actor, "user.created", None, {}, {
                 "username": name, "display_name": row.display_name, "role": role, "team": row.team})
@@ -845,7 +851,7 @@ class CaseLog:
         values = self._validated(fields, mapping)
         with self._write() as s:
             user = self._user(s, author)
-            now = _now()
+            now = self._now()
             row = CaseRow(status="concept", author_id=user.id, author=user, created_at=now, updated_at=now,
                           rules=[], precedents=[], knelpunt=False)
             values.setdefault("team", user.team)
@@ -873,7 +879,7 @@ class CaseLog:
             b, a = _diff(before, after)
             if not a:
                 return _case_model(row)
-            row.updated_at = _now()
+            row.updated_at = self._now()
             s.flush()
             b["version"], a["version"] = before["version"], row.version
             self._append_event(s, user.username, "case.updated", row.id, b, a)
@@ -887,9 +893,9 @@ class CaseLog:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         number = len(row.ai_answers) + 1
         ans = AIAnswerRow(case_id=row.id, answer_no=number, answer_json=text, sha256=digest,
-                          attached_by=user.username, attached_at=_now())
+                          attached_by=user.username, attached_at=self._now())
         row.ai_answers.append(ans)
-        row.updated_at = _now()
+        row.updated_at = self._now()
         s.flush()
         trace = cleaned.get("trace") or {}
         self._append_event(s, user.username, "case.ai_attached", row.id, {}, {
@@ -926,7 +932,7 @@ class CaseLog:
                 raise InvalidTransition(f"Casus {case_id} heeft status '{row.status}' en kan niet worden ingediend.")
             self._require_complete(row)
             before = {"status": row.status, "version": row.version}
-            row.status, row.submitted_at, row.updated_at = "ingediend", _now(), _now()
+            row.status, row.submitted_at, row.updated_at = "ingediend", self._now(), self._now()
             s.flush()
             self._append_event(s, user.username, "case.submitted", row.id, before,
                                {"status": row.status, "version": row.version})
@@ -962,9 +968,9 @@ class CaseLog:
                 m = mapping if mapping is not None else self._reserved_mapping(self._case_texts(row))
                 text = self._clean(comment.strip(), m)
                 row.comments.append(CommentRow(case_id=row.id, author=user.username, kind=new_status, text=text,
-                                               created_at=_now()))
+                                               created_at=self._now()))
             row.status, row.reviewer_id, row.reviewer = new_status, user.id, user
-            row.reviewed_at = row.updated_at = _now()
+            row.reviewed_at = row.updated_at = self._now()
             s.flush()
             self._append_event(s, user.username, f"case.{new_status}", row.id, before,
                                {"status": new_status, "version": row.version, "comment": text})
@@ -987,7 +993,7 @@ class CaseLog:
                 m = mapping if mapping is not None else self._reserved_mapping(self._case_texts(row))
                 text = self._clean(reason.strip(), m)
             row.feedback.append(FeedbackRow(case_id=row.id, answer_no=answer_no, username=user.username,
-                                            rating=rating, reason=text, created_at=_now()))
+                                            rating=rating, reason=text, created_at=self._now()))
             s.flush()
             self._append_event(s, user.username, "case.feedback", row.id, {},
                                {"rating": rating, "reason": text, "answer_no": answer_no})

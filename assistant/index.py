@@ -6,9 +6,12 @@ source type and domain. The only module that imports chromadb and bm25s.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
+import re
+import os
 import shutil
 import sys
 import threading
@@ -46,6 +49,12 @@ LEXICAL_FORMAT = 3
 # articles) surface for every query with an e5 model. Their dense score is lowered by this
 # factor times their similarity to the centroid (measured: hybrid MRR@10 0.655 -> 0.676).
 HUB_PENALTY = 0.3
+# At most this share of a mixed top k may be earlier besluiten (see Index.search).
+BESLUIT_SHARE = 0.4
+# A besluit's fused score is multiplied by this unless the question asks for earlier decisions
+# (measured on the sample corpus demo set: rule questions MRR@10 0.53 -> 0.80, R@5 0.89 -> 0.95).
+BESLUIT_WEIGHT = 0.8
+PRECEDENT_INTENT = re.compile(r"besluit|precedent|eerder|weleens|vergelijkba|hebben we|uitspra|jurisprudentie", re.I)
 # Below this many passages a centroid says more about the few documents than about hubs.
 HUB_MIN_CHUNKS = 200
 
@@ -56,6 +65,46 @@ class IndexError_(Exception):
 
 class EmbedderMismatch(IndexError_):
     pass
+
+
+class ChromaUnavailable(IndexError_):
+    """The Chroma server did not answer; the failed call changed nothing."""
+
+
+CHROMA_DOWN = ("De Chroma-server{where} is niet bereikbaar ({reason}). Controleer of hij draait "
+               "(`chroma run --path MAP --port POORT`) en of MAATWERK_CHROMA_URL klopt, en probeer het "
+               "daarna opnieuw; een onderbroken indexering kunt u gewoon herhalen.")
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    import httpx
+
+    if isinstance(exc, httpx.TransportError):  # refused, reset, timed out, closed mid-response
+        return True
+    return isinstance(exc, ValueError) and "could not connect to a chroma server" in str(exc).lower()
+
+
+def _chroma_down(exc: BaseException, url: str | None = None) -> ChromaUnavailable:
+    reason = type(exc).__name__ if not str(exc) else f"{type(exc).__name__}: {str(exc)[:120]}"
+    return ChromaUnavailable(CHROMA_DOWN.format(where=f" op {url}" if url else "", reason=reason))
+
+
+def _translating(method):
+    """Turn a lost connection to the Chroma server into a Dutch IndexError_ (only the HTTP
+    client raises these; the embedded client never does)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except IndexError_:
+            raise
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise _chroma_down(exc, getattr(self, "chroma_url", None)) from exc
+            raise
+
+    return wrapper
 
 
 def date_int(value: str | dt.date | None, default: int) -> int:
@@ -134,8 +183,11 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def _chunk_metadata(chunk: Chunk, root: str, file_hash: str) -> dict[str, Any]:
+def _chunk_metadata(chunk: Chunk, root: str, file_hash: str, file_chunks: int | None = None) -> dict[str, Any]:
+    # file_chunks: how many passages the file has, so an interrupted run shows as incomplete.
+    extra = {"file_chunks": file_chunks} if file_chunks is not None else {}
     return {
+        **extra,
         "doc_id": chunk.doc_id,
         "source": chunk.source,
         "root": root,
@@ -188,7 +240,7 @@ class LexicalIndex:
         # Mean passage vector of the dense index: kept here because, like BM25, it is derived
         # from what Chroma holds and rebuilt with it.
         self.centroid = centroid
-        self.doc_of = dict(zip(ids, columns["doc_id"].tolist()))
+        self.doc_of = dict(zip(ids, zip(columns["doc_id"].tolist(), columns["source_type"].tolist())))
 
     @classmethod
     def build(cls, chunks: list[Chunk], stamp: str, lexicon: Lexicon | None = None,
@@ -211,7 +263,8 @@ class LexicalIndex:
         return cls(analyzer, bm25, [c.chunk_id for c in chunks], columns, stamp, centroid)
 
     def save(self, directory: Path) -> None:
-        tmp = directory.with_name(directory.name + ".tmp")
+        # Several processes may share one data dir (web workers): each writes its own tmp dir.
+        tmp = directory.with_name(f"{directory.name}.tmp-{os.getpid()}-{threading.get_ident()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         if self.ids:
@@ -225,12 +278,18 @@ class LexicalIndex:
             "columns": {k: v.tolist() for k, v in self.columns.items()},
         }), encoding="utf-8")
         # Swap in one step so a reader never sees half an index.
-        old = directory.with_name(directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if directory.exists():
-            directory.rename(old)
-        tmp.rename(directory)
-        shutil.rmtree(old, ignore_errors=True)
+        old = directory.with_name(f"{directory.name}.old-{os.getpid()}-{threading.get_ident()}")
+        try:
+            if directory.exists():
+                directory.rename(old)
+            tmp.rename(directory)
+        except OSError as exc:
+            # Another process swapped at the same moment; the copy on disk is only a cache
+            # (rebuilt from Chroma when its stamp is stale), the one in memory is complete.
+            log.info("lexicale index niet weggeschreven (%s); een ander proces schreef tegelijk", exc)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, directory: Path, lexicon: Lexicon | None = None) -> "LexicalIndex | None":
@@ -291,12 +350,17 @@ def make_chroma_client(chroma_dir: Path | None = None, url: str | None = None):
         parsed = urlparse(url)
         if not parsed.hostname:
             raise IndexError_(f"MAATWERK_CHROMA_URL '{url}' is geen geldige URL (bijv. http://localhost:8000)")
-        return chromadb.HttpClient(
-            host=parsed.hostname,
-            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-            ssl=parsed.scheme == "https",
-            settings=settings,
-        )
+        try:
+            return chromadb.HttpClient(
+                host=parsed.hostname,
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=settings,
+            )
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise _chroma_down(exc, url) from exc
+            raise
     assert chroma_dir is not None
     chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(chroma_dir), settings=settings)
@@ -306,9 +370,11 @@ class Index:
     """Hybrid index over the corpus. Build with `Index.open(...)`; all collaborators are
     arguments so tests can use a temporary directory and the hashing embedder."""
 
+    @_translating
     def __init__(self, client, collection_name: str, embedder: NamedEmbeddings, lexical_dir: Path,
                  max_chunk_chars: int = 1500, dense_weight: float = 1.0, lexical_weight: float = 1.0,
-                 lexicon: Lexicon | None = None):
+                 lexicon: Lexicon | None = None, chroma_url: str | None = None):
+        self.chroma_url = chroma_url  # only for messages
         self.client = client
         self.collection_name = collection_name
         self.embedder = embedder
@@ -316,6 +382,7 @@ class Index:
         self.max_chunk_chars = max_chunk_chars
         self.dense_weight, self.lexical_weight = dense_weight, lexical_weight
         self.lexicon = lexicon if lexicon is not None else Lexicon.load()
+        self.besluit_weight = BESLUIT_WEIGHT
         self._lexical: LexicalIndex | None = None
         self._lock = threading.Lock()
         self._collection = client.get_or_create_collection(
@@ -328,11 +395,12 @@ class Index:
     def open(cls, data_dir: Path, embedder: NamedEmbeddings, chroma_url: str | None = None,
              collection: str = "maatwerk", **kwargs) -> "Index":
         client = make_chroma_client(Path(data_dir) / "chroma", chroma_url)
-        return cls(client, collection, embedder, Path(data_dir) / "lexical", **kwargs)
+        return cls(client, collection, embedder, Path(data_dir) / "lexical", chroma_url=chroma_url, **kwargs)
 
     # ---- state -------------------------------------------------------------------------------
 
     @property
+    @_translating
     def meta(self) -> dict[str, Any]:
         self._collection = self.client.get_collection(self.collection_name)
         return dict(self._collection.metadata or {})
@@ -341,9 +409,11 @@ class Index:
     def fingerprint(self) -> str:
         return self.meta.get("fingerprint", "")
 
+    @_translating
     def count(self) -> int:
         return self._collection.count()
 
+    @_translating
     def check_embedder(self) -> None:
         built_with = self.meta.get("embedder")
         if built_with and built_with != self.embedder.identity and self.count():
@@ -356,6 +426,7 @@ class Index:
     def _records(self, where: dict | None = None, include=("metadatas",)) -> dict[str, Any]:
         return self._collection.get(where=where, include=list(include))
 
+    @_translating
     def all_chunks(self) -> list[Chunk]:
         got = self._records(include=("metadatas", "documents"))
         return [chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
@@ -370,6 +441,7 @@ class Index:
                 total += len(vectors)
         return acc / total if total >= HUB_MIN_CHUNKS else None
 
+    @_translating
     def get_chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
         if not ids:
             return {}
@@ -378,6 +450,7 @@ class Index:
 
     # ---- building ----------------------------------------------------------------------------
 
+    @_translating
     def reset(self) -> None:
         self.client.delete_collection(self.collection_name)
         self._collection = self.client.get_or_create_collection(
@@ -386,6 +459,7 @@ class Index:
         shutil.rmtree(self.lexical_dir, ignore_errors=True)
         self._lexical = None
 
+    @_translating
     def index_paths(self, paths: Iterable[Path], progress: bool = True, max_bytes: int | None = None,
                     on_progress: Callable[[int, int], None] | None = None) -> IndexReport:
         """Incremental: unchanged files are skipped by content hash, changed files replace their
@@ -397,8 +471,14 @@ class Index:
         existing = self._records()
         by_file: dict[tuple[str, str], dict[str, Any]] = {}
         for cid, meta in zip(existing["ids"], existing["metadatas"]):
-            entry = by_file.setdefault((meta["root"], meta["source"]), {"hash": meta["file_hash"], "ids": set()})
+            entry = by_file.setdefault((meta["root"], meta["source"]), {"hash": meta["file_hash"], "ids": set(),
+                                                                       "n": meta.get("file_chunks")})
             entry["ids"].add(cid)
+            if entry["hash"] != meta["file_hash"] or entry["n"] != meta.get("file_chunks"):
+                entry["hash"] = ""  # half-written by an interrupted run: index the file again
+        for entry in by_file.values():
+            if entry["n"] is not None and entry["n"] != len(entry["ids"]):
+                entry["hash"] = ""  # some of its passages never arrived (interrupted run)
 
         to_add: list[tuple[Chunk, dict[str, Any]]] = []
         to_delete: set[str] = set()
@@ -434,7 +514,7 @@ class Index:
                 old_ids = old["ids"] if old else set()
                 to_delete |= old_ids - new_ids
                 # Unchanged passages keep their vectors, but carry the new file hash.
-                to_add += [(c, _chunk_metadata(c, root_key, doc.file_hash)) for c in chunks]
+                to_add += [(c, _chunk_metadata(c, root_key, doc.file_hash, len(chunks))) for c in chunks]
             if path.is_dir():
                 for (r, source), entry in by_file.items():
                     if r == root_key and source not in present:
@@ -444,20 +524,24 @@ class Index:
         existing_ids = set(existing["ids"])
         fresh = [(c, m) for c, m in to_add if c.chunk_id not in existing_ids]
         kept = [(c, m) for c, m in to_add if c.chunk_id in existing_ids]
+        # Order matters when a run is interrupted (Chroma server gone): new passages first, then
+        # the new hash on kept ones, then deletions; until the end some passage of the file still
+        # carries the old hash or the count is off, so the next run indexes the file again.
+        self._embed_and_add(fresh, progress, on_progress)
         if kept:
             self._collection.update(ids=[c.chunk_id for c, _ in kept], metadatas=[m for _, m in kept])
-        self._embed_and_add(fresh, progress, on_progress)
         report.chunks_added = len(fresh)
         report.chunks_embedded = len(fresh)
         if to_delete:
             self._collection.delete(ids=sorted(to_delete))
             report.chunks_removed = len(to_delete)
-        if fresh or to_delete or kept or not self.fingerprint:
-            self._stamp()
+        if fresh or to_delete or kept or not self.fingerprint or self.meta.get("chunks") != self.count():
+            self._stamp()  # the last test catches a run interrupted between its writes and its stamp
         self.refresh_lexical(force=bool(fresh or to_delete or kept))
         report.seconds = time.perf_counter() - started
         return report
 
+    @_translating
     def add_chunks(self, chunks: Sequence[Chunk], root: str = "", file_hash: str = "",
                    progress: bool = False) -> None:
         """Add chunks that did not come from a file on disk (benchmarks, promoted precedents)."""
@@ -510,6 +594,7 @@ class Index:
         })
         self._collection.modify(metadata=meta)
 
+    @_translating
     def refresh_lexical(self, force: bool = False) -> LexicalIndex:
         """The lexical index is derived from Chroma; it is rebuilt when Chroma's fingerprint
         changed (another process may have re-indexed)."""
@@ -518,7 +603,10 @@ class Index:
             if not force:
                 if self._lexical is not None and self._lexical.stamp == stamp:
                     return self._lexical
-                loaded = LexicalIndex.load(self.lexical_dir, self.lexicon)
+                try:
+                    loaded = LexicalIndex.load(self.lexical_dir, self.lexicon)
+                except (OSError, ValueError, KeyError):
+                    loaded = None  # another process is swapping it in: rebuild from Chroma
                 if loaded is not None and loaded.stamp == stamp:
                     self._lexical = loaded
                     return loaded
@@ -529,12 +617,16 @@ class Index:
 
     # ---- searching ---------------------------------------------------------------------------
 
+    @_translating
     def search(self, query: str, k: int = 5, peildatum: dt.date | None = None,
                source_types: Sequence[str] | None = None, domains: Sequence[str] | None = None,
-               mode: str = "hybrid", depth: int = 50, per_doc: int | None = 1) -> list[Hit]:
+               mode: str = "hybrid", depth: int = 50, per_doc: int | None = 1,
+               besluit_share: float | None = BESLUIT_SHARE) -> list[Hit]:
         """Top k passages. per_doc caps the passages one document (an article file, a
         beleidsregel) may take, so that five leden of one article do not push out the other
-        rules that apply; None lifts the cap."""
+        rules that apply; None lifts the cap. besluit_share caps the share of earlier besluiten
+        in a mixed result: they quote the rule they apply at length and would otherwise bury
+        the rule itself (not applied when the caller asks for besluiten only)."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode}")
         unknown = [t for t in (source_types or []) if t not in SOURCE_TYPES]
@@ -545,20 +637,29 @@ class Index:
         depth = max(depth, 4 * k)
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
-        doc_of: dict[str, str] = {}
+        doc_of: dict[str, tuple[str, str]] = {}
         if mode in ("hybrid", "dense") and self.count():
             dense, doc_of = self._dense(query, filters, depth)
         if mode in ("hybrid", "lexical"):
             lexical = self.refresh_lexical().search(query, filters, depth)
         fused = self._fuse(dense, lexical, mode)
+        if besluit_share is not None and self.besluit_weight != 1.0 and not PRECEDENT_INTENT.search(query):
+            fused = self._demote_besluiten(fused, {**doc_of, **self._lexical_docs(lexical)})
         # Collapse per document before fetching, so only the k passages shown are read back.
         doc_of.update(self._lexical_docs(lexical))
         chosen: list[tuple[str, float, int | None, int | None]] = []
         taken: dict[str, int] = {}
+        mixed = besluit_share is not None and list(source_types or []) != ["besluit"]
+        max_besluiten = max(1, int(k * besluit_share)) if mixed else k
+        besluiten = 0
         for item in fused:
-            doc = doc_of.get(item[0], item[0])
+            doc, stype = doc_of.get(item[0], (item[0], ""))
             if per_doc and taken.get(doc, 0) >= per_doc:
                 continue
+            if stype == "besluit":
+                if besluiten >= max_besluiten:
+                    continue
+                besluiten += 1
             taken[doc] = taken.get(doc, 0) + 1
             chosen.append(item)
             if len(chosen) == k:
@@ -568,7 +669,7 @@ class Index:
                 for rank, (cid, score, d_rank, l_rank) in enumerate(
                     [c for c in chosen if c[0] in chunks], start=1)]
 
-    def _dense(self, query: str, filters: Filters, depth: int) -> tuple[list[tuple[str, float]], dict[str, str]]:
+    def _dense(self, query: str, filters: Filters, depth: int) -> tuple[list[tuple[str, float]], dict[str, tuple[str, str]]]:
         # The lexicon bridges lay words and the words of the law for the dense model too: the
         # query is embedded with its expansions appended (measured: dense Recall@5 0.70 -> 0.83).
         expansions = self.lexicon.expansions(query)
@@ -585,14 +686,21 @@ class Index:
         if centroid is not None and ids:
             scores = scores - HUB_PENALTY * (np.asarray(res["embeddings"][0], dtype=np.float32) @ centroid)
         order = np.argsort(-scores, kind="stable")[:depth]
-        docs = {cid: m["doc_id"] for cid, m in zip(ids, res["metadatas"][0])}
+        docs = {cid: (m["doc_id"], m["source_type"]) for cid, m in zip(ids, res["metadatas"][0])}
         return [(ids[i], float(scores[i])) for i in order], docs
 
-    def _lexical_docs(self, lexical: list[tuple[str, float]]) -> dict[str, str]:
+    def _demote_besluiten(self, fused, doc_of):
+        """Unless the question asks for earlier decisions, a rule outranks the besluiten that
+        apply it: they repeat its words and would otherwise come first."""
+        out = [(cid, score * (self.besluit_weight if doc_of.get(cid, ("", ""))[1] == "besluit" else 1.0), d, l)
+               for cid, score, d, l in fused]
+        return sorted(out, key=lambda t: (-t[1], t[0]))
+
+    def _lexical_docs(self, lexical: list[tuple[str, float]]) -> dict[str, tuple[str, str]]:
         lex = self._lexical
         if lex is None or not lexical:
             return {}
-        return {cid: lex.doc_of[cid] for cid, _ in lexical if cid in lex.doc_of}
+        return {cid: lex.doc_of[cid] for cid, _ in lexical if cid in lex.doc_of}  # (doc_id, type)
 
     def _fuse(self, dense, lexical, mode) -> list[tuple[str, float, int | None, int | None]]:
         d_rank = {cid: r for r, (cid, _) in enumerate(dense, start=1)}
