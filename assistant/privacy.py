@@ -278,30 +278,28 @@ def _deduce_common_words() -> frozenset[str]:
     return frozenset(_norm_key(w) for w in words)
 
 
-@functools.lru_cache(maxsize=1)
-def _deduce_first_names() -> frozenset[str] | None:
+@functools.lru_cache(maxsize=2)
+def _deduce_names(kind: str) -> frozenset[str] | None:
+    """deduce's list of first names (kind 'first_name') or surnames ('surname'), minus its own
+    exceptions and minus Dutch words that it also lists as names ("Roos", "Hoop"), which would
+    otherwise be replaced whenever they start a sentence."""
     root = _deduce_lookup_dir()
     if root is None:
         return None
-    names = _read_items(root / "names" / "lst_first_name" / "items.txt")
-    names -= _read_items(root / "names" / "lst_first_name" / "exceptions.txt")
-    # Dutch words that deduce also lists as first names ("Roos", "Hoop") would
-    # otherwise be replaced whenever they start a sentence.
-    common = _deduce_common_words()
-    return frozenset(_norm_key(n) for n in names if _norm_key(n) not in common and len(n) > 2)
-
-
-@functools.lru_cache(maxsize=1)
-def _deduce_surnames() -> frozenset[str] | None:
-    root = _deduce_lookup_dir()
-    if root is None:
-        return None
-    names = _read_items(root / "names" / "lst_surname" / "items.txt")
-    names -= _read_items(root / "names" / "lst_surname" / "exceptions.txt")
+    folder = root / "names" / f"lst_{kind}"
+    names = _read_items(folder / "items.txt") - _read_items(folder / "exceptions.txt")
     common = _deduce_common_words()
     return frozenset(
         _norm_key(n) for n in names if " " not in n and len(n) > 2 and _norm_key(n) not in common
     )
+
+
+def _deduce_first_names() -> frozenset[str] | None:
+    return _deduce_names("first_name")
+
+
+def _deduce_surnames() -> frozenset[str] | None:
+    return _deduce_names("surname")
 
 
 @functools.lru_cache(maxsize=1)

@@ -224,8 +224,7 @@ def test_detect_names_off():
 
 def test_fallback_without_deduce(monkeypatch):
     monkeypatch.setattr(privacy, "_deduce_lookup_dir", lambda: None)
-    privacy._deduce_first_names.cache_clear()
-    privacy._deduce_surnames.cache_clear()
+    privacy._deduce_names.cache_clear()
     try:
         with pytest.warns(RuntimeWarning, match="deduce not installed"):
             p = Pseudonymiser()
@@ -234,8 +233,7 @@ def test_fallback_without_deduce(monkeypatch):
         with pytest.raises(ImportError):
             Pseudonymiser(use_deduce=True)
     finally:
-        privacy._deduce_first_names.cache_clear()
-        privacy._deduce_surnames.cache_clear()
+        privacy._deduce_names.cache_clear()
 
 
 # ------------------------------------------------------------------ labelled set
