@@ -88,7 +88,8 @@ def iban_valid(iban: str) -> bool:
 _UP = "A-ZÀ-ÖØ-Þ"
 _LO = "a-zß-öø-ÿ"
 
-_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
+# The domain's first label must hold a letter: "regels@2025-01-01.md" is a file name, not mail.
+_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@(?=[\w-]*[A-Za-z])[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
 
 _IBAN_START_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?=[ ]?[A-Za-z0-9])")
 
@@ -192,6 +193,7 @@ _STOPWORDS = {
     Participatiewet Awb Wmo Jeugdwet Wsnp Wet Wetten Artikel Art Lid College Gemeente Gemeenten
     Lindewaarde Lindewaardepas UWV SVB CAK CJIB DUO Belastingdienst Toeslagen Rijk Rijksoverheid
     Raad Centrale Rechtbank Gerechtshof Hof Kantonrechter Beroep Verordening Beleidsregels Richtlijn
+    Regeling Besluit Beleidsregel Richtsnoer Werkinstructie Toelichting Opschrift
     Divosa VNG Voedselbank Stichting Leergeld Vluchtelingenwerk Veilig Thuis Juridisch Loket
     Sociale Verzekeringsbank Kinderbescherming Wijkteam Team Noord Zuid Oost West Werk Inkomen
     Albert Heijn Jumbo Lidl Aldi Action Kruidvat Hema Kamerbrief Kamer Tweede Eerste Minister

@@ -1,4 +1,5 @@
 import pickle
+from pathlib import Path
 import re
 import warnings
 
@@ -273,3 +274,15 @@ def test_eval_rules_only_meets_targets():
         warnings.simplefilter("ignore")
         result = evaluate(GOLD_PATH, Pseudonymiser(use_deduce=False))
     assert target_failures(result) == []
+
+
+def test_sample_corpus_holds_no_personal_data():
+    """The precedents and regulations of the sample corpus are pseudonymised by construction;
+    the detector agrees (and file names such as 'x@2025-01-01.md' are not e-mail addresses)."""
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    found = {}
+    for path in sorted(corpus.rglob("*.md")):
+        hits = contains_personal_data(path.read_text(encoding="utf-8"))
+        if hits:
+            found[str(path.relative_to(corpus))] = [(f.kind, f.value) for f in hits]
+    assert found == {}
