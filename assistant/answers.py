@@ -303,7 +303,13 @@ class Assistant:
         self.index = index
         self.generator = generator or GroundedGenerator()
         self.grounded = GroundedGenerator()
-        self.pseudonymiser = pseudonymiser
+        # Privacy by default: nothing personal reaches retrieval, the trace or an LLM unless a
+        # caller deliberately passes pseudonymiser=False (only tests of the raw path do).
+        if pseudonymiser is None:
+            from assistant.privacy import Pseudonymiser
+
+            pseudonymiser = Pseudonymiser()
+        self.pseudonymiser = pseudonymiser or None
         self.prompt = prompt if prompt is not None else (Prompt.load("antwoord") if self.generator.uses_llm else None)
         self.k, self.k_besluiten, self.max_body = k, k_besluiten, max_body
         self.relevance = relevance or RelevancePolicy()
@@ -369,8 +375,13 @@ class Assistant:
             mapping = PlaceholderMap()
             q = self.pseudonymiser.pseudonymise(question, mapping)
             casus_text = self.pseudonymiser.pseudonymise(casus_text, mapping) if casus_text else ""
+        # Placeholders ([NAAM-1]) say nothing about which rule applies: retrieval and the
+        # relevance decision see the question without them.
+        from assistant.privacy import strip_placeholders
 
-        answer = Answer(question=question, peildatum=day.isoformat(), answer="", grounded=False)
+        search_q = " ".join(strip_placeholders(q).split())
+
+        answer = Answer(question=q, peildatum=day.isoformat(), answer="", grounded=False)
         answer.trace = {
             "backend": self.generator.name,
             "model": self.generator.model,
@@ -394,13 +405,13 @@ class Assistant:
             answer.warnings.append(f"Peildatum {day.isoformat()} ligt voor de oudste versie in de index ({earliest}).")
             return self._finish(answer, started)
 
-        terms = content_terms(q)
-        expansions = content_terms(" ".join(self.lexicon.expansions(q))) - terms if self.lexicon else set()
+        terms = content_terms(search_q)
+        expansions = content_terms(" ".join(self.lexicon.expansions(search_q))) - terms if self.lexicon else set()
         weights = self.relevance.question_weights(terms - GENERIC_TERMS or terms, cat)
 
         main_types = [t for t in SOURCE_TYPES if t != "besluit"]
-        hits = self.index.search(q, k=self.k, peildatum=day, source_types=main_types, per_doc=2)
-        besluit_hits = self.index.search(q, k=self.k_besluiten, peildatum=day, source_types=["besluit"])
+        hits = self.index.search(search_q, k=self.k, peildatum=day, source_types=main_types, per_doc=2)
+        besluit_hits = self.index.search(search_q, k=self.k_besluiten, peildatum=day, source_types=["besluit"])
         scored = []
         for h in hits + besluit_hits:
             ct = cat.chunk_terms(h.chunk)
@@ -419,7 +430,7 @@ class Assistant:
         total = sum(weights.values()) or 1.0
         coverage = sum(weights[t] for t in covered) / total
         answer.trace["coverage"] = round(coverage, 3)
-        explicit = cat.explicit_rule(q, day)
+        explicit = cat.explicit_rule(search_q, day)
         # A question that names an article the index holds is in scope by itself.
         in_scope = explicit is not None or (bool(relevant) and coverage >= self.relevance.min_coverage)
 

@@ -472,7 +472,7 @@ class Pseudonymiser:
     def find(self, text: str) -> list[Finding]:
         if not text:
             return []
-        masked = _mask_placeholders(text)
+        masked = strip_placeholders(text)
         candidates: list[Finding] = []
         candidates += self._emails(masked)
         candidates += self._ibans(masked)
@@ -752,9 +752,12 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _mask_placeholders(text: str) -> str:
-    # Placeholders must not be read as names or numbers; spaces keep the offsets intact.
+def strip_placeholders(text: str) -> str:
+    """The text with every placeholder blanked out (same length, so offsets stay valid):
+    placeholders must not be read as names or numbers, nor as search words."""
     return PLACEHOLDER_RE.sub(lambda m: " " * len(m.group(0)), text)
+
+
 
 
 def _resolve(candidates: list[Finding], text: str) -> list[Finding]:
