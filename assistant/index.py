@@ -561,6 +561,8 @@ class Index:
 
             bar = tqdm(total=len(items), unit="passage", desc="Embedden", file=sys.stderr,
                        dynamic_ncols=True)
+        seen: set[str] = set()
+        n_files = len({c.source for c, _ in items})
         for start in range(0, len(items), batch):
             part = items[start:start + batch]
             vectors = self.embedder.embed_documents([c.index_text for c, _ in part])
@@ -571,7 +573,8 @@ class Index:
                 metadatas=[m for _, m in part],
             )
             if bar is not None:
-                bar.set_postfix_str(part[-1][0].source[-40:], refresh=False)
+                seen.update(c.source for c, _ in part)
+                bar.set_postfix_str(f"bestand {len(seen)}/{n_files}: {part[-1][0].source[-40:]}", refresh=False)
                 bar.update(len(part))
             if on_progress:
                 on_progress(min(start + batch, len(items)), len(items))
