@@ -423,6 +423,20 @@ def event_hash(seq: int, occurred_at: dt.datetime, actor: str, action: str, case
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
+# A database server (PostgreSQL) that is stopped, restarting or out of reach. The pool pings
+# connections before use (pool_pre_ping), so the first call after a restart works again.
+CONNECTION_LOST = (
+    "connection refused", "connection failed", "could not connect", "server closed the connection",
+    "terminating connection", "the database system is", "connection is closed", "no connection to the server",
+    "connection timeout", "connection timed out", "connection reset", "connection not open",
+)
+CONNECTION_LOST_MSG = (
+    "De databaseserver is niet bereikbaar (gestopt, aan het herstarten of een netwerkstoring). Probeer het "
+    "opnieuw zodra hij weer draait. Een wijziging wordt in zijn geheel of helemaal niet opgeslagen; "
+    "controleer daarna of uw laatste wijziging er staat."
+)
+
+
 @contextmanager
 def _db_errors() -> Iterator[None]:
     """Translate database failures into one Dutch message; the transaction is rolled back."""
@@ -434,7 +448,9 @@ def _db_errors() -> Iterator[None]:
         ) from exc
     except sa_exc.OperationalError as exc:
         text = str(exc.orig if exc.orig is not None else exc).lower()
-        if "locked" in text or "busy" in text:
+        if exc.connection_invalidated or any(s in text for s in CONNECTION_LOST):
+            msg = CONNECTION_LOST_MSG
+        elif "locked" in text or "busy" in text:
             msg = "De database is bezet door een andere gebruiker of proces; probeer het zo opnieuw. Er is niets opgeslagen."
         elif "readonly" in text or "read-only" in text or "read only" in text:
             msg = "De database is alleen-lezen (controleer de rechten op de datamap); er is niets opgeslagen."
@@ -446,6 +462,9 @@ def _db_errors() -> Iterator[None]:
             msg = f"De database gaf een fout; er is niets opgeslagen ({type(exc.orig).__name__})."
         raise DatabaseUnavailable(msg) from exc
     except sa_exc.DBAPIError as exc:
+        text = str(exc.orig if exc.orig is not None else exc).lower()
+        if exc.connection_invalidated or any(s in text for s in CONNECTION_LOST):
+            raise DatabaseUnavailable(CONNECTION_LOST_MSG) from exc
         raise DatabaseUnavailable(
             f"De database gaf een fout; er is niets opgeslagen ({type(exc.orig).__name__})."
         ) from exc

@@ -86,7 +86,9 @@ class LazyGroup(click.Group):
              lazy={"ask": "assistant.answers_cli:ask",
                    "users": "assistant.cases_cli:users_group",
                    "cases": "assistant.cases_cli:cases_group",
-                   "audit": "assistant.cases_cli:audit_group"})
+                   "audit": "assistant.cases_cli:audit_group",
+                   "report": "assistant.reports_cli:report_group",
+                   "demo": "assistant.reports_cli:demo_group"})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Maatwerkassistent: vind de ruimte voor maatwerk in regels, richtsnoeren en eerdere besluiten.

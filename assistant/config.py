@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(
         365, description="Hoe lang auditgebeurtenissen minstens bewaard blijven (dagen; minimaal 183)."
     )
+    knelt_min_cases: int = Field(
+        3,
+        description="Minimaal aantal casussen bij een regel waarin is afgeweken of een knelpunt is gemeld voordat het signaal ‘dit artikel knelt’ afgaat.",
+    )
+    knelt_min_share: float = Field(
+        0.5,
+        description="Minimaal aandeel (0–1) van de casussen bij een regel dat knelde voordat het signaal ‘dit artikel knelt’ afgaat.",
+    )
     llm: str = Field(
         "grounded",
         description="Antwoord-backend: grounded (standaard, zonder taalmodel), ollama, openai, llamacpp of fake (tests).",

@@ -193,7 +193,7 @@ _STOPWORDS = {
     Participatiewet Awb Wmo Jeugdwet Wsnp Wet Wetten Artikel Art Lid College Gemeente Gemeenten
     Lindewaarde Lindewaardepas UWV SVB CAK CJIB DUO Belastingdienst Toeslagen Rijk Rijksoverheid
     Raad Centrale Rechtbank Gerechtshof Hof Kantonrechter Beroep Verordening Beleidsregels Richtlijn
-    Regeling Besluit Beleidsregel Richtsnoer Werkinstructie Toelichting Opschrift
+    Regeling Regel Regels Besluit Beleidsregel Richtsnoer Werkinstructie Toelichting Opschrift
     Divosa VNG Voedselbank Stichting Leergeld Vluchtelingenwerk Veilig Thuis Juridisch Loket
     Sociale Verzekeringsbank Kinderbescherming Wijkteam Team Noord Zuid Oost West Werk Inkomen
     Albert Heijn Jumbo Lidl Aldi Action Kruidvat Hema Kamerbrief Kamer Tweede Eerste Minister
