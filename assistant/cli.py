@@ -88,7 +88,9 @@ class LazyGroup(click.Group):
                    "cases": "assistant.cases_cli:cases_group",
                    "audit": "assistant.cases_cli:audit_group",
                    "report": "assistant.reports_cli:report_group",
-                   "demo": "assistant.reports_cli:demo_group"})
+                   "demo": "assistant.reports_cli:demo_group",
+                   "backup": "assistant.ops_cli:backup",
+                   "restore": "assistant.ops_cli:restore"})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Maatwerkassistent: vind de ruimte voor maatwerk in regels, richtsnoeren en eerdere besluiten.

@@ -1,0 +1,71 @@
+"""`maatwerk backup PATH` / `maatwerk restore PATH`: a few lines over assistant.ops. cli.py
+registers them lazily by name (backup, restore)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from assistant.cli import UserError
+
+
+def _installation(settings):
+    from assistant.ops import Installation
+
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Installation.from_settings(settings)
+
+
+def _show(report, as_json: bool, verb: str) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    rows = sum(report.tables.values())
+    click.echo(f"{verb}: {report.path}")
+    click.echo(f"  database: {report.database}, {rows} rijen in {len(report.tables)} tabellen, "
+               f"audittrail {report.audit_events} gebeurtenissen (keten gecontroleerd)")
+    click.echo(f"  index: {report.index}, {report.chunks} passages, vingerafdruk {report.fingerprint or '-'}")
+    click.echo(f"  corpus: {report.corpus_files} bestanden ({report.seconds:.1f} s)")
+    for warning in report.warnings:
+        click.echo(f"Let op: {warning}", err=True)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
+@click.pass_obj
+def backup(settings, path, as_json: bool) -> None:
+    """Maak een back-up in de (nieuwe) map PATH: database, index en corpus.
+
+    SQLite via de backup-API, PostgreSQL als logische dump; de ingebedde Chroma-index als kopie
+    van de map plus een export, een Chroma-server als export. De audittrail wordt eerst gecontroleerd."""
+    from assistant.ops import OpsError
+
+    try:
+        report = _installation(settings).backup(path)
+    except OpsError as exc:
+        raise UserError(str(exc)) from exc
+    _show(report, as_json, "Back-up gemaakt")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Vervang een niet-lege database, index of corpusmap.")
+@click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
+@click.pass_obj
+def restore(settings, path, force: bool, as_json: bool) -> None:
+    """Herstel de back-up in PATH naar de ingestelde database, index en corpusmap.
+
+    Kan tussen opstellingen: een back-up van SQLite + ingebedde Chroma herstelt ook naar
+    PostgreSQL + Chroma-server (MAATWERK_DATABASE_URL, MAATWERK_CHROMA_URL) en omgekeerd.
+    Na afloop worden de audittrail en de index tegen de back-up gecontroleerd."""
+    from assistant.ops import OpsError
+
+    try:
+        report = _installation(settings).restore(path, force=force)
+    except OpsError as exc:
+        raise UserError(str(exc)) from exc
+    _show(report, as_json, "Hersteld uit")

@@ -1,0 +1,165 @@
+"""Backup and restore round trips: the embedded default (SQLite + embedded Chroma) here; the
+server variant (PostgreSQL + Chroma server, and moving between the two) under marker `server`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cases import CaseLog
+from assistant.config import Settings
+from assistant.embeddings import HashingEmbeddings
+from assistant.index import Index
+from assistant.ops import Installation, OpsError
+from assistant.ops_cli import backup as backup_cmd
+from assistant.ops_cli import restore as restore_cmd
+
+QUESTION = "Mag het college afzien van terugvordering bij dringende redenen?"
+
+
+def populate(settings: Settings, corpus: Path) -> dict:
+    """An installation in use: an indexed corpus, users, cases in several states, feedback."""
+    shutil.copytree(corpus, settings.corpus_dir)
+    index = Index.open(settings.data_dir, HashingEmbeddings(), chroma_url=settings.chroma_url,
+                       collection=settings.collection)
+    index.index_paths([settings.corpus_dir], progress=False)
+    log = CaseLog.from_url(settings.sqlalchemy_url)
+    for name, role in (("anna", "professional"), ("kim", "kwaliteit"), ("beheer", "beheerder")):
+        log.add_user(name, role)
+    answer = {"answer": "Ja, art. 58 lid 8 [1].", "trace": {"backend": "grounded", "index_fingerprint": index.fingerprint}}
+    ids = []
+    for n in range(3):
+        case = log.create_case("anna", question=f"{QUESTION} ({n})", situation="Mevrouw De Vries meldde te laat.",
+                               uitkomst="gedeeltelijk", motivering="Dringende redenen.", ai_answer=answer,
+                               ai_stance="overgenomen", peildatum=dt.date(2026, 3, 1), rules=["artikel 58 Participatiewet"])
+        ids.append(case.id)
+    log.submit(ids[0], "anna")
+    log.review(ids[0], "kim", "approve", comment="Goed gemotiveerd.")
+    log.add_feedback(ids[0], "kim", "up", reason="Klopt.")
+    state = snapshot(settings)
+    log.close()
+    return state
+
+
+def snapshot(settings: Settings) -> dict:
+    log = CaseLog.from_url(settings.sqlalchemy_url)
+    index = Index.open(settings.data_dir, HashingEmbeddings(), chroma_url=settings.chroma_url,
+                       collection=settings.collection)
+    check = log.verify_audit()
+    state = {
+        "cases": [c.to_dict() for c in log.list_cases("beheer")],
+        "users": [u.username for u in log.list_users()],
+        "audit": (check.ok, check.n, check.head),
+        "chunks": index.count(),
+        "fingerprint": index.fingerprint,
+        "hits": [(h.chunk.chunk_id, h.chunk.text) for h in index.search("dringende redenen terugvordering", k=3)],
+        "lexical": [h.chunk.chunk_id for h in index.search("wasmachine", k=2, mode="lexical")],
+        "files": sorted(p.relative_to(settings.corpus_dir).as_posix() for p in settings.corpus_dir.rglob("*") if p.is_file()),
+    }
+    log.close()
+    return state
+
+
+def embedded(root: Path) -> Settings:
+    return Settings(data_dir=root / "data", corpus_dir=root / "corpus", embedder="hashing", collection="maatwerk")
+
+
+def test_backup_and_restore_round_trip_embedded(small_corpus, tmp_path):
+    source, target = embedded(tmp_path / "oud"), embedded(tmp_path / "nieuw")
+    before = populate(source, small_corpus)
+    assert before["audit"][0] and before["chunks"] > 0 and before["hits"]
+
+    runner = CliRunner()
+    made = runner.invoke(backup_cmd, [str(tmp_path / "backup"), "--json"], obj=source)
+    assert made.exit_code == 0, made.output
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert manifest["database"]["kind"] == "sqlite" and manifest["index"]["kind"] == "embedded"
+    assert (tmp_path / "backup" / "database.sqlite").exists() and (tmp_path / "backup" / "chroma").is_dir()
+
+    done = runner.invoke(restore_cmd, [str(tmp_path / "backup")], obj=target)
+    assert done.exit_code == 0, done.output
+    assert "index --rebuild" in done.output  # the corpus moved to another path
+    assert snapshot(target) == before
+
+    # Restoring over an installation in use needs --force; a backup never overwrites.
+    again = runner.invoke(restore_cmd, [str(tmp_path / "backup")], obj=target)
+    assert again.exit_code == 2 and "--force" in again.output
+    assert runner.invoke(restore_cmd, [str(tmp_path / "backup"), "--force"], obj=target).exit_code == 0
+    assert snapshot(target) == before
+    over = runner.invoke(backup_cmd, [str(tmp_path / "backup")], obj=source)
+    assert over.exit_code == 2 and "niet leeg" in over.output
+
+
+def test_a_damaged_backup_is_refused(small_corpus, tmp_path):
+    source = embedded(tmp_path / "oud")
+    populate(source, small_corpus)
+    Installation.from_settings(source).backup(tmp_path / "backup")
+    victim = next((tmp_path / "backup" / "corpus").rglob("*.md"))
+    victim.write_text(victim.read_text(encoding="utf-8") + "\nGewijzigd.", encoding="utf-8")
+    with pytest.raises(OpsError, match="beschadigd"):
+        Installation.from_settings(embedded(tmp_path / "nieuw")).restore(tmp_path / "backup")
+
+
+def test_backup_refuses_a_broken_audit_chain(small_corpus, tmp_path):
+    import sqlite3
+
+    source = embedded(tmp_path / "oud")
+    populate(source, small_corpus)
+    con = sqlite3.connect(source.data_dir / "maatwerk.db")
+    con.execute("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2")
+    con.commit()
+    con.close()
+    with pytest.raises(OpsError, match="audittrail"):
+        Installation.from_settings(source).backup(tmp_path / "backup")
+    assert not (tmp_path / "backup").exists()
+
+
+# --------------------------------------------------------------------------- server variant
+
+
+@pytest.mark.server
+def test_round_trip_on_servers_and_moving_between_setups(small_corpus, tmp_path):
+    from servers import CHROMA_URL, DATABASE_URL, SKIP_REASON, fresh_database, unique
+
+    if not (CHROMA_URL and DATABASE_URL):
+        pytest.skip(SKIP_REASON)
+
+    def on_server(root: Path, url: str) -> Settings:
+        return Settings(data_dir=root / "data", corpus_dir=root / "corpus", embedder="hashing",
+                        chroma_url=CHROMA_URL, database_url=url, collection=unique("col"))
+
+    with fresh_database() as db1, fresh_database() as db2:
+        # PostgreSQL + Chroma server -> backup -> another database and collection.
+        source = on_server(tmp_path / "a", db1)
+        before = populate(source, small_corpus)
+        Installation.from_settings(source).backup(tmp_path / "backup-server")
+        manifest = json.loads((tmp_path / "backup-server" / "manifest.json").read_text())
+        assert manifest["database"]["kind"] == "postgresql" and manifest["index"]["kind"] == "server"
+        target = on_server(tmp_path / "b", db2)
+        Installation.from_settings(target).restore(tmp_path / "backup-server")
+        assert snapshot(target) == before
+        # New cases continue after the restored ids (sequences reset) and the chain goes on.
+        log = CaseLog.from_url(target.sqlalchemy_url)
+        new = log.create_case("anna", question="Na herstel?", uitkomst="afgeweken", motivering="Ja.")
+        assert new.id > max(c["id"] for c in before["cases"])
+        assert log.verify_audit().ok
+        log.close()
+
+        # ... and back to a laptop: SQLite + embedded Chroma.
+        laptop = embedded(tmp_path / "laptop")
+        Installation.from_settings(laptop).restore(tmp_path / "backup-server")
+        assert snapshot(laptop) == before
+
+    # A laptop's backup moves onto the servers.
+    with fresh_database() as db3:
+        laptop_src = embedded(tmp_path / "laptop2")
+        before = populate(laptop_src, small_corpus)
+        Installation.from_settings(laptop_src).backup(tmp_path / "backup-laptop")
+        server = on_server(tmp_path / "c", db3)
+        Installation.from_settings(server).restore(tmp_path / "backup-laptop")
+        assert snapshot(server) == before
