@@ -89,6 +89,7 @@ class LazyGroup(click.Group):
                    "audit": "assistant.cases_cli:audit_group",
                    "report": "assistant.reports_cli:report_group",
                    "demo": "assistant.reports_cli:demo_group",
+                   "corpus": "assistant.corpus_cli:corpus_group",
                    "backup": "assistant.ops_cli:backup",
                    "restore": "assistant.ops_cli:restore"})
 @click.pass_context

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(
         Path("corpus"), description="Map met het corpus dat `maatwerk index` zonder pad indexeert."
     )
+    precedents_dir: Path | None = Field(
+        None,
+        description="Map binnen de corpusmap waarin gepromoveerde precedenten komen; leeg = <corpusmap>/besluiten.",
+    )
     chroma_url: str | None = Field(
         None,
         description="URL van een Chroma-server (bijv. http://localhost:8000); leeg = ingebedde Chroma in de datamap.",
