@@ -139,6 +139,10 @@ class Precedent:
     grondslag_afwijking: str | None
     omstandigheden: list[str]
     zelfde_regel: bool
+    regel_versie: str | None = None
+    # Set when a jurist marked the besluit achterhaald (overturned in bezwaar/beroep): shown as
+    # history, never counted as support.
+    achterhaald_door: str | None = None
 
 
 @dataclass
@@ -648,19 +652,31 @@ class Assistant:
             extra = chunks[0].extra
             cite = next((c for c in chunks if (c.heading or "").lower() == "besluit"), chunks[0])
             n = registry.add(cite)
-            out.append(Precedent(
+            achterhaald = (str(extra.get("achterhaald_door") or "ja")
+                           if str(extra.get("status", "")).lower() == "achterhaald" else None)
+            p = Precedent(
                 id=str(extra.get("id") or chunks[0].citation), citation=cite.citation, n=n,
                 datum=chunks[0].valid_from, regel=str(extra.get("regel", "")),
                 uitkomst=str(extra.get("uitkomst", "onbekend")),
                 grondslag_afwijking=extra.get("grondslag_afwijking"),
-                omstandigheden=[str(o) for o in extra.get("omstandigheden") or []], zelfde_regel=same))
+                omstandigheden=[str(o) for o in extra.get("omstandigheden") or []], zelfde_regel=same,
+                regel_versie=str(extra["regel_versie"]) if extra.get("regel_versie") else None,
+                achterhaald_door=achterhaald)
+            out.append(p)
+            if same and not achterhaald and rule is not None and p.regel_versie and rule.valid_from \
+                    and p.regel_versie < rule.valid_from:
+                warnings.append(f"{p.id} is gebaseerd op een oudere versie van de regel (versie "
+                                f"{p.regel_versie}; op de peildatum geldt de versie van {rule.valid_from}).")
         return out, self._consistency(out, casus, warnings)
 
     @staticmethod
     def _consistency(precedents: list[Precedent], casus: dict[str, Any], warnings: list[str]) -> str:
-        pool = [p for p in precedents if p.zelfde_regel] or precedents
+        history = [p for p in precedents if p.achterhaald_door]
+        current = [p for p in precedents if not p.achterhaald_door]
+        note = "".join(f" {p.id} [{p.n}] is achterhaald ({p.achterhaald_door}) en telt niet mee." for p in history)
+        pool = [p for p in current if p.zelfde_regel] or current
         if not pool:
-            return ""
+            return note.strip()
         deviated = [p for p in pool if p.uitkomst in ("afgeweken", "gedeeltelijk")]
         kept = [p for p in pool if p.uitkomst not in ("afgeweken", "gedeeltelijk")]
         about = "over dezelfde regel" if pool[0].zelfde_regel else "met vergelijkbare omstandigheden"
@@ -682,7 +698,7 @@ class Assistant:
                         "deze casus verschilt (gelijkheidsbeginsel).")
                 text += " Let op: " + flag
                 warnings.append(flag)
-        return text
+        return text + note
 
     def _motivering(self, rule, ruimte, ruimte_chunks, precedents, cat: Catalogue, day, casus,
                     registry) -> list[tuple[str, str]]:
@@ -727,7 +743,9 @@ class Assistant:
                          + (f" ({ruimte.citation}) [{ruimte.markers[0]}]" if ruimte.markers else "") + ".")
         sections.append(("Belangenafweging", "\n".join(weigh)))
         if precedents:
-            lines = [f"- {p.id} ({p.datum}): {p.uitkomst} [{p.n}]" for p in precedents]
+            lines = [f"- {p.id} ({p.datum}): {p.uitkomst} [{p.n}]"
+                     + (f" — achterhaald ({p.achterhaald_door}), niet als steun gebruiken" if p.achterhaald_door else "")
+                     for p in precedents]
             sections.append(("Vergelijkbare besluiten", "\n".join(lines)))
         else:
             sections.append(("Vergelijkbare besluiten", "Geen vergelijkbare besluiten gevonden."))

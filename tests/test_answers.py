@@ -17,7 +17,7 @@ from assistant.index import Index
 from assistant.privacy import Pseudonymiser
 
 ROOT = Path(__file__).resolve().parent.parent
-NL = Path("/work/shared/corpus-nl")
+NL = ROOT.parent / "shared" / "corpus-nl"  # beside the checkout, as in CI
 LOCAL_FILES = [
     "beleidsregels/beleidsregels-kostendelersnorm-lindewaarde-2024.md",
     "verordeningen/verordening-wmo-lindewaarde-2023.md",
@@ -242,3 +242,28 @@ def test_cli_ask_json_and_errors(index, monkeypatch, tmp_path):
     assert res.exit_code == 2 and "leeg" in res.output and "Traceback" not in res.output
     res = runner.invoke(main, ["ask", "x", "--peildatum", "morgen"])
     assert res.exit_code == 2 and "peildatum" in res.output
+
+
+def test_achterhaald_precedent_is_history_not_support(tmp_path):
+    """A besluit marked achterhaald (overturned in beroep) is shown, but neither counted in the
+    consistency summary nor offered as support in the motivering."""
+    corpus = tmp_path / "corpus"
+    (corpus / "besluiten").mkdir(parents=True)
+    shutil.copy(ROOT / "corpus/beleidsregels/beleidsregels-kostendelersnorm-lindewaarde-2024.md", corpus / "br.md")
+    for name, status in (("MB-2024-041.md", None), ("MB-2025-024.md", "achterhaald")):
+        text = (ROOT / "corpus/besluiten" / name).read_text(encoding="utf-8")
+        if status:
+            text = text.replace("source_type: besluit", "source_type: besluit\nstatus: achterhaald\n"
+                                "achterhaald_door: ECLI:NL:CRVB:2026:123", 1)
+        (corpus / "besluiten" / name).write_text(text, encoding="utf-8")
+    idx = Index.open(tmp_path / "data", HashingEmbeddings())
+    assert idx.index_paths([corpus], progress=False).ok
+    answer = Assistant(idx, pseudonymiser=False).ask(
+        "dakloze zoon tijdelijk opvangen, kostendelersnorm na zes maanden verlengen?", peildatum="2026-03-01")
+    by_id = {p.id: p for p in answer.precedents}
+    assert by_id["MB-2025-024"].achterhaald_door == "ECLI:NL:CRVB:2026:123"
+    assert by_id["MB-2024-041"].achterhaald_door is None
+    assert "van 1 eerdere besluiten" in answer.consistency
+    assert "MB-2025-024" in answer.consistency and "telt niet mee" in answer.consistency
+    motivering = dict(answer.motivering)["Vergelijkbare besluiten"]
+    assert "niet als steun gebruiken" in motivering.split("MB-2025-024")[1].splitlines()[0]
