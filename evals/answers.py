@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+from evals.retrieval import read_gold_items
 
 _QUOTE_RE = re.compile(r"„([^„“”\"]{3,}?)[“”\"]")
 
@@ -30,15 +31,9 @@ class GoldAnswer:
 
 
 def load_gold(path: Path) -> list[GoldAnswer]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
-    out = []
-    for item in data:
-        pd = item.get("peildatum")
-        if isinstance(pd, str):
-            pd = dt.date.fromisoformat(pd)
-        out.append(GoldAnswer(str(item["id"]), item["question"], pd, item.get("basis"), item.get("citation"),
-                              bool(item.get("grounded", True))))
-    return out
+    return [GoldAnswer(str(item["id"]), item["question"], item["peildatum"], item.get("basis"),
+                       item.get("citation"), bool(item.get("grounded", True)))
+            for item in read_gold_items(path)]
 
 
 @dataclass

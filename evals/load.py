@@ -295,7 +295,7 @@ def main(argv=None) -> None:
             print(f"… index van corpus/ in collectie {collection} ({args.embedder})", file=sys.stderr, flush=True)
             index = Index.open(Path(tmp) / "setup", make_embedder(args.embedder, None, 2),
                                chroma_url=args.chroma_url, collection=collection)
-            report = index.index_paths([REPO / "corpus"], progress=False)
+            assert index.index_paths([REPO / "corpus"], progress=False).ok, "corpus indexing failed"
             result["corpus_chunks"] = index.count()
             log = CaseLog.from_url(db_url)
             for n in range(max(levels)):

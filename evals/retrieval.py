@@ -13,7 +13,6 @@ from pathlib import Path
 
 import yaml
 
-from assistant.index import MODES
 
 
 @dataclass
@@ -26,19 +25,21 @@ class GoldQuestion:
     expect_text: str | None = None
 
 
-def load_gold(path: Path) -> list[GoldQuestion]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
-    out = []
-    for item in data:
+def read_gold_items(path: Path) -> list[dict]:
+    """The items of a gold-set YAML file, with `peildatum` parsed to a date (or None)."""
+    items = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    for item in items:
         pd = item.get("peildatum")
-        if isinstance(pd, str):
-            pd = dt.date.fromisoformat(pd)
-        out.append(GoldQuestion(
-            id=str(item["id"]), question=item["question"], relevant=list(item["relevant"]),
-            peildatum=pd, citations=list(item.get("citations") or []),
-            expect_text=item.get("expect_text"),
-        ))
-    return out
+        item["peildatum"] = dt.date.fromisoformat(pd) if isinstance(pd, str) else pd
+    return items
+
+
+def load_gold(path: Path) -> list[GoldQuestion]:
+    return [GoldQuestion(
+        id=str(item["id"]), question=item["question"], relevant=list(item["relevant"]),
+        peildatum=item["peildatum"], citations=list(item.get("citations") or []),
+        expect_text=item.get("expect_text"),
+    ) for item in read_gold_items(path)]
 
 
 @dataclass

@@ -15,7 +15,7 @@ from assistant.cases import CONNECTION_LOST_MSG, CaseLog, DatabaseUnavailable
 from assistant.embeddings import HashingEmbeddings
 from assistant.index import Index, IndexError_
 from conftest import write
-from servers import SERVER, ChromaServer, PostgresControl, fresh_database, unique
+from servers import SERVER, ChromaServer, PostgresControl, fresh_database
 
 pytestmark = SERVER
 

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from assistant.embeddings import HashingEmbeddings, NamedEmbeddings
+from assistant.embeddings import HashingEmbeddings
 from assistant.index import EmbedderMismatch, IndexError_
 from conftest import write
 

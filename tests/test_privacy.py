@@ -14,7 +14,7 @@ from assistant.privacy import (
     elfproef,
     iban_valid,
 )
-from evals.privacy_eval import GOLD_PATH, evaluate, gold_occurrences, load_gold, target_failures
+from evals.privacy_eval import GOLD_PATH, evaluate, load_gold, target_failures
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ database, the logs or an LLM request. Uses the labelled privacy set as the sourc
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 

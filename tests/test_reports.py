@@ -5,7 +5,6 @@ CLI, and no personal data in any output."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import sqlite3
 from pathlib import Path
