@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench eval clean test-server load
+.PHONY: run test install bench eval clean browser test-server load
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The app on http://localhost:8501; on first start it indexes corpus/ with a progress bar.
+# Demo accounts (demo-professional, demo-kwaliteit, demo-jurist, ...; password lindewaarde-demo)
+# exist only while no real user does: see docs/ui.md.
 run: $(STAMP)
-	$(BIN)/maatwerk index corpus
-	$(BIN)/maatwerk search "Hoeveel mag een wasmachine kosten via de bijzondere bijstand?" --k 3
+	$(BIN)/maatwerk serve
 
-test: $(STAMP)
+# Debian's Chromium for the end-to-end UI tests (Playwright drives it; it never downloads a
+# browser). Installed when we may (root with apt); otherwise those tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || \
+	  echo "Chromium niet geïnstalleerd: de end-to-end-tests van de app worden overgeslagen."
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 # Integration tests against a real Chroma server and PostgreSQL: run them through

@@ -90,6 +90,7 @@ class LazyGroup(click.Group):
                    "report": "assistant.reports_cli:report_group",
                    "demo": "assistant.reports_cli:demo_group",
                    "corpus": "assistant.corpus_cli:corpus_group",
+                   "serve": "assistant.ui_cli:serve",
                    "backup": "assistant.ops_cli:backup",
                    "restore": "assistant.ops_cli:restore"})
 @click.pass_context

@@ -65,6 +65,27 @@ class Settings(BaseSettings):
         0.5,
         description="Minimaal aandeel (0–1) van de casussen bij een regel dat knelde voordat het signaal ‘dit artikel knelt’ afgaat.",
     )
+    auth: str = Field(
+        "local",
+        description="Inloggen: local (accounts in de casuslog) of oidc (via de organisatie; zie docs/ui.md).",
+    )
+    demo: bool = Field(
+        False,
+        description="Demo-accounts altijd aan (true); anders alleen zolang er geen echte gebruikers zijn. Nooit in productie.",
+    )
+    oidc_provider: str | None = Field(
+        None, description="Naam van de [auth.<naam>]-sectie in .streamlit/secrets.toml; leeg = [auth]."
+    )
+    oidc_role_claim: str = Field(
+        "roles", description="Claim met rollen of groepen (een pad met punten mag, bijv. realm_access.roles)."
+    )
+    oidc_role_map: str = Field(
+        "maatwerk-professional=professional,maatwerk-kwaliteit=kwaliteit,maatwerk-jurist=jurist,maatwerk-beheerder=beheerder",
+        description="Welke claimwaarde welke rol geeft: waarde=rol, kommagescheiden.",
+    )
+    oidc_username_claim: str = Field(
+        "preferred_username", description="Claim voor de gebruikersnaam in de casuslog (anders email, dan sub)."
+    )
     llm: str = Field(
         "grounded",
         description="Antwoord-backend: grounded (standaard, zonder taalmodel), ollama, openai, llamacpp of fake (tests).",

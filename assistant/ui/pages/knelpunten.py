@@ -1,0 +1,132 @@
+"""Knelpunten (kwaliteitsmedewerker, beheerder): the knelpuntenrapportage once
+assistant.reports exists; until then an honest "nog niet beschikbaar"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import importlib.util
+
+import streamlit as st
+
+from assistant.ui import runtime, views
+
+me = runtime.require("knelpunten")
+st.title("Knelpunten")
+st.caption("Regels die in de praktijk knellen, per regel en versie: hoe vaak, wanneer, welke omstandigheden, "
+           "de gevolgen voor inwoners en wie het kan oplossen (gemeente of Rijk).")
+
+
+def _reports():
+    if importlib.util.find_spec("assistant.reports") is None:
+        return None
+    return importlib.import_module("assistant.reports")
+
+
+try:
+    reports = _reports()
+except Exception as exc:  # present but broken: say so instead of crashing the page
+    st.error(f"De knelpuntenrapportage kon niet worden geladen ({type(exc).__name__}: {exc}).")
+    st.stop()
+
+if reports is None:
+    st.info("**Nog niet beschikbaar.** De knelpuntenrapportage wordt nog gebouwd. Tot die tijd worden knelpunten "
+            "wel vastgelegd bij elke casus (vinkje ‘Deze regel knelt’) en kunt u ze filteren op de pagina "
+            "Beoordelen.", icon=":material/construction:")
+    cl = runtime.caselog()
+    knel = [c for c in cl.list_cases(me.username) if c.knelpunt]
+    if knel:
+        st.markdown(f"**Vastgelegde knelpunten tot nu toe: {len(knel)}**")
+        st.dataframe([{"casus": c.id, "status": c.status, "regel": ", ".join(r.get("citation", "") for r in c.rules
+                       if isinstance(r, dict)), "omschrijving": c.knelpunt_description or ""} for c in knel],
+                     hide_index=True, width="stretch")
+    st.stop()
+
+# ---- the report (assistant.reports) -----------------------------------------------------------
+from assistant.auth import demo_mode  # noqa: E402
+from assistant.documents import DOMAINS  # noqa: E402
+
+cl = runtime.caselog()
+FORMATS = {"pdf": ("PDF", "application/pdf"),
+           "docx": ("Word (DOCX)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+           "html": ("HTML", "text/html"), "md": ("Markdown", "text/markdown"), "csv": ("CSV (opvolglijst)", "text/csv")}
+
+today = dt.date.today()
+c1, c2, c3 = st.columns(3)
+van = c1.date_input("Van", today - dt.timedelta(days=364), format="DD-MM-YYYY", key="rep_van")
+tot = c2.date_input("Tot en met", today, format="DD-MM-YYYY", key="rep_tot")
+domain = c3.selectbox("Domein", DOMAINS, index=None, placeholder="alle domeinen", key="rep_domain")
+
+if (me.role == "beheerder" and demo_mode(cl, bool(runtime.settings().demo))
+        and not any(u.username.startswith("demo.") for u in cl.list_users())):
+    with st.container(border=True):
+        st.markdown("**Demo-omgeving:** laad een jaar aan fictieve, gepseudonimiseerde voorbeeldcasussen om de "
+                    "rapportage met genoeg gegevens te zien.")
+        if st.button("Voorbeeldcasussen laden (demo)", icon=":material/dataset:", key="rep_seed"):
+            from assistant.demo import seed_cases
+
+            with st.spinner("Voorbeeldcasussen aanmaken en door de workflow halen…"):
+                summary = seed_cases(runtime.settings().sqlalchemy_url, n=240)
+            st.toast(f"{summary.cases} voorbeeldcasussen geladen.", icon=":material/check:")
+            st.rerun()
+
+try:
+    with st.spinner("Rapport opstellen…"):
+        report = reports.knelpunten_report(cl, van, tot, domain=domain)
+except reports.ReportError as exc:
+    st.error(str(exc))
+    st.stop()
+
+if not report.total_cases:
+    st.info(f"Geen goedgekeurde casussen van {report.period_label}. De rapportage telt alleen casussen die "
+            "volgens het vier-ogenprincipe zijn goedgekeurd.", icon=":material/inbox:")
+    st.stop()
+
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Goedgekeurde casussen", report.total_cases,
+          delta=(report.total_cases - report.previous_total) if report.previous_total else None,
+          help=f"Vorige, even lange periode: {report.previous_total}")
+m2.metric("Afgeweken", f"{report.share_deviated:.0%}")
+m3.metric("Knelpunten gemeente", len(report.local_knelpunten))
+m4.metric("Knelpunten Rijk", len(report.national_knelpunten))
+for item in report.summary:
+    # (lead, paragraph) pairs: the page for bestuurders
+    lead, text = item if isinstance(item, (tuple, list)) else ("", str(item))
+    st.markdown((f"**{views.md_escape(lead)}.** " if lead else "") + views.md_escape(text))
+
+st.subheader("Knelpunten")
+if report.knelpunten:
+    st.dataframe([{k: v for k, v in kp.row().items() if k in ("nr", "titel", "regel", "eigenaar", "wie_lost_op",
+                                                              "status", "aantal_casussen", "sinds")}
+                  for kp in report.knelpunten], hide_index=True, width="stretch")
+    for kp in report.knelpunten:
+        with st.expander(f"{kp.nr}. {kp.titel} — {kp.count} casus(sen), {kp.owner_label}", icon=":material/flag:"):
+            st.caption(f"{kp.rule} (versie {kp.version or 'onbekend'}) · {kp.layer_label} · sinds "
+                       f"{kp.first_seen:%d-%m-%Y} · status {kp.status} · wie lost op: {kp.fixer}")
+            st.markdown(f"**Wat knelt:** {views.md_escape(kp.description)}")
+            if kp.consequences:
+                st.markdown(f"**Gevolgen voor inwoners:** {views.md_escape(kp.consequences)}")
+            if kp.solution:
+                st.markdown(f"**Oplossingsrichting:** {views.md_escape(kp.solution)}")
+            for story in kp.stories:
+                st.markdown(f"> **{views.md_escape(story.heading)}** {views.md_escape(story.text)}")
+else:
+    st.caption("Geen knelpunten in deze periode.")
+
+charts = report.charts
+if charts:
+    with st.expander("Grafieken", icon=":material/bar_chart:"):
+        for name, png in charts.items():
+            st.image(png, caption=getattr(reports, "CHART_CAPTIONS", {}).get(name, name))
+
+st.subheader("Rapport downloaden")
+f1, f2 = st.columns([2, 1], vertical_alignment="bottom")
+fmt = f1.selectbox("Formaat", list(FORMATS), format_func=lambda f: FORMATS[f][0], key="rep_fmt")
+if f2.button("Rapport maken", icon=":material/description:", key="rep_make", width="stretch"):
+    with st.spinner(f"{FORMATS[fmt][0]} maken…"):
+        st.session_state["rep_file"] = (fmt, van, tot, domain, reports.render(report, fmt))
+made = st.session_state.get("rep_file")
+if made and made[1:4] == (van, tot, domain):
+    made_fmt, data = made[0], made[4]
+    st.download_button(f"Download {FORMATS[made_fmt][0]}", data, file_name=f"knelpunten-{van}-{tot}.{made_fmt}",
+                       mime=FORMATS[made_fmt][1], icon=":material/download:", key="rep_download", type="primary")

@@ -1,0 +1,82 @@
+"""The long-lived objects of the app (settings, assistant, case log), built once per process
+and configuration with st.cache_resource, and the signed-in identity of this session."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from assistant.auth import Identity
+from assistant.config import Settings
+from assistant.ui.access import BY_KEY, may_see
+
+
+def settings() -> Settings:
+    # Cheap to build; reading it per run lets tests point MAATWERK_* at a temporary folder.
+    return Settings()
+
+
+def _key(s: Settings) -> str:
+    return s.model_dump_json()
+
+
+@st.cache_resource(show_spinner=False)
+def _assistant(key: str):
+    from assistant.answers import Assistant
+
+    return Assistant.from_settings(Settings.model_validate_json(key))
+
+
+def assistant():
+    return _assistant(_key(settings()))
+
+
+@st.cache_resource(show_spinner=False)
+def _caselog(url: str):
+    from assistant.cases import CaseLog
+
+    # One pseudonymiser for the process: loading its name lists takes a moment.
+    return CaseLog.from_url(url, pseudonymiser=getattr(assistant(), "pseudonymiser", None))
+
+
+def caselog():
+    return _caselog(settings().sqlalchemy_url)
+
+
+@dataclass
+class IndexingGate:
+    """One indexing run at a time per configuration; other sessions watch its progress."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    done: int = 0
+    total: int = 0
+    phase: str = ""
+    error: str | None = None
+
+
+@st.cache_resource(show_spinner=False)
+def _gate(key: str) -> IndexingGate:
+    return IndexingGate()
+
+
+def gate() -> IndexingGate:
+    return _gate(_key(settings()))
+
+
+def identity() -> Identity | None:
+    return st.session_state.get("identity")
+
+
+def require(page_key: str) -> Identity:
+    """Every page calls this first, on every run: no identity or the wrong role stops the page."""
+    me = identity()
+    if me is None:
+        st.warning("Log eerst in.")
+        st.stop()
+    if not may_see(me.role, page_key):
+        title = BY_KEY[page_key].title if page_key in BY_KEY else page_key
+        st.error(f"U hebt als {me.role_label.lower()} geen toegang tot '{title}'.")
+        st.stop()
+    return me

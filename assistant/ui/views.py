@@ -1,0 +1,209 @@
+"""Rendering shared by the pages: an answer with its sources per layer, a citation's full
+passage, precedents, and a stored casus. Pure presentation over Answer.to_dict() and Case."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import streamlit as st
+
+from assistant.answers import LAYER_OF, LAYERS
+from assistant.ui import runtime
+
+STATUS_LABEL = {
+    "concept": ("concept", "gray"),
+    "ingediend": ("ingediend", "blue"),
+    "goedgekeurd": ("goedgekeurd", "green"),
+    "teruggestuurd": ("teruggestuurd", "orange"),
+    "afgewezen": ("afgewezen", "red"),
+}
+BASIS_LABEL = {
+    "beleidsregel-4:84-awb": "Afwijken van een beleidsregel (artikel 4:84 Awb)",
+    "hardheidsclausule": "Hardheidsclausule van de verordening",
+    "wettelijke-bevoegdheid": "Bevoegdheid in de wet zelf",
+    "geen": "Geen ruimte om af te wijken",
+}
+TYPE_LABEL = {
+    "wet": "wet", "amvb": "AMvB", "ministeriele_regeling": "ministeriële regeling", "verordening": "verordening",
+    "beleidsregel": "beleidsregel", "richtsnoer": "richtsnoer", "werkinstructie": "werkinstructie",
+    "besluit": "maatwerkbesluit", "uitspraak": "uitspraak", "overig": "overig",
+}
+
+
+def md_escape(text: str) -> str:
+    """Corpus text into Markdown without accidental bold, LaTeX or headings."""
+    text = re.sub(r"([*_`$\\<>])", r"\\\1", text or "")
+    return re.sub(r"(?m)^(\s*)#", r"\1\\#", text)
+
+
+def validity(valid_from: str | None, valid_to: str | None) -> str:
+    return f"geldig van {valid_from or 'onbekend'} tot {valid_to or 'heden'}"
+
+
+def status_badge(status: str) -> None:
+    label, color = STATUS_LABEL.get(status, (status, "gray"))
+    st.badge(label, color=color)
+
+
+def _passages(chunk_ids: list[str]) -> dict[str, Any]:
+    """Full passages for the cited chunks (one look-up per answer); a passage that is no longer
+    indexed (re-indexed corpus) simply falls back to the quote stored with the answer."""
+    try:
+        return runtime.assistant().index.get_chunks(chunk_ids)
+    except Exception:
+        return {}
+
+
+def citation_expander(c: dict[str, Any], chunk) -> None:
+    with st.expander(f"[{c['n']}] {c['citation']}", icon=":material/menu_book:"):
+        st.caption(f"{TYPE_LABEL.get(c.get('source_type') or '', c.get('source_type') or '')} · "
+                   f"{validity(c.get('valid_from'), c.get('valid_to'))}")
+        if c.get("quote"):
+            st.markdown(f"> {md_escape(c['quote'])}")
+        if chunk is not None:
+            st.markdown("**Volledige passage**")
+            st.text(chunk.text)
+            where = f"Bron: `{chunk.source}`" + (f", pagina {chunk.page}" if chunk.page else "")
+            if chunk.title:
+                where += f" — {md_escape(chunk.title)}"
+            st.caption(where)
+            if chunk.official_url:
+                st.caption(f"Officiële vindplaats: {chunk.official_url}")
+        else:
+            st.caption(f"Bron: `{c.get('source')}` (de volledige passage staat niet meer in de index)")
+
+
+def render_sources(answer: dict[str, Any]) -> None:
+    citations = answer.get("citations") or []
+    if not citations:
+        return
+    chunks = _passages([c["chunk_id"] for c in citations])
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for c in citations:
+        groups.setdefault(LAYER_OF.get(c.get("source_type") or "", ("overig", "Overige bronnen"))[1], []).append(c)
+    st.markdown("##### Bronnen per laag")
+    for _, label, _ in LAYERS:
+        if label not in groups:
+            continue
+        st.markdown(f"**{label}**")
+        for c in groups[label]:
+            citation_expander(c, chunks.get(c["chunk_id"]))
+
+
+def render_ruimte(r: dict[str, Any] | None) -> None:
+    if not r:
+        return
+    st.markdown("##### Afwijkingsruimte")
+    basis = BASIS_LABEL.get(r.get("basis"), r.get("basis"))
+    box = st.error if r.get("knelpunt") else st.success
+    box(f"**{basis}**" + (f" — {md_escape(r['citation'])}" if r.get("citation") else ""),
+        icon=":material/block:" if r.get("knelpunt") else ":material/alt_route:")
+    if r.get("rule"):
+        st.caption(f"De regel: {r['rule']}" + (f" ({TYPE_LABEL.get(r.get('layer'), r.get('layer'))})" if r.get("layer") else ""))
+    st.markdown(md_escape(r.get("toelichting") or ""))
+    if r.get("knelpunt"):
+        st.info("Geen ruimte om af te wijken: leg de casus vast als **knelpunt**, zodat wie de regel maakt "
+                "het kan oplossen.", icon=":material/flag:")
+
+
+def render_precedents(answer: dict[str, Any]) -> None:
+    precedents = answer.get("precedents") or []
+    if not precedents and not answer.get("consistency"):
+        return
+    st.markdown("##### Eerdere besluiten en consistentie")
+    if answer.get("consistency"):
+        st.markdown(md_escape(answer["consistency"]))
+    if precedents:
+        st.dataframe([
+            {"besluit": p.get("id"), "bron": f"[{p.get('n')}]", "datum": p.get("datum"), "uitkomst": p.get("uitkomst"),
+             "grondslag": p.get("grondslag_afwijking") or "", "zelfde regel": "ja" if p.get("zelfde_regel") else "nee",
+             "omstandigheden": "; ".join(p.get("omstandigheden") or [])}
+            for p in precedents], hide_index=True, width="stretch")
+
+
+def render_answer(answer: dict[str, Any]) -> None:
+    for w in answer.get("warnings") or []:
+        st.warning(md_escape(w), icon=":material/warning:")
+    if not answer.get("grounded"):
+        st.info(md_escape(answer.get("answer") or ""), icon=":material/help:")
+        return
+    st.markdown(md_escape(answer.get("answer") or ""))
+    render_ruimte(answer.get("afwijkingsruimte"))
+    render_precedents(answer)
+    render_sources(answer)
+
+
+def render_trace(answer: dict[str, Any], key: str) -> None:
+    trace = answer.get("trace") or {}
+    st.markdown(
+        f"Backend **{trace.get('backend')}**" + (f", model {trace.get('model')}" if trace.get("model") else "")
+        + f" · peildatum {trace.get('peildatum')} · index {str(trace.get('index_fingerprint') or '')[:12]}"
+        + (f" · {trace.get('latency_ms')} ms" if trace.get("latency_ms") is not None else "")
+        + (f" · teruggevallen op {trace['fallback']}" if trace.get("fallback") else ""))
+    hits = answer.get("hits") or []
+    if hits:
+        st.dataframe([{"rang": h.get("rank"), "passage": h.get("citation"), "laag": h.get("layer"),
+                       "relevant": "ja" if h.get("relevant") else "nee", "geciteerd": "ja" if h.get("cited") else "nee",
+                       "gewicht": h.get("lexical_weight")} for h in hits], hide_index=True, width="stretch")
+    st.download_button("AI-spoor downloaden (JSON)", json.dumps(answer, ensure_ascii=False, indent=2),
+                       file_name="ai-spoor.json", mime="application/json", key=f"trace_dl_{key}",
+                       icon=":material/download:")
+
+
+def render_case(case, show_trace: bool = True) -> None:
+    """A stored casus as a reviewer (or its author) reads it: the casus first, the AI answer with
+    its trace and the sources in tabs, so the judgement is not pages below."""
+    cols = st.columns([3, 2])
+    with cols[0]:
+        st.markdown(f"**Vraag:** {md_escape(case.question)}")
+        if case.situation:
+            st.markdown("**Situatie en aanvullingen:**")
+            st.markdown(md_escape(case.situation))
+    with cols[1]:
+        status_badge(case.status)
+        st.caption(f"Casus {case.id} · auteur {case.author_name} ({case.author}) · peildatum {case.peildatum}"
+                   + (f" · domein {case.domain}" if case.domain else "") + (f" · team {case.team}" if case.team else ""))
+        if case.reviewer:
+            st.caption(f"Beoordeeld door {case.reviewer}")
+    if case.comments:
+        st.markdown("**Opmerkingen van de beoordelaar**")
+        for c in case.comments:
+            st.info(f"**{c.author}** ({c.kind}, {c.created_at:%d-%m-%Y %H:%M}): {md_escape(c.text)}", icon=":material/comment:")
+    last = case.ai_trace or {}
+    tabs = st.tabs(["Casus en motivering", f"AI-antwoord en spoor ({len(case.ai_answers)})",
+                    "Eerdere besluiten en bronnen"]) if show_trace and case.ai_answers else None
+    with tabs[0] if tabs else st.container():
+        st.markdown(f"**Uitkomst:** {case.uitkomst or '—'}")
+        for rule in case.rules or []:
+            if isinstance(rule, dict):
+                st.caption(f"Regel: {rule.get('citation')} (versie {rule.get('version') or 'onbekend'})")
+        if case.afwijkingsruimte:
+            render_ruimte(case.afwijkingsruimte)
+        st.markdown("##### Motivering")
+        st.text(case.motivering or "—")
+        stance = case.ai_stance or "—"
+        st.markdown(f"**AI-antwoord:** {stance}" + (f" — {md_escape(case.ai_stance_reason)}" if case.ai_stance_reason else ""))
+        if case.knelpunt:
+            st.warning(f"**Knelpunt:** {md_escape(case.knelpunt_description or '')}", icon=":material/flag:")
+        if case.feedback:
+            up = sum(f.rating == "up" for f in case.feedback)
+            st.caption(f"Feedback op AI-antwoorden: {up} positief, {len(case.feedback) - up} negatief"
+                       + "".join(f"; {f.username}: {f.reason}" for f in case.feedback if f.reason))
+    if not tabs:
+        return
+    with tabs[1]:
+        st.caption("Het AI-antwoord is bij het opslaan bevroren met de casus (gepseudonimiseerd, met controlegetal).")
+        for a in case.ai_answers:
+            st.markdown(f"**Antwoord {a.answer_no}** · vastgelegd door {a.attached_by} op "
+                        f"{a.attached_at:%d-%m-%Y %H:%M} · SHA-256 `{a.sha256[:16]}…`")
+            st.markdown(f"_Vraag:_ {md_escape(a.answer.get('question', ''))}")
+            with st.expander("Antwoordtekst", expanded=a.answer_no == len(case.ai_answers)):
+                st.text(a.answer.get("answer", ""))
+            render_trace(a.answer, f"{case.id}_{a.answer_no}")
+    with tabs[2]:
+        if last.get("precedents") or last.get("consistency"):
+            render_precedents(last)
+        if last.get("citations"):
+            render_sources(last)

@@ -1,0 +1,403 @@
+"""The Streamlit app, run in-process with Streamlit's AppTest: every page renders for its role,
+a professional asks, records and submits a casus, a kwaliteitsmedewerker approves it, and no
+role reaches another role's page. Plus the plain-Python parts of the UI (role mapping, access
+table, follow-up context, Algoritmeregister entry). Hashing embedder, temporary data dir."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from assistant import auth  # noqa: E402
+from assistant.ui import access, register  # noqa: E402
+from assistant.ui.conversation import Conversation, Turn  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+APP = str(REPO / "streamlit_app.py")
+QUESTION = "Mag ik afzien van terugvordering van bijstand als de inwoner door schulden in de problemen komt?"
+
+
+@pytest.fixture(scope="module")
+def app_env(tmp_path_factory):
+    """MAATWERK_* for the app under test; the index is built once, by the first run."""
+    import shutil
+
+    data = tmp_path_factory.mktemp("ui-data")
+    corpus = tmp_path_factory.mktemp("ui-corpus") / "corpus"
+    shutil.copytree(REPO / "corpus", corpus)  # uploads in the tests must not touch the repository
+    env = {"MAATWERK_DATA_DIR": str(data), "MAATWERK_EMBEDDER": "hashing",
+           "MAATWERK_CORPUS_DIR": str(corpus), "MAATWERK_LLM": "grounded", "MAATWERK_MAX_UPLOAD_MB": "1"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    cwd = os.getcwd()
+    os.chdir(REPO)
+    try:
+        at = AppTest.from_file(APP, default_timeout=120).run()
+        assert not at.exception, at.exception
+        yield {"data": data, "corpus": corpus}
+    finally:
+        os.chdir(cwd)
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def login(username: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="login_user").input(username)
+    at.text_input(key="login_password").input(auth.DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["identity"].username == username
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [t.value for t in at.title] + [c.value for c in at.caption]
+    parts += [e.value for e in at.error] + [w.value for w in at.warning] + [i.value for i in at.info]
+    parts += [s.value for s in at.success]
+    return "\n".join(str(p) for p in parts)
+
+
+# ---- the app ----------------------------------------------------------------------------------
+
+
+def test_first_start_indexes_and_shows_login_with_demo_accounts(app_env):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "Demo-omgeving" in texts(at)
+    assert at.text_input(key="login_password").proto.type == at.text_input(key="login_password").proto.PASSWORD
+
+
+def test_wrong_password_is_refused(app_env):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="login_user").input("demo-professional")
+    at.text_input(key="login_password").input("verkeerd-wachtwoord")
+    at.button[0].click().run()
+    assert "onjuist" in texts(at)
+    assert "identity" not in at.session_state
+
+
+@pytest.mark.parametrize("username,page,expect", [
+    ("demo-professional", None, "Vraag en casus"),
+    ("demo-professional", "assistant/ui/pages/mijn_casussen.py", "Mijn casussen"),
+    ("demo-professional", "assistant/ui/pages/verantwoording.py", "Algoritmeregister"),
+    ("demo-kwaliteit", None, "Beoordelen"),
+    ("demo-kwaliteit", "assistant/ui/pages/knelpunten.py", "Knelpunten"),
+    ("demo-jurist", None, "Corpus"),
+    ("demo-beheerder", None, "Knelpunten"),
+    ("demo-beheerder", "assistant/ui/pages/verantwoording.py", "Verantwoording"),
+])
+def test_every_page_renders_for_its_role(app_env, username, page, expect):
+    at = login(username)
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert expect in texts(at)
+
+
+def test_knelpunten_placeholder_until_reports_exist(app_env):
+    import importlib.util
+
+    at = login("demo-kwaliteit")
+    at.switch_page("assistant/ui/pages/knelpunten.py").run()
+    if importlib.util.find_spec("assistant.reports") is None:
+        assert "Nog niet beschikbaar" in texts(at)
+    assert not at.exception
+
+
+def test_knelpunten_report_with_demo_cases(app_env):
+    pytest.importorskip("assistant.reports")
+    at = login("demo-beheerder")
+    assert "Knelpunten" in texts(at)
+    seed = [b for b in at.button if b.key == "rep_seed"]
+    if seed:
+        seed[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.metric[0].label == "Goedgekeurde casussen" and int(at.metric[0].value) > 0
+    at.selectbox(key="rep_fmt").set_value("md")
+    at.button(key="rep_make").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [b for b in at.get("download_button")]
+    # The seeded demo.* users do not end demo mode: demo accounts still log in.
+    assert login("demo-jurist").session_state["identity"].demo
+
+
+def test_corpus_page_lists_documents_with_chunk_counts(app_env):
+    at = login("demo-jurist")
+    assert at.metric[0].value not in ("0", 0)
+    df = at.dataframe[0].value
+    assert {"document", "type", "geldig vanaf", "passages"} <= set(df.columns)
+    assert df["passages"].sum() > 100
+
+
+def test_corpus_upload_indexes_with_metadata_and_refuses_bad_files(app_env):
+    at = login("demo-jurist")
+    before = at.dataframe[0].value["passages"].sum()
+    doc = ("# Beleidsregel testupload Lindewaarde\n\n## Artikel 1. Reiskosten\n\nHet college vergoedt reiskosten "
+           "voor een bezoek aan de wasserette tot een maximum van € 12 per maand.\n").encode()
+    at.file_uploader(key="corpus_files").set_value([("Test upload!.md", doc, "text/markdown"),
+                                                   ("leeg.md", b"", "text/markdown"),
+                                                   ("groot.md", b"x" * 1_100_000, "text/markdown")])
+    at.text_input(key="up_citation").input("Beleidsregel testupload Lindewaarde")
+    at.date_input(key="up_from").set_value(dt.date(2026, 1, 1))
+    at.button(key="FormSubmitter:upload-Uploaden en indexeren").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    stored = app_env["corpus"] / "uploads" / "Test-upload.md"
+    assert stored.exists() and "valid_from: '2026-01-01'" in stored.with_name("Test-upload.md.meta.yaml").read_text()
+    assert not (app_env["corpus"] / "uploads" / "groot.md").exists()
+    assert not (app_env["corpus"] / "uploads" / "leeg.md").exists()
+    table = at.dataframe[0].value
+    assert table["passages"].sum() > before
+    assert "beleidsregel" in set(table[table["bestand"] == "uploads/Test-upload.md"]["type"])
+
+
+def test_verantwoording_names_the_running_backend_and_retention(app_env):
+    at = login("demo-jurist")
+    at.switch_page("assistant/ui/pages/verantwoording.py").run()
+    table = at.dataframe[0].value
+    assert "MAATWERK_LLM=grounded" in set(table["instelling"])
+    assert "365 dagen" in texts(at)
+    assert len(at.get("download_button")) == 2
+
+
+@pytest.mark.parametrize("username,page", [
+    ("demo-professional", "beoordelen"), ("demo-professional", "corpus"), ("demo-professional", "knelpunten"),
+    ("demo-kwaliteit", "vraag"), ("demo-kwaliteit", "corpus"), ("demo-jurist", "beoordelen"),
+    ("demo-jurist", "mijn-casussen"), ("demo-beheerder", "vraag"), ("demo-beheerder", "corpus"),
+])
+def test_a_role_never_reaches_another_roles_page(app_env, username, page):
+    at = login(username)
+    listed = {p.key for p in access.pages_for(at.session_state["identity"].role)}
+    assert page not in listed
+    with pytest.raises(ValueError):  # not registered in the navigation for this role
+        at.switch_page(access.BY_KEY[page].file)
+    # And the page itself refuses, even when run directly with this identity.
+    direct = AppTest.from_file(str(REPO / access.BY_KEY[page].file), default_timeout=60)
+    direct.session_state["identity"] = at.session_state["identity"]
+    direct.run()
+    assert "geen toegang" in texts(direct)
+    assert not direct.dataframe and not direct.chat_input
+
+
+def test_page_without_login_stops(app_env):
+    direct = AppTest.from_file(str(REPO / access.BY_KEY["beoordelen"].file), default_timeout=60).run()
+    assert "Log eerst in" in texts(direct)
+
+
+def test_ask_follow_up_record_submit_and_review(app_env):
+    at = login("demo-professional")
+    at.chat_input[0].set_value(QUESTION).run()
+    assert not at.exception, [e.value for e in at.exception]
+    conv = at.session_state["conversation"]
+    assert conv.turns[0].answer["grounded"]
+    assert any(e.label.startswith("[1]") for e in at.expander)  # citations open to the full passage
+    assert "Afwijkingsruimte" in texts(at)
+
+    at.chat_input[0].set_value("en als ze ook nog een zoon heeft?").run()
+    conv = at.session_state["conversation"]
+    assert len(conv.turns) == 2 and QUESTION in conv.turns[1].asked
+    assert conv.turns[1].answer is not None
+
+    # thumbs down with a reason, stored with the trace (creates the concept case)
+    at.feedback(key="fb_1").set_value(0).run()
+    at.selectbox(key="fb_reason_1").set_value("mist regel")
+    at.button(key="fb_send_1").click().run()
+    assert not at.error, [e.value for e in at.error]
+    feedback_case = at.session_state["conversation"].case_id
+    assert feedback_case
+
+    at.radio(key="case_uitkomst").set_value("afgeweken")
+    at.radio(key="case_stance").set_value("aangepast").run()
+    at.text_area(key="case_stance_reason").input("Omstandigheden zwaarder gewogen")
+    at.button(key="case_submit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    case_id = at.session_state["conversation"].case_id
+    assert case_id == feedback_case
+
+    from assistant.cases import CaseLog
+    from assistant.config import Settings
+
+    stored = CaseLog.from_url(Settings().sqlalchemy_url).get_case(case_id, "demo-kwaliteit")
+    assert stored.status == "ingediend" and len(stored.ai_answers) == 2
+    assert [(f.rating, f.reason, f.answer_no) for f in stored.feedback] == [("down", "mist regel", 2)]
+    assert stored.ai_stance == "aangepast" and "Regel en versie" in (stored.motivering or "")
+
+    rev = login("demo-kwaliteit")
+    assert "Beoordelen" in texts(rev)
+    rev.selectbox(key="rev_case").set_value(case_id).run()
+    assert any("AI-antwoord en spoor" in t.label for t in rev.tabs)
+    assert any(e.label.startswith("[1]") for e in rev.expander)  # the sources, clickable here too
+    rev.button(key="rev_approve").click().run()
+    assert not rev.error, [e.value for e in rev.error]
+
+    mine = login("demo-professional")
+    mine.switch_page("assistant/ui/pages/mijn_casussen.py").run()
+    assert "goedgekeurd" in set(mine.dataframe[0].value["status"])
+
+
+def test_return_with_comment_and_resubmit(app_env):
+    at = login("demo-consulent")
+    at.date_input(key="peildatum").set_value(dt.date(2026, 3, 1)).run()
+    at.chat_input[0].set_value("Mag ik afwijken van de normtijd voor huishoudelijke ondersteuning bij een inwoner met een zieke partner?").run()
+    at.radio(key="case_uitkomst").set_value("niet afgeweken")
+    at.radio(key="case_stance").set_value("overgenomen").run()
+    at.button(key="case_submit").click().run()
+    case_id = at.session_state["conversation"].case_id
+    assert case_id and not at.error, [e.value for e in at.error]
+    assert at.session_state["conversation"].turns[0].answer["peildatum"] == "2026-03-01"
+
+    rev = login("demo-kwaliteit")
+    rev.selectbox(key="rev_case").set_value(case_id).run()
+    rev.button(key="rev_return").click().run()
+    assert "toelichting" in texts(rev).lower()  # a return needs a comment
+    rev.text_area(key=f"rev_comment_{case_id}").input("Motiveer de evenredigheid beter.")
+    rev.button(key="rev_return").click().run()
+    assert not rev.error
+
+    mine = login("demo-consulent")
+    mine.switch_page("assistant/ui/pages/mijn_casussen.py").run()
+    mine.selectbox(key="mine_case").set_value(case_id).run()
+    assert "Motiveer de evenredigheid beter." in texts(mine)
+    mine.button(key="mine_submit").click().run()
+    assert not mine.error, [e.value for e in mine.error]
+    from assistant.cases import CaseLog
+    from assistant.config import Settings
+
+    assert CaseLog.from_url(Settings().sqlalchemy_url).get_case(case_id, "demo-kwaliteit").status == "ingediend"
+
+
+def test_reviewer_cannot_review_own_case(app_env):
+    """A beheerder may review (cases.py), but not their own case; the page shows no buttons then."""
+    from assistant.cases import CaseLog
+    from assistant.config import Settings
+
+    cl = CaseLog.from_url(Settings().sqlalchemy_url)
+    case = cl.create_case("demo-kwaliteit", question="Eigen vraag over bijzondere bijstand", uitkomst="afgeweken",
+                          motivering="Omdat.")
+    cl.submit(case.id, "demo-kwaliteit")
+    rev = login("demo-kwaliteit")
+    rev.selectbox(key="rev_case").set_value(case.id).run()
+    assert "eigen casus" in texts(rev)
+    assert not [b for b in rev.button if b.key == "rev_approve"]
+
+
+# ---- the plain-Python parts ---------------------------------------------------------------------
+
+
+def test_pages_per_role():
+    keys = lambda role: [p.key for p in access.pages_for(role)]  # noqa: E731
+    assert keys("professional") == ["vraag", "mijn-casussen", "verantwoording"]
+    assert keys("kwaliteit") == ["beoordelen", "knelpunten", "verantwoording"]
+    assert keys("jurist") == ["corpus", "verantwoording"]
+    assert keys("beheerder") == ["knelpunten", "verantwoording"]
+    assert not access.may_see(None, "verantwoording") and not access.may_see("professional", "onbekend")
+    for p in access.PAGES:
+        assert (REPO / p.file).exists()
+
+
+def test_role_map_and_claims():
+    mapping = auth.parse_role_map("grp-prof=professional, grp-kwal=kwaliteit,grp-jur=jurist,Beheer=beheerder")
+    assert auth.role_from_claims({"roles": ["grp-prof"]}, "roles", mapping) == "professional"
+    assert auth.role_from_claims({"groups": "grp-prof grp-kwal"}, "groups", mapping) == "kwaliteit"
+    assert auth.role_from_claims({"realm_access": {"roles": ["beheer"]}}, "realm_access.roles", mapping) == "beheerder"
+    assert auth.role_from_claims({"roles": ["iets-anders"]}, "roles", mapping) is None
+    assert auth.role_from_claims({}, "roles", mapping) is None
+    with pytest.raises(ValueError, match="onbekende rol"):
+        auth.parse_role_map("x=admin")
+    with pytest.raises(ValueError, match="claimwaarde=rol"):
+        auth.parse_role_map("zonder-rol")
+    assert auth.parse_role_map(auth.DEFAULT_ROLE_MAP)["maatwerk-jurist"] == "jurist"
+
+
+def test_username_from_claims():
+    assert auth.username_from_claims({"preferred_username": "J.de.Vries@Lindewaarde.nl"}) == "j.de.vries.lindewaarde.nl"
+    assert auth.username_from_claims({"email": "a.b@x.nl"}) == "a.b.x.nl"
+    with pytest.raises(auth.AuthError):
+        auth.username_from_claims({"preferred_username": "demo-professional"})
+    with pytest.raises(auth.AuthError):
+        auth.username_from_claims({"preferred_username": "demo.kwaliteit.1"})
+    with pytest.raises(auth.AuthError):
+        auth.username_from_claims({})
+
+
+def test_oidc_identity_creates_user_and_refuses_role_change(tmp_path):
+    from assistant.cases import CaseLog
+
+    cl = CaseLog.from_url(f"sqlite:///{tmp_path / 'c.db'}")
+    mapping = auth.parse_role_map(auth.DEFAULT_ROLE_MAP)
+    me = auth.identity_from_claims(cl, {"preferred_username": "piet", "name": "Piet", "roles": ["maatwerk-jurist"]},
+                                   "roles", mapping)
+    assert (me.username, me.role, me.via) == ("piet", "jurist", "oidc")
+    assert not cl.get_user("piet").has_password  # never a local password for OIDC users
+    with pytest.raises(auth.AuthError, match="verschilt"):
+        auth.identity_from_claims(cl, {"preferred_username": "piet", "roles": ["maatwerk-kwaliteit"]}, "roles", mapping)
+    with pytest.raises(auth.AuthError, match="geen rol"):
+        auth.identity_from_claims(cl, {"preferred_username": "kees", "roles": []}, "roles", mapping)
+
+
+def test_demo_accounts_only_while_demo_mode(tmp_path):
+    from assistant.cases import CaseLog
+
+    cl = CaseLog.from_url(f"sqlite:///{tmp_path / 'c.db'}")
+    assert auth.demo_mode(cl, False)  # nobody there yet
+    auth.ensure_demo_accounts(cl)
+    assert all(u.has_password for u in cl.list_users())
+    me = auth.login_local(cl, "demo-jurist", auth.DEMO_PASSWORD, demo_active=True)
+    assert me.demo and me.role == "jurist"
+    cl.add_user("echte.jurist", "jurist")
+    assert not auth.demo_mode(cl, False) and auth.demo_mode(cl, True)
+    with pytest.raises(auth.AuthError, match="uitgeschakeld"):
+        auth.login_local(cl, "demo-jurist", auth.DEMO_PASSWORD, demo_active=False)
+    assert not auth.still_valid(cl, me, demo_active=False)
+    with pytest.raises(auth.AuthError, match="onjuist"):
+        auth.login_local(cl, "echte.jurist", "geen-wachtwoord-gezet", demo_active=False)
+
+
+def test_follow_up_keeps_the_casus():
+    conv = Conversation(peildatum=dt.date(2026, 3, 1))
+    assert conv.context_for("Mag ik afwijken?") == "Mag ik afwijken?"
+    conv.turns.append(Turn("Alleenstaande moeder met schulden: terugvorderen?", "x", answer={"grounded": True}))
+    conv.turns.append(Turn("Mislukte vraag", "x", error="fout"))
+    text = conv.context_for("en als ze ook nog een zoon heeft?")
+    assert text.startswith("Alleenstaande moeder") and text.endswith("zoon heeft?") and "Mislukte" not in text
+    conv.turns.append(Turn("Ze heeft ook een auto.", "x", answer={"grounded": True}))
+    assert conv.casus() == {"omstandigheden": ["Ze heeft ook een auto."]}
+    long = conv.context_for("en nu?", limit=60)
+    assert len(long) <= 60 and long.endswith("en nu?")
+
+
+def test_algoritmeregister_entry_from_configuration():
+    from assistant.config import Settings
+
+    s = Settings(llm="ollama", llm_model="llama3.1:8b", embedder="hashing", audit_retention_days=400)
+    entry = register.algoritmeregister_entry(s, passages=12)
+    for key, _ in register.FIELDS:
+        assert entry[key], key
+    assert "llama3.1:8b" in entry["technische_werking"] and "400 dagen" in entry["risicobeheer"]
+    md = register.to_markdown(entry)
+    assert "## Menselijke tussenkomst" in md and "## Technische werking" in md
+    assert json.loads(register.to_json(entry))["_configuratie"]["passages_in_index"] == 12
+
+
+def test_serve_command_line():
+    from click.testing import CliRunner
+
+    from assistant.ui_cli import serve, streamlit_command
+
+    cmd = streamlit_command(8600, max_upload_mb=10)
+    assert cmd[cmd.index("--server.port") + 1] == "8600"
+    assert cmd[cmd.index("--server.headless") + 1] == "true"
+    assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
+    assert cmd[cmd.index("--server.maxUploadSize") + 1] == "10"
+    assert Path(cmd[4]).name == "streamlit_app.py" and Path(cmd[4]).exists()
+    assert "--port" in CliRunner().invoke(serve, ["--help"]).output

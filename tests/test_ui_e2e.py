@@ -1,0 +1,296 @@
+"""End to end in a real browser: the app is started as `maatwerk serve` would (streamlit run,
+headless) on a free local port, and Debian's Chromium is driven by Playwright: log in as each
+role, ask a question, open a citation, submit a casus and review it as another user.
+
+Skipped (with the reason) only when /usr/bin/chromium is missing. Playwright's own browser
+download is never used. MAATWERK_SCREENSHOTS=DIR also writes screenshots of every page at
+1366x900 and 420 px wide (docs/screenshots/ in the repository)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} ontbreekt (apt-get install -y chromium); end-to-end-tests overgeslagen",
+                allow_module_level=True)
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright (pip) is niet geïnstalleerd")
+
+from assistant.auth import DEMO_PASSWORD  # noqa: E402
+from assistant.ui_cli import streamlit_command  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+QUESTION = "Mag ik afzien van terugvordering van bijstand als de inwoner door schulden in de problemen komt?"
+TIMEOUT_MS = 90_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("e2e-data")
+    port = free_port()
+    env = dict(os.environ, MAATWERK_DATA_DIR=str(data), MAATWERK_EMBEDDER="hashing",
+               MAATWERK_CORPUS_DIR=str(REPO / "corpus"), MAATWERK_LLM="grounded")
+    log = open(data / "streamlit.log", "w")
+    proc = subprocess.Popen(streamlit_command(port), cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("de app startte niet: " + (data / "streamlit.log").read_text()[-2000:])
+        time.sleep(0.3)
+    yield {"url": url, "data": data}
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def new_page(browser, width: int = 1366, height: int = 900):
+    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="nl-NL")
+    page = ctx.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
+def wait_idle(page) -> None:
+    """Streamlit shows a 'running' indicator while the script runs; wait until it is gone."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running|Stop/)",
+        timeout=TIMEOUT_MS)
+    page.wait_for_timeout(300)
+
+
+def login(page, base: str, username: str) -> None:
+    page.goto(base)
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("button", name="Uitloggen").wait_for()
+    wait_idle(page)
+
+
+def goto(page, title: str) -> None:
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    if nav.count() and nav.first.is_visible():
+        nav.get_by_text(title, exact=True).click()
+    else:  # narrow screens: the sidebar is collapsed
+        page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
+        page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title).first.wait_for()
+    wait_idle(page)
+
+
+def ask(page, question: str) -> None:
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    box.press("Enter")
+    page.get_by_text("Casus vastleggen").wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page)
+
+
+def nav_titles(page) -> list[str]:
+    # Each link holds its icon (a ligature name) and its title on separate lines.
+    return [t.strip().splitlines()[-1].strip() for t in page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()]
+
+
+# ---- tests -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("username,expected", [
+    ("demo-professional", ["Vraag en casus", "Mijn casussen", "Verantwoording"]),
+    ("demo-kwaliteit", ["Beoordelen", "Knelpunten", "Verantwoording"]),
+    ("demo-jurist", ["Corpus", "Verantwoording"]),
+    ("demo-beheerder", ["Knelpunten", "Verantwoording"]),
+])
+def test_each_role_sees_only_its_pages(server, browser, username, expected):
+    page = new_page(browser)
+    login(page, server["url"], username)
+    assert nav_titles(page) == expected
+    # A page of another role, typed into the address bar, is not served to this role.
+    titles = {"beoordelen": "Beoordelen", "corpus": "Corpus", "vraag": "Vraag en casus"}
+    for path, title in titles.items():
+        if title in expected:
+            continue
+        page.goto(f"{server['url']}/{path}")
+        page.get_by_label("Gebruikersnaam").or_(page.get_by_role("button", name="Uitloggen")).first.wait_for()
+        wait_idle(page)
+        assert not page.get_by_role("heading", name=title, exact=True).count(), (username, path)
+    page.context.close()
+
+
+def test_ask_open_citation_submit_and_review(server, browser):
+    page = new_page(browser)
+    login(page, server["url"], "demo-professional")
+    ask(page, QUESTION)
+    page.get_by_text("Afwijkingsruimte").first.wait_for()
+    page.get_by_text(re.compile(r"^\[1\] ")).first.click()
+    page.get_by_text("Volledige passage").first.wait_for()
+    assert page.get_by_text(re.compile(r"geldig van \d{4}-\d{2}-\d{2} tot")).first.is_visible()
+
+    # a follow-up builds on the same casus
+    ask(page, "en als ze ook nog een zoon heeft?")
+    page.get_by_text("Gezocht met de eerdere vragen van deze casus erbij.").first.wait_for()
+
+    page.locator('[data-testid="stRadio"]').filter(has_text="Uitkomst").get_by_text("afgeweken", exact=True).click()
+    page.locator('[data-testid="stRadio"]').filter(has_text="AI-antwoord").get_by_text("overgenomen", exact=True).click()
+    wait_idle(page)
+    page.get_by_role("button", name="Indienen ter beoordeling").click()
+    page.get_by_text(re.compile(r"Casus \d+ is ingediend")).wait_for()
+    case_id = int(re.search(r"Casus (\d+) is ingediend", page.get_by_text(re.compile(r"Casus \d+ is ingediend")).inner_text()).group(1))
+    page.context.close()
+
+    rev = new_page(browser)
+    login(rev, server["url"], "demo-kwaliteit")
+    rev.get_by_text(f"Casus {case_id} · auteur").first.wait_for()
+    rev.get_by_role("button", name="Goedkeuren").click()
+    # The toast is brief; the emptied queue is the lasting sign.
+    rev.get_by_text(f"Casus {case_id} goedgekeurd.").or_(rev.get_by_text("De wachtrij is leeg")).first.wait_for()
+    rev.context.close()
+
+    mine = new_page(browser)
+    login(mine, server["url"], "demo-professional")
+    goto(mine, "Mijn casussen")
+    mine.get_by_text("goedgekeurd").first.wait_for()
+    mine.context.close()
+
+
+def test_verantwoording_downloads_register_entry(server, browser):
+    page = new_page(browser)
+    login(page, server["url"], "demo-jurist")
+    goto(page, "Verantwoording")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download als Markdown").click()
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert "## Menselijke tussenkomst" in text and "grounded" in text
+    page.context.close()
+
+
+def test_knelpunten_page(server, browser):
+    import importlib.util
+
+    page = new_page(browser)
+    login(page, server["url"], "demo-beheerder")
+    if importlib.util.find_spec("assistant.reports") is None:
+        page.get_by_text("Nog niet beschikbaar").wait_for()
+    else:  # reports exist: load the demo cases if needed, make a PDF and download it
+        page.get_by_text("Rapport downloaden").or_(page.get_by_text("Voorbeeldcasussen laden")).first.wait_for()
+        seed = page.get_by_role("button", name="Voorbeeldcasussen laden (demo)")
+        if seed.count():
+            seed.click()
+            page.get_by_text("Goedgekeurde casussen", exact=True).wait_for(timeout=TIMEOUT_MS)
+            wait_idle(page)
+        page.get_by_role("button", name="Rapport maken").click()
+        with page.expect_download(timeout=TIMEOUT_MS) as dl:
+            page.get_by_role("button", name="Download PDF").click()
+        assert Path(dl.value.path()).read_bytes()[:4] == b"%PDF"
+    page.context.close()
+
+
+SHOTS = [
+    ("demo-professional", None, "01-login"),
+    ("demo-professional", "Vraag en casus", "02-vraag-en-casus"),
+    ("demo-professional", "Mijn casussen", "03-mijn-casussen"),
+    ("demo-kwaliteit", "Beoordelen", "04-beoordelen"),
+    ("demo-kwaliteit", "Knelpunten", "05-knelpunten"),
+    ("demo-jurist", "Corpus", "06-corpus"),
+    ("demo-jurist", "Verantwoording", "07-verantwoording"),
+]
+# Streamlit scrolls inside an element, not the document: find the element that actually scrolls.
+_SCROLLERS = """() => [...document.querySelectorAll('*')].filter(e => {
+    const o = getComputedStyle(e).overflowY;
+    return (o === 'auto' || o === 'scroll') && e.scrollHeight > e.clientHeight + 5 && e.clientWidth > 300;
+})"""
+
+
+def shoot(page, path: Path) -> None:
+    """The screen as the user first sees it (top of the page), and the whole page: Streamlit
+    scrolls inside its main element, so the viewport is stretched to the content for that."""
+    if page.viewport_size["width"] < 700:  # narrow: close the sidebar over the content
+        close = page.locator('[data-testid="stSidebarCollapseButton"] button')
+        if close.count() and close.first.is_visible():
+            close.first.click()
+            page.wait_for_timeout(500)
+    page.evaluate(f"() => ({_SCROLLERS})().forEach(e => e.scrollTo(0, 0))")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path))
+    size = page.viewport_size
+    height = page.evaluate(f"() => Math.max(0, ...({_SCROLLERS})().map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height + 40, size["height"]), 8000)})
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(path.with_name(path.stem + "-volledig.png")))
+    page.set_viewport_size(size)
+
+
+def submit_current_case(page) -> None:
+    page.locator('[data-testid="stRadio"]').filter(has_text="Uitkomst").get_by_text("gedeeltelijk", exact=True).click()
+    page.locator('[data-testid="stRadio"]').filter(has_text="AI-antwoord").get_by_text("aangepast", exact=True).click()
+    page.get_by_label("Waarom?").fill("Aflossingstermijn korter gemaakt dan de assistent voorstelde.")
+    page.get_by_label("Waarom?").press("Tab")
+    wait_idle(page)
+    page.get_by_role("button", name="Indienen ter beoordeling").click()
+    page.get_by_text(re.compile(r"Casus \d+ is ingediend")).wait_for()
+
+
+@pytest.mark.skipif(not os.environ.get("MAATWERK_SCREENSHOTS"), reason="alleen met MAATWERK_SCREENSHOTS=MAP")
+@pytest.mark.parametrize("width,height,suffix", [(1366, 900, "desktop"), (420, 900, "smal")])
+def test_screenshots(server, browser, width, height, suffix):
+    out = Path(os.environ["MAATWERK_SCREENSHOTS"])
+    out.mkdir(parents=True, exist_ok=True)
+    for username, title, name in SHOTS:
+        page = new_page(browser, width, height)
+        if title is None:
+            page.goto(server["url"])
+            page.get_by_label("Gebruikersnaam").wait_for()
+            wait_idle(page)
+            shoot(page, out / f"{name}-{suffix}.png")
+        elif title == "Vraag en casus":
+            login(page, server["url"], username)
+            ask(page, QUESTION)
+            page.get_by_text(re.compile(r"^\[1\] ")).first.click()
+            page.get_by_text("Volledige passage").first.wait_for()
+            shoot(page, out / f"{name}-{suffix}.png")
+            submit_current_case(page)  # so the next shots have a case to show
+        else:
+            login(page, server["url"], username)
+            if nav_titles(page)[:1] != [title]:
+                goto(page, title)
+            if title == "Beoordelen" and page.get_by_role("tab", name=re.compile("AI-antwoord en spoor")).count():
+                page.get_by_role("tab", name=re.compile("AI-antwoord en spoor")).first.click()
+                page.wait_for_timeout(500)
+            shoot(page, out / f"{name}-{suffix}.png")
+        page.context.close()
