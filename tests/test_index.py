@@ -70,13 +70,20 @@ def test_type_and_domain_filters(small_corpus, make_index):
         index.search("x", source_types=["roman"])
 
 
-def test_per_doc_cap(small_corpus, make_index):
+def test_per_unit_cap_collapses_leden_not_articles(small_corpus, make_index):
+    leden = "\n\n".join(f"{i}. Lid {i} over de wasmachine en de bijzondere bijstand. " + "Uitleg. " * 60
+                         for i in range(1, 5))
+    write(small_corpus / "lokaal/lang.md", "---\ncitation: Lange regeling\nsource_type: beleidsregel\n---\n"
+          "## Artikel 1. Wasmachine\n\n" + leden + "\n\n## Artikel 2. Ook wasmachine\n\nDe wasmachine nogmaals.\n")
     index = make_index()
-    index.index_paths([small_corpus], progress=False, )
-    capped = index.search("bijzondere bijstand beleidsregels", k=10, per_doc=1)
-    assert len(sources(capped)) == len(set(sources(capped)))
-    uncapped = index.search("bijzondere bijstand beleidsregels", k=10, per_doc=None)
-    assert sources(uncapped).count("lokaal/beleidsregels-bb.md") == 3
+    index.index_paths([small_corpus], progress=False)
+    capped = [h.chunk for h in index.search("wasmachine bijzondere bijstand", k=10, per_doc=1)]
+    assert len({c.source for c in capped}) == len(capped), "one place per document"
+    two = [(h.chunk.source, h.chunk.article) for h in index.search("wasmachine bijzondere bijstand", k=10, per_doc=2)]
+    assert len(two) == len(set(two)), "the second place of a document goes to another article"
+    assert {("lokaal/lang.md", "1"), ("lokaal/lang.md", "2")} <= set(two)
+    uncapped = [h.chunk for h in index.search("wasmachine bijzondere bijstand", k=10, per_doc=None)]
+    assert sum(1 for c in uncapped if (c.source, c.article) == ("lokaal/lang.md", "1")) >= 3
 
 
 def test_incremental_reindex(small_corpus, make_index):
