@@ -868,6 +868,9 @@ class CaseLog:
         if not (fields.get("question") or "").strip():
             raise CaseError("De vraag is leeg.")
         values = self._validated(fields, mapping)
+        # Clean the AI answer before the transaction: pseudonymising it is the slow part, and
+        # inside the transaction it would hold the audit-head lock that every writer waits for.
+        cleaned = self._cleaned_answer(ai_answer, mapping) if ai_answer is not None else None
         with self._write() as s:
             user = self._user(s, author)
             now = self._now()
@@ -879,8 +882,8 @@ class CaseLog:
             s.add(row)
             s.flush()
             self._append_event(s, user.username, "case.created", row.id, {}, _snapshot(row))
-            if ai_answer is not None:
-                self._attach(s, row, user, ai_answer, mapping)
+            if cleaned is not None:
+                self._attach(s, row, user, cleaned)
             return _case_model(row)
 
     def update_case(self, case_id: int, by: str, *, expected_version: int | None = None,
@@ -904,10 +907,12 @@ class CaseLog:
             self._append_event(s, user.username, "case.updated", row.id, b, a)
             return _case_model(row)
 
-    def _attach(self, s: Session, row: CaseRow, user: UserRow, answer: Mapping, mapping: PlaceholderMap) -> AIAnswerRow:
+    def _cleaned_answer(self, answer: Mapping, mapping: PlaceholderMap) -> dict:
         if not isinstance(answer, Mapping):
             raise CaseError("Het AI-antwoord moet een woordenboek zijn (Answer.to_dict()).")
-        cleaned = self._clean(json.loads(canonical_json(answer)), mapping)
+        return self._clean(json.loads(canonical_json(answer)), mapping)
+
+    def _attach(self, s: Session, row: CaseRow, user: UserRow, cleaned: dict) -> AIAnswerRow:
         text = canonical_json(cleaned)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         number = len(row.ai_answers) + 1
@@ -936,8 +941,8 @@ class CaseLog:
             row = self._case_for(s, case_id, user, lock=True)
             self._check_version(row, expected_version)
             self._editable_by_author(row, user, "aangevuld met een AI-antwoord")
-            self._attach(s, row, user, answer_dict,
-                         mapping if mapping is not None else self._reserved_mapping(self._case_texts(row)))
+            mapping = mapping if mapping is not None else self._reserved_mapping(self._case_texts(row))
+            self._attach(s, row, user, self._cleaned_answer(answer_dict, mapping))
             return _case_model(row)
 
     def submit(self, case_id: int, by: str, expected_version: int | None = None) -> Case:
