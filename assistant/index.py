@@ -45,6 +45,8 @@ EXPANSION_WEIGHT = 0.5
 RRF_K = 60
 DENSE_EXPANSIONS = 8
 LEXICAL_FORMAT = 4
+# Chroma refuses statements with too many SQL variables: large updates and deletes go in batches.
+WRITE_BATCH = 5000
 # Hubness correction: passages close to the centroid of the collection ("hubs": long generic
 # articles) surface for every query with an e5 model. Their dense score is lowered by this
 # factor times their similarity to the centroid (measured: hybrid MRR@10 0.655 -> 0.676).
@@ -433,8 +435,19 @@ class Index:
                 "herindexeer met `maatwerk index --rebuild`."
             )
 
-    def _records(self, where: dict | None = None, include=("metadatas",)) -> dict[str, Any]:
-        return self._collection.get(where=where, include=list(include))
+    def _records(self, where: dict | None = None, include=("metadatas",), page: int = 5000) -> dict[str, Any]:
+        """Everything (or what `where` selects), read in pages: one unpaged get() of ~100k
+        records fails inside Chroma ("too many SQL variables")."""
+        out: dict[str, list] = {"ids": [], **{k: [] for k in include}}
+        offset = 0
+        while True:
+            got = self._collection.get(where=where, include=list(include), limit=page, offset=offset)
+            out["ids"] += got["ids"]
+            for k in include:
+                out[k] += list(got[k])
+            if len(got["ids"]) < page:
+                return out
+            offset += page
 
     @_translating
     def all_chunks(self) -> list[Chunk]:
@@ -539,11 +552,15 @@ class Index:
         # carries the old hash or the count is off, so the next run indexes the file again.
         self._embed_and_add(fresh, progress, on_progress)
         if kept:
-            self._collection.update(ids=[c.chunk_id for c, _ in kept], metadatas=[m for _, m in kept])
+            for start in range(0, len(kept), WRITE_BATCH):
+                part = kept[start:start + WRITE_BATCH]
+                self._collection.update(ids=[c.chunk_id for c, _ in part], metadatas=[m for _, m in part])
         report.chunks_added = len(fresh)
         report.chunks_embedded = len(fresh)
         if to_delete:
-            self._collection.delete(ids=sorted(to_delete))
+            doomed = sorted(to_delete)
+            for start in range(0, len(doomed), WRITE_BATCH):
+                self._collection.delete(ids=doomed[start:start + WRITE_BATCH])
             report.chunks_removed = len(to_delete)
         if fresh or to_delete or kept or not self.fingerprint or self.meta.get("chunks") != self.count():
             self._stamp()  # the last test catches a run interrupted between its writes and its stamp

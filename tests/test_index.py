@@ -150,3 +150,10 @@ def test_searching_with_another_embedder_is_refused(small_corpus, make_index):
 
 def test_empty_index_searches_return_nothing(make_index):
     assert make_index().search("wasmachine") == []
+
+
+def test_records_are_read_in_pages(small_corpus, make_index):
+    index = make_index()
+    index.index_paths([small_corpus], progress=False)
+    paged = index._records(page=2)["ids"]
+    assert sorted(paged) == sorted(index._collection.get(include=[])["ids"]) and len(set(paged)) == len(paged)

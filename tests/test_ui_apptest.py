@@ -6,7 +6,9 @@ table, follow-up context, Algoritmeregister entry). Hashing embedder, temporary 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
+import re
 import os
 from pathlib import Path
 
@@ -132,33 +134,170 @@ def test_knelpunten_report_with_demo_cases(app_env):
     assert login("demo-jurist").session_state["identity"].demo
 
 
-def test_corpus_page_lists_documents_with_chunk_counts(app_env):
-    at = login("demo-jurist")
-    assert at.metric[0].value not in ("0", 0)
-    df = at.dataframe[0].value
-    assert {"document", "type", "geldig vanaf", "passages"} <= set(df.columns)
-    assert df["passages"].sum() > 100
+BB = "Beleidsregels bijzondere bijstand Lindewaarde"
+UPLOAD = "FormSubmitter:upload-Toevoegen aan het corpus"
 
 
-def test_corpus_upload_indexes_with_metadata_and_refuses_bad_files(app_env):
+def registry():
+    from assistant.cases import CaseLog
+    from assistant.config import Settings
+    from assistant.embeddings import HashingEmbeddings
+    from assistant.index import Index
+    from assistant.registry import Registry
+
+    s = Settings()
+    return Registry(CaseLog.from_url(s.sqlalchemy_url), Index.open(s.data_dir, HashingEmbeddings()), s.corpus_dir)
+
+
+def approved_case(rules, knelpunt: bool = False) -> int:
+    from assistant.cases import CaseLog
+    from assistant.config import Settings
+
+    cl = CaseLog.from_url(Settings().sqlalchemy_url)
+    fields = dict(question="Mag de bijzondere bijstand voor een wasmachine hoger zijn dan het maximumbedrag?",
+                  situation="Gezin van zes; een gewone wasmachine is te klein.", uitkomst="afgeweken",
+                  motivering="Het maximumbedrag pakt hier onevenredig uit; afgeweken op grond van 4:84 Awb.",
+                  domain="participatiewet", peildatum=dt.date(2026, 3, 1), rules=rules, knelpunt=knelpunt,
+                  afwijkingsruimte={"basis": "beleidsregel-4:84-awb", "citation": "artikel 4:84 Awb",
+                                    "rule": rules[0]["citation"], "layer": "beleidsregel"})
+    if knelpunt:
+        fields["knelpunt_description"] = "Het maximumbedrag houdt geen rekening met grote gezinnen."
+    case = cl.create_case("demo-professional", **fields)
+    cl.submit(case.id, "demo-professional")
+    return cl.review(case.id, "demo-kwaliteit", "approve").id
+
+
+def new_version_text(corpus: Path, valid_from: str, wasmachine: str) -> bytes:
+    text = (corpus / "beleidsregels" / "beleidsregels-bijzondere-bijstand-lindewaarde.md").read_text(encoding="utf-8")
+    text = text.replace("valid_from: '2026-01-01'", f"valid_from: '{valid_from}'")
+    assert "€ 525" in text
+    return text.replace("€ 525", f"€ {wasmachine}").encode()
+
+
+def upload(at: AppTest, name: str, data: bytes, **fields) -> AppTest:
+    at.get("file_uploader")[0].set_value((name, data, "text/markdown"))
+    for key, value in fields.items():
+        widget = at.selectbox(key=key) if key in ("up_prev", "up_type", "up_domain") else (
+            at.date_input(key=key) if key in ("up_from", "up_to") else at.text_input(key=key))
+        widget.set_value(value)
+    return at.button(key=UPLOAD).click().run()
+
+
+def test_corpus_page_lists_registered_documents(app_env):
     at = login("demo-jurist")
-    before = at.dataframe[0].value["passages"].sum()
-    doc = ("# Beleidsregel testupload Lindewaarde\n\n## Artikel 1. Reiskosten\n\nHet college vergoedt reiskosten "
-           "voor een bezoek aan de wasserette tot een maximum van € 12 per maand.\n").encode()
-    at.file_uploader(key="corpus_files").set_value([("Test upload!.md", doc, "text/markdown"),
-                                                   ("leeg.md", b"", "text/markdown"),
-                                                   ("groot.md", b"x" * 1_100_000, "text/markdown")])
-    at.text_input(key="up_citation").input("Beleidsregel testupload Lindewaarde")
-    at.date_input(key="up_from").set_value(dt.date(2026, 1, 1))
-    at.button(key="FormSubmitter:upload-Uploaden en indexeren").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    stored = app_env["corpus"] / "uploads" / "Test-upload.md"
-    assert stored.exists() and "valid_from: '2026-01-01'" in stored.with_name("Test-upload.md.meta.yaml").read_text()
-    assert not (app_env["corpus"] / "uploads" / "groot.md").exists()
-    assert not (app_env["corpus"] / "uploads" / "leeg.md").exists()
-    table = at.dataframe[0].value
-    assert table["passages"].sum() > before
-    assert "beleidsregel" in set(table[table["bestand"] == "uploads/Test-upload.md"]["type"])
+    assert re.search(r"\*\*\d{2,}\*\* documenten", texts(at))
+    df = at.dataframe[0].value
+    assert {"titel", "citeertitel", "type", "laag", "domein", "geldig van", "geldig tot", "status",
+            "passages"} <= set(df.columns)
+    assert df["passages"].sum() > 100
+    assert list(df[df["citeertitel"] == BB]["status"]).count("vervallen") >= 1  # both sample versions
+    at.multiselect(key="corpus_types").set_value(["besluit"]).run()
+    assert set(at.dataframe[0].value["type"]) == {"maatwerkbesluit"}
+
+
+def test_corpus_new_version_closes_the_old_one_and_shows_impact(app_env):
+    art4 = {"citation": f"artikel 4, eerste lid, {BB}", "version": "2026-01-01"}
+    knelpunt = approved_case([art4], knelpunt=True)
+    at = login("demo-jurist")
+    upload(at, "bijzondere bijstand 2027.md", new_version_text(app_env["corpus"], "2027-01-01", "600"), up_prev=BB)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    shown = texts(at)
+    assert "Vorige versie gesloten per 01-01-2027" in shown and "Toegevoegd: document" in shown
+    assert "knelpunt mogelijk opgelost" in shown
+    assert any("€ 600" in c.value for c in at.code)  # the diff with the previous version
+    versions = registry().versions(BB)
+    assert [v.valid_from.isoformat() for v in versions] == ["2025-01-01", "2026-01-01", "2027-01-01"]
+    assert versions[1].valid_to == dt.date(2027, 1, 1)
+    events = [e["action"] for e in registry().log.audit_events() if e["action"].startswith("corpus.")]
+    assert events[-2:] == ["corpus.document_added", "corpus.version_closed"]
+    # The document opens with its versions and a diff per artikel.
+    new_id = versions[-1].id
+    assert at.selectbox(key="corpus_doc").value == new_id
+    at.text_input(key=f"diff_art_{new_id}").input("4")
+    at.radio(key=f"diff_layout_{new_id}").set_value("naast elkaar")
+    at.button(key=f"diff_go_{new_id}").click().run()
+    assert any("NIEUW:" in c.value and "600" in c.value for c in at.code)
+    # The Knelpunten page names the newer version for this rule.
+    rep = login("demo-kwaliteit")
+    rep.switch_page("assistant/ui/pages/knelpunten.py").run()
+    assert not rep.exception, [e.value for e in rep.exception]
+    if importlib.util.find_spec("assistant.reports") is not None:
+        assert "nieuwe versie vanaf 01-01-2027" in texts(rep) + "".join(
+            str(d.value.to_dict()) for d in rep.dataframe), knelpunt
+
+
+def test_corpus_upload_refusals_change_nothing(app_env):
+    at = login("demo-jurist")
+    before = [d.to_dict() for d in registry().list()]
+    sample = (app_env["corpus"] / "beleidsregels" / "beleidsregels-giften-schenkingen-lindewaarde-2025.md").read_bytes()
+    upload(at, "giften.md", sample)
+    assert "staat al in het corpus" in texts(at)
+    upload(at, "zonder-datum.md", b"# Werkafspraak reiskosten\n\nReiskosten worden vergoed tot 12 euro.\n",
+           up_citation="Werkafspraak reiskosten Lindewaarde")
+    assert "‘Geldig vanaf’" in texts(at) and "ontbreekt" in texts(at)
+    upload(at, "bb-overlap.md", new_version_text(app_env["corpus"], "2025-06-01", "575"), up_prev=BB, up_citation="")
+    assert "overlapt" in texts(at) and "Er is niets gewijzigd" in texts(at)
+    upload(at, "nep.md", b"%PDF-1.4 binary", up_prev=None, up_citation="Nep", up_from=dt.date(2026, 1, 1))
+    assert "geen tekstbestand maar een PDF" in texts(at)
+    assert not at.exception
+    assert [d.to_dict() for d in registry().list()] == before
+    # Another file type never reaches the page: the upload widget refuses it.
+    refused = upload(login("demo-jurist"), "notities.txt", b"Gewone tekst.")
+    assert any("Invalid file extension" in str(e.value) for e in refused.exception)
+    assert [d.to_dict() for d in registry().list()] == before
+
+
+def test_corpus_retire_a_document(app_env):
+    at = login("demo-jurist")
+    giften = next(d for d in registry().list() if d.citation.startswith("Beleidsregels giften"))
+    at.selectbox(key="corpus_doc").set_value(giften.id).run()
+    per = dt.date.today() + dt.timedelta(days=30)
+    at.date_input(key=f"retire_per_{giften.id}").set_value(per)
+    at.button(key=f"FormSubmitter:retire_{giften.id}-Intrekken").click().run()
+    assert "Geef een reden" in texts(at)
+    at.text_area(key=f"retire_reden_{giften.id}").input("Ingetrokken door het college.")
+    at.button(key=f"FormSubmitter:retire_{giften.id}-Intrekken").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert f"vervalt per {per:%d-%m-%Y}" in texts(at)
+    assert "Gevolgen van wijzigingen in" in texts(at)
+    got = registry().get(giften.id)
+    assert got.valid_to == per and got.note == "Ingetrokken door het college."
+
+
+def test_corpus_promote_case_mark_achterhaald_and_impact(app_env):
+    case_id = approved_case([{"citation": f"artikel 4, eerste lid, {BB}", "version": "2026-01-01"}])
+    at = login("demo-jurist")
+    at.selectbox(key="prom_case").set_value(case_id)
+    at.button(key="FormSubmitter:promote-Promoveer tot precedent").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    year = dt.date.today().year
+    assert f"Casus {case_id} is precedent MB-{year}-C{case_id:03d}" in texts(at)
+    assert case_id not in at.selectbox(key="prom_case").options  # no longer a candidate
+    doc = registry().get(f"MB-{year}-C{case_id:03d}")
+    assert at.selectbox(key="prec_doc").value == doc.id
+    at.text_input(key="prec_ecli").input("vernietigd")
+    at.button(key="FormSubmitter:prec_achterhaald-Markeer als achterhaald").click().run()
+    assert "geen geldige ECLI" in texts(at)
+    at.text_input(key="prec_ecli").input("ECLI:NL:CRVB:2026:123")
+    at.text_area(key="prec_toel").input("Vernietigd in beroep.")
+    at.button(key="FormSubmitter:prec_achterhaald-Markeer als achterhaald").click().run()
+    assert not at.exception
+    assert "achterhaald door ECLI:NL:CRVB:2026:123" in texts(at)
+    impact = [d.value for d in at.dataframe if "signaal" in d.value.columns]
+    assert impact and doc.precedent_id in set(impact[-1]["kenmerk"])
+    assert registry().get(doc.id).status == "achterhaald"
+
+
+def test_corpus_impact_lookup(app_env):
+    at = login("demo-jurist")
+    at.selectbox(key="imp_citation").set_value("Verordening maatschappelijke ondersteuning Lindewaarde 2023")
+    at.button(key="FormSubmitter:impact-Gevolgen tonen").click().run()
+    assert not at.exception and not at.error
+    assert "Gevolgen van wijzigingen in Verordening maatschappelijke ondersteuning Lindewaarde 2023" in texts(at)
+    table = [d.value for d in at.dataframe if "signaal" in d.value.columns][0]
+    assert "MB-2025-003" in set(table["kenmerk"])
 
 
 def test_verantwoording_names_the_running_backend_and_retention(app_env):
@@ -173,7 +312,7 @@ def test_verantwoording_names_the_running_backend_and_retention(app_env):
 @pytest.mark.parametrize("username,page", [
     ("demo-professional", "beoordelen"), ("demo-professional", "corpus"), ("demo-professional", "knelpunten"),
     ("demo-kwaliteit", "vraag"), ("demo-kwaliteit", "corpus"), ("demo-jurist", "beoordelen"),
-    ("demo-jurist", "mijn-casussen"), ("demo-beheerder", "vraag"), ("demo-beheerder", "corpus"),
+    ("demo-jurist", "mijn-casussen"), ("demo-beheerder", "vraag"), ("demo-beheerder", "beoordelen"),
 ])
 def test_a_role_never_reaches_another_roles_page(app_env, username, page):
     at = login(username)
@@ -299,7 +438,7 @@ def test_pages_per_role():
     assert keys("professional") == ["vraag", "mijn-casussen", "verantwoording"]
     assert keys("kwaliteit") == ["beoordelen", "knelpunten", "verantwoording"]
     assert keys("jurist") == ["corpus", "verantwoording"]
-    assert keys("beheerder") == ["knelpunten", "verantwoording"]
+    assert keys("beheerder") == ["knelpunten", "corpus", "verantwoording"]
     assert not access.may_see(None, "verantwoording") and not access.may_see("professional", "onbekend")
     for p in access.PAGES:
         assert (REPO / p.file).exists()

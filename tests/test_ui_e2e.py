@@ -42,10 +42,14 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    import shutil
+
     data = tmp_path_factory.mktemp("e2e-data")
+    corpus = tmp_path_factory.mktemp("e2e-corpus") / "corpus"
+    shutil.copytree(REPO / "corpus", corpus)  # the corpus tests add, close and retire documents
     port = free_port()
     env = dict(os.environ, MAATWERK_DATA_DIR=str(data), MAATWERK_EMBEDDER="hashing",
-               MAATWERK_CORPUS_DIR=str(REPO / "corpus"), MAATWERK_LLM="grounded")
+               MAATWERK_CORPUS_DIR=str(corpus), MAATWERK_LLM="grounded")
     log = open(data / "streamlit.log", "w")
     proc = subprocess.Popen(streamlit_command(port), cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -61,7 +65,7 @@ def server(tmp_path_factory):
             proc.kill()
             pytest.fail("de app startte niet: " + (data / "streamlit.log").read_text()[-2000:])
         time.sleep(0.3)
-    yield {"url": url, "data": data}
+    yield {"url": url, "data": data, "corpus": corpus}
     proc.terminate()
     try:
         proc.wait(10)
@@ -227,7 +231,7 @@ SHOTS = [
     ("demo-professional", "Mijn casussen", "03-mijn-casussen"),
     ("demo-kwaliteit", "Beoordelen", "04-beoordelen"),
     ("demo-kwaliteit", "Knelpunten", "05-knelpunten"),
-    ("demo-jurist", "Corpus", "06-corpus"),
+    # 06-corpus: test_corpus_lifecycle, with a document, its versions and a diff open.
     ("demo-jurist", "Verantwoording", "07-verantwoording"),
 ]
 # Streamlit scrolls inside an element, not the document: find the element that actually scrolls.
@@ -294,3 +298,117 @@ def test_screenshots(server, browser, width, height, suffix):
                 page.wait_for_timeout(500)
             shoot(page, out / f"{name}-{suffix}.png")
         page.context.close()
+
+
+# ---- the corpus lifecycle (jurist) ----------------------------------------------------------------
+
+BB = "Beleidsregels bijzondere bijstand Lindewaarde"
+
+
+def approved_case(data: Path, knelpunt: bool) -> int:
+    """A casus citing artikel 4 of the 2026 bijzondere-bijstand rules, submitted by a
+    professional and approved by kwaliteit (straight through CaseLog, the UI's own workflow is
+    tested above)."""
+    import datetime as dt
+
+    from assistant import auth
+    from assistant.cases import CaseLog
+
+    cl = CaseLog.from_url(f"sqlite:///{(data / 'maatwerk.db').as_posix()}")
+    try:
+        auth.ensure_demo_accounts(cl)
+        fields = dict(question="Mag de bijzondere bijstand voor een wasmachine hoger zijn dan het maximumbedrag?",
+                      situation="Gezin van zes; een gewone wasmachine is te klein.", uitkomst="afgeweken",
+                      motivering="Het maximumbedrag pakt hier onevenredig uit; afgeweken op grond van 4:84 Awb.",
+                      domain="participatiewet", peildatum=dt.date(2026, 3, 1), knelpunt=knelpunt,
+                      rules=[{"citation": f"artikel 4, eerste lid, {BB}", "version": "2026-01-01"}])
+        if knelpunt:
+            fields["knelpunt_description"] = "Het maximumbedrag houdt geen rekening met grote gezinnen."
+        case = cl.create_case("demo-professional", **fields)
+        cl.submit(case.id, "demo-professional")
+        return cl.review(case.id, "demo-kwaliteit", "approve").id
+    finally:
+        cl.close()
+
+
+def pick(page, label: str, option, typed: str | None = None) -> None:
+    """Choose an option in the (visible) Streamlit selectbox with this label; TYPED narrows a long
+    (virtualised) list first."""
+    box = page.locator('[data-testid="stSelectbox"]:visible').filter(has_text=label).first
+    box.click()
+    if typed:
+        page.keyboard.type(typed)
+    page.get_by_role("option", name=option).first.click()
+    wait_idle(page)
+
+
+def tab(page, name: str):
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_timeout(300)
+    return page.locator('[role="tabpanel"]:visible').first
+
+
+def test_corpus_lifecycle(server, browser, tmp_path):
+    knelpunt = approved_case(server["data"], knelpunt=True)
+    to_promote = approved_case(server["data"], knelpunt=False)
+    current = (server["corpus"] / "beleidsregels" / "beleidsregels-bijzondere-bijstand-lindewaarde.md").read_text()
+    new = tmp_path / "beleidsregels-bijzondere-bijstand-2027.md"
+    new.write_text(current.replace("valid_from: '2026-01-01'", "valid_from: '2027-01-01'").replace("€ 525", "€ 600"),
+                   encoding="utf-8")
+
+    page = new_page(browser)
+    login(page, server["url"], "demo-jurist")
+    page.get_by_role("heading", name="Corpus").first.wait_for()
+    page.get_by_text("Geldend vandaag").wait_for()
+
+    # A new version of a sample beleidsregel: the open version is closed per the new valid_from.
+    panel = tab(page, "Toevoegen")
+    panel.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(new))
+    wait_idle(page)
+    pick(page, "Nieuwe versie van", re.compile("^" + re.escape(BB) + "$"))
+    page.get_by_role("button", name="Toevoegen aan het corpus").click()
+    panel.get_by_text("Vorige versie gesloten per 01-01-2027").wait_for()
+    assert panel.get_by_text(re.compile(r"knelpunt mogelijk opgelost")).first.is_visible()
+    panel.get_by_text("Verschil met de vorige versie").click()
+    panel.get_by_text(re.compile(r"\+.*€ 600")).first.wait_for()
+
+    # Withdraw another document per today, with a reason.
+    panel = tab(page, "Documenten")
+    pick(page, "Document openen", re.compile("Beleidsregels giften"), typed="giften")
+    panel.get_by_role("heading", name=re.compile("Beleidsregels giften")).wait_for()
+    retire = panel.get_by_text("Intrekken per datum")
+    playwright.expect(retire).to_have_count(1)  # the previous document's elements are gone
+    retire.click()
+    panel.get_by_label("Reden").fill("Ingetrokken door het college.")
+    panel.get_by_role("button", name="Intrekken").click()
+    panel.get_by_text(re.compile(r"\(Beleidsregels giften.*\) vervalt per")).wait_for()
+    wait_idle(page)
+
+    # Promote an approved case, then mark the precedent achterhaald and read the impact list.
+    panel = tab(page, "Precedenten")
+    pick(page, "Casus", re.compile(f"^Casus {to_promote} "), typed=f"Casus {to_promote} ")
+    panel.get_by_role("button", name="Promoveer tot precedent").click()
+    panel.get_by_text(re.compile(f"Casus {to_promote} is precedent MB-\\d{{4}}-C{to_promote:03d}")).wait_for()
+    wait_idle(page)
+    panel = page.locator('[role="tabpanel"]:visible').first
+    panel.get_by_label("ECLI van de uitspraak").fill("ECLI:NL:CRVB:2026:123")
+    panel.get_by_label("Toelichting").fill("Vernietigd in beroep.")
+    panel.get_by_role("button", name="Markeer als achterhaald").click()
+    panel.get_by_text("is achterhaald door ECLI:NL:CRVB:2026:123").first.wait_for()
+    panel.get_by_text(re.compile("Gevolgen van wijzigingen in artikel 4")).wait_for()
+    assert panel.get_by_text(re.compile(r"\d+× knelpunt mogelijk opgelost")).first.is_visible(), knelpunt
+    page.context.close()
+
+    if os.environ.get("MAATWERK_SCREENSHOTS"):
+        out = Path(os.environ["MAATWERK_SCREENSHOTS"])
+        out.mkdir(parents=True, exist_ok=True)
+        for width, suffix in ((1366, "desktop"), (420, "smal")):
+            shot = new_page(browser, width, 900)
+            login(shot, server["url"], "demo-jurist")
+            pick(shot, "Document openen", re.compile(re.escape(BB) + ".*vanaf 01-01-2027"), typed="bijzondere bijstand")
+            shot.get_by_text("Versies vergelijken").click()
+            shot.get_by_role("button", name="Vergelijken").click()
+            shot.get_by_text(re.compile(r"\+.*€ 600")).first.wait_for()
+            wait_idle(shot)
+            shoot(shot, out / f"06-corpus-{suffix}.png")
+            shot.context.close()

@@ -24,7 +24,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("beoordelen", "Beoordelen", ":material/fact_check:", "assistant/ui/pages/beoordelen.py", ("kwaliteit",)),
     PageSpec("knelpunten", "Knelpunten", ":material/report:", "assistant/ui/pages/knelpunten.py",
              ("kwaliteit", "beheerder")),
-    PageSpec("corpus", "Corpus", ":material/library_books:", "assistant/ui/pages/corpus.py", ("jurist",)),
+    PageSpec("corpus", "Corpus", ":material/library_books:", "assistant/ui/pages/corpus.py", ("jurist", "beheerder")),
     PageSpec("verantwoording", "Verantwoording", ":material/info:", "assistant/ui/pages/verantwoording.py", ROLES),
 )
 BY_KEY = {p.key: p for p in PAGES}

@@ -80,3 +80,38 @@ def require(page_key: str) -> Identity:
         st.error(f"U hebt als {me.role_label.lower()} geen toegang tot '{title}'.")
         st.stop()
     return me
+
+
+@st.cache_resource(show_spinner=False)
+def _registry(key: str):
+    from assistant.registry import Registry
+
+    s = Settings.model_validate_json(key)
+    s.corpus_dir.mkdir(parents=True, exist_ok=True)
+    return Registry(caselog(), assistant().index, s.corpus_dir, precedents_dir=s.precedents_dir,
+                    max_bytes=s.max_upload_mb * 1_000_000, max_chunk_chars=s.max_chunk_chars)
+
+
+def registry():
+    """The corpus registry over this process's case log and index, as `maatwerk corpus` builds it.
+    Every corpus change in the app goes through it (registry row, audit event, index)."""
+    return _registry(_key(settings()))
+
+
+@dataclass
+class SyncState:
+    """Whether the files already in the corpus folder were registered in this process."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    done: bool = False
+    added: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+@st.cache_resource(show_spinner=False)
+def _sync_state(key: str) -> SyncState:
+    return SyncState()
+
+
+def sync_state() -> SyncState:
+    return _sync_state(_key(settings()))

@@ -207,3 +207,74 @@ def render_case(case, show_trace: bool = True) -> None:
             render_precedents(last)
         if last.get("citations"):
             render_sources(last)
+
+
+# ---- corpus registry --------------------------------------------------------------------------
+
+STATUS_DOC_LABEL = {"geldend": "geldend", "toekomstig": "toekomstig", "vervallen": "vervallen",
+                    "achterhaald": "achterhaald", "concept": "concept"}
+# Registry messages are written for the command line; in the app the same advice points at the form.
+_CLI_WORDS = (
+    ("of geef --valid-from JJJJ-MM-DD", "of vul ‘Geldig vanaf’ in"),
+    ("of geef --citation", "of vul ‘Citeertitel’ in"),
+    ("--valid-from", "‘Geldig vanaf’"), ("--valid-to", "‘Geldig tot’"), ("--per", "‘Vervalt per’"),
+    ("; zie `maatwerk corpus list`", ""),
+)
+
+
+def registry_message(exc: Exception) -> str:
+    text = str(exc)
+    for cli, ui in _CLI_WORDS:
+        text = text.replace(cli, ui)
+    return text
+
+
+def day(value) -> str:
+    """A date as the app shows it (DD-MM-JJJJ); '' for none. Accepts dates and ISO strings."""
+    import datetime as dt
+
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value.strftime("%d-%m-%Y")
+
+
+def period(valid_from, valid_to) -> str:
+    return f"van {day(valid_from) or 'onbekend'} tot {day(valid_to)}" if valid_to else f"vanaf {day(valid_from) or 'onbekend'}"
+
+
+def impact_rows(report) -> list[dict[str, Any]]:
+    return [{"soort": i.kind, "kenmerk": i.ref, "verwijst naar": i.cites, "versie gebruikt": day(i.version) or "?",
+             "signaal": i.signal or ("—" if not i.affected else "geraakt"), "toelichting": i.reason,
+             "status": i.status or ""} for i in report.items]
+
+
+def render_impact(report, heading: str | None = None) -> None:
+    """A Registry.impact report: the versions in the index, then every precedent and open
+    knelpunt that cites the rule, the affected ones first and marked."""
+    what = f"artikel {report.artikel} {report.citation}" if report.artikel else report.citation
+    st.markdown(heading or f"**Gevolgen van wijzigingen in {md_escape(what)}**")
+    if report.versions:
+        st.caption("Versies in de index: " + "; ".join(period(v["valid_from"], v["valid_to"]) for v in report.versions))
+    if not report.items:
+        st.info("Geen precedenten of open knelpunten verwijzen hiernaar.", icon=":material/check_circle:")
+        return
+    affected = report.affected
+    if affected:
+        counts: dict[str, int] = {}
+        for i in affected:
+            counts[i.signal or "geraakt"] = counts.get(i.signal or "geraakt", 0) + 1
+        text = (f"**Geraakt door een wijziging: {len(affected)} van {len(report.items)}** — "
+                + ", ".join(f"{n}× {signal}" for signal, n in counts.items()))
+        if len(affected) <= 8:
+            text += "  \n" + "; ".join(f"{i.ref} — {i.signal}" for i in affected)
+        st.warning(text, icon=":material/warning:")
+    else:
+        st.success(f"{len(report.items)} verwijzing(en), geen geraakt door een wijziging.", icon=":material/check_circle:")
+    rows = sorted(impact_rows(report), key=lambda r: r["signaal"] == "—")
+    st.dataframe(rows, hide_index=True, width="stretch",
+                 column_config={"toelichting": st.column_config.TextColumn(width="large")})

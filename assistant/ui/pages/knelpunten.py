@@ -113,6 +113,65 @@ if report.knelpunten:
 else:
     st.caption("Geen knelpunten in deze periode.")
 
+
+# ---- what changed in the corpus since (Registry.impact per rule, bounded to the report's rules) ----
+MAX_IMPACT_RULES = 25
+
+
+def _since(kp, impact) -> tuple[str, str]:
+    """(what happened to the rule since the knelpunt was logged, the signal for its cases)."""
+    start = str(kp.version or "")[:10]
+    try:
+        dt.date.fromisoformat(start)
+    except ValueError:
+        start = kp.first_seen.isoformat()
+    newer = [v for v in impact.versions if (v["valid_from"] or "") > start]
+    ends = [v["valid_to"] for v in impact.versions if v["valid_to"]]
+    retired = impact.versions and all(v["valid_to"] for v in impact.versions) and max(ends) > start
+    parts = [f"nieuwe versie vanaf {views.day(v['valid_from'])}" for v in newer]
+    if retired:
+        parts.append(f"ingetrokken per {views.day(max(ends))}")
+    mine = [i for i in impact.items if i.case_id in set(kp.case_ids) and i.affected]
+    signal = f"{mine[0].signal} ({len(mine)} casus(sen)): {mine[0].reason}" if mine else ""
+    return ("; ".join(parts) or "geen nieuwe versie, niet ingetrokken"), signal
+
+
+if report.knelpunten:
+    from assistant.cases import CaseError  # noqa: E402
+
+    st.subheader("Sindsdien in het corpus")
+    st.caption("Heeft de regel van een knelpunt sinds het eerste knelpunt een nieuwe versie gekregen, of is hij "
+               "ingetrokken? Dan is het knelpunt misschien opgelost; de jurist legt nieuwe versies vast op de "
+               "pagina Corpus.")
+    rows, failed = [], []
+    reg = runtime.registry()
+    with st.spinner("Versies van de regels nagaan…"):
+        impacts: dict[str, object] = {}
+        for kp in report.knelpunten:
+            if kp.rule in impacts or len(impacts) >= MAX_IMPACT_RULES:
+                continue
+            try:
+                impacts[kp.rule] = reg.impact(kp.rule, me.username)
+            except CaseError as exc:
+                failed.append(f"{kp.rule}: {exc}")
+    for kp in report.knelpunten:
+        if kp.rule not in impacts:
+            continue
+        since, signal = _since(kp, impacts[kp.rule])
+        rows.append({"nr": kp.nr, "regel": kp.rule, "versie bij het knelpunt": views.day(kp.version) or kp.version,
+                     "sindsdien": since, "signaal": signal})
+    if rows:
+        changed = sum(not r["sindsdien"].startswith("geen") for r in rows)
+        (st.warning if changed else st.success)(
+            f"{changed} van {len(rows)} knelpunt(en): de regel is sindsdien gewijzigd of ingetrokken."
+            if changed else "Geen van de regels is sinds het knelpunt gewijzigd of ingetrokken.")
+        st.dataframe(rows, hide_index=True, width="stretch",
+                     column_config={"nr": st.column_config.NumberColumn(width="small")})
+    if len({kp.rule for kp in report.knelpunten}) > MAX_IMPACT_RULES:
+        st.caption(f"Alleen de eerste {MAX_IMPACT_RULES} regels zijn nagegaan.")
+    for line in failed:
+        st.error(line)
+
 charts = report.charts
 if charts:
     with st.expander("Grafieken", icon=":material/bar_chart:"):

@@ -134,7 +134,7 @@ def record(conv: Conversation) -> None:
             return
     ruimte = answer.get("afwijkingsruimte") or {}
     sections = answer.get("motivering") or []
-    uitkomst = st.radio("Uitkomst", UITKOMSTEN, index=None, horizontal=True, key=f"case_uitkomst")
+    uitkomst = st.radio("Uitkomst", UITKOMSTEN, index=None, horizontal=True, key="case_uitkomst")
     st.markdown("**Motivering** (concept van de assistent; pas aan waar nodig)")
     texts = []
     for j, sec in enumerate(sections):
