@@ -44,6 +44,8 @@ MODES = ("hybrid", "lexical", "dense")
 EXPANSION_WEIGHT = 0.5
 RRF_K = 60
 DENSE_EXPANSIONS = 8
+# Dense candidates fetched unfiltered per candidate needed (see Index._dense).
+OVERFETCH = 2
 LEXICAL_FORMAT = 4
 # Chroma refuses statements with too many SQL variables: large updates and deletes go in batches.
 WRITE_BATCH = 5000
@@ -170,6 +172,16 @@ class Filters:
     peildatum: dt.date | None = None
     source_types: Sequence[str] | None = None
     domains: Sequence[str] | None = None
+
+    def accepts(self, meta: dict[str, Any]) -> bool:
+        """The same test as chroma_where(), on one record's metadata."""
+        if self.peildatum:
+            day = date_int(self.peildatum, 0)
+            if not (meta["vf"] <= day < meta["vt"]):
+                return False
+        if self.source_types and meta["source_type"] not in self.source_types:
+            return False
+        return not (self.domains and meta["domain"] not in self.domains)
 
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
@@ -650,7 +662,7 @@ class Index:
     @_translating
     def search(self, query: str, k: int = 5, peildatum: dt.date | None = None,
                source_types: Sequence[str] | None = None, domains: Sequence[str] | None = None,
-               mode: str = "hybrid", depth: int = 50, per_doc: int | None = 1,
+               mode: str = "hybrid", depth: int = 30, per_doc: int | None = 1,
                besluit_share: float | None = BESLUIT_SHARE) -> list[Hit]:
         """Top k passages. per_doc caps the places one document (a file: an article of a wet,
         a whole beleidsregel) may take, each for a different unit (article, section: see
@@ -715,17 +727,34 @@ class Index:
             query = f"{query} ({', '.join(expansions[:DENSE_EXPANSIONS])})"
         vector = self.embedder.embed_query(query)
         centroid = self.refresh_lexical().centroid
-        n = min(2 * depth if centroid is not None else depth, self.count())
-        include = ["distances", "metadatas"] + (["embeddings"] if centroid is not None else [])
-        res = self._collection.query(query_embeddings=[vector], n_results=n, where=filters.chroma_where(),
+        total = self.count()
+        want = 2 * depth if centroid is not None else depth
+        include = ["distances", "metadatas"]
+        # Chroma's metadata filter makes a query ~10x slower (88 ms vs 9 ms at 10k passages):
+        # fetch more without it and filter here; only when too few survive (a filter that
+        # excludes most of the index) ask Chroma to filter. Either way the filter holds.
+        where = filters.chroma_where()
+        res = self._collection.query(query_embeddings=[vector], n_results=min(OVERFETCH * want, total),
                                      include=include)
-        ids = res["ids"][0]
-        scores = 1.0 - np.asarray(res["distances"][0], dtype=np.float64)
+        keep = [i for i, m in enumerate(res["metadatas"][0]) if filters.accepts(m)]
+        if where is not None and len(keep) < want and OVERFETCH * want < total:
+            res = self._collection.query(query_embeddings=[vector], n_results=min(want, total), where=where,
+                                         include=include)
+            keep = list(range(len(res["ids"][0])))
+        keep = keep[:want]
+        ids = [res["ids"][0][i] for i in keep]
+        metas = [res["metadatas"][0][i] for i in keep]
+        scores = 1.0 - np.asarray([res["distances"][0][i] for i in keep], dtype=np.float64)
         if centroid is not None and ids:
-            scores = scores - HUB_PENALTY * (np.asarray(res["embeddings"][0], dtype=np.float32) @ centroid)
+            # Vectors only for the candidates kept: fetching them with the over-fetched query
+            # costs more than this second, small read.
+            got = self._collection.get(ids=ids, include=["embeddings"])
+            by_id = dict(zip(got["ids"], got["embeddings"]))
+            vectors = np.asarray([by_id[i] for i in ids], dtype=np.float32)
+            scores = scores - HUB_PENALTY * (vectors @ centroid)
         order = np.argsort(-scores, kind="stable")[:depth]
         docs = {cid: (unit_key(m["doc_id"], m["source_type"], m.get("article"), m.get("heading")), m["source_type"])
-                for cid, m in zip(ids, res["metadatas"][0])}
+                for cid, m in zip(ids, metas)}
         return [(ids[i], float(scores[i])) for i in order], docs
 
     def _demote_besluiten(self, fused, doc_of):

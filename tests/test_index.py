@@ -157,3 +157,19 @@ def test_records_are_read_in_pages(small_corpus, make_index):
     index.index_paths([small_corpus], progress=False)
     paged = index._records(page=2)["ids"]
     assert sorted(paged) == sorted(index._collection.get(include=[])["ids"]) and len(set(paged)) == len(paged)
+
+
+def test_dense_filter_holds_when_most_of_the_index_is_filtered_out(make_index):
+    """Dense candidates are fetched unfiltered and filtered here; when too few survive, Chroma
+    filters instead. Either way no passage outside the peildatum comes back."""
+    from assistant.documents import Chunk
+
+    def chunk(i, valid_to):
+        return Chunk(chunk_id=f"c{i}", doc_id=f"d{i}", source=f"s{i}.md", title="Regeling", citation=f"artikel {i} X",
+                     source_type="beleidsregel", domain="wmo", text=f"Huishoudelijke hulp normtijd variant {i}.",
+                     valid_from="2020-01-01", valid_to=valid_to)
+
+    index = make_index()
+    index.add_chunks([chunk(i, "2021-01-01") for i in range(300)] + [chunk(900, None), chunk(901, None)])
+    hits = index.search("huishoudelijke hulp normtijd", k=2, depth=4, mode="dense", peildatum=dt.date(2026, 1, 1))
+    assert sorted(h.chunk.chunk_id for h in hits) == ["c900", "c901"]
