@@ -44,20 +44,21 @@ def main() -> None:
 
 
 def ensure_index(settings) -> None:
-    """An empty index is filled from the corpus folder, with visible progress. One session
-    indexes; others that arrive meanwhile watch the same progress."""
+    """Once per process the index is brought up to date with the corpus folder (on first start:
+    filled), with visible progress. One session indexes; others that arrive meanwhile watch the
+    same progress."""
     from assistant.embeddings import EmbedderError
     from assistant.index import IndexError_
 
+    gate = runtime.gate()
+    if gate.synced:
+        return
     try:
         assistant = runtime.assistant()
         assistant.index.check_embedder()
-        if assistant.index.count():
-            return
     except (EmbedderError, IndexError_) as exc:
         st.error(f"De index kan niet worden geopend: {exc}")
         st.stop()
-    gate = runtime.gate()
     if not gate.lock.acquire(blocking=False):
         st.title(APP_TITLE)
         st.info(f"Eerste start: het voorbeeldcorpus wordt geïndexeerd ({gate.phase}).")
@@ -66,11 +67,15 @@ def ensure_index(settings) -> None:
         time.sleep(1.0)
         st.rerun()
     try:
-        if assistant.index.count():
+        if gate.synced:
             return
         st.title(APP_TITLE)
         corpus = settings.corpus_dir
-        with st.status(f"Eerste start: het corpus in '{corpus}' wordt geïndexeerd…", expanded=True) as status:
+        # Indexed before (an earlier process, or a run cut short): brought up to date the same
+        # way; unchanged files cost only their hash.
+        label = (f"Index bijwerken met de corpusmap '{corpus}'…" if assistant.index.count()
+                 else f"Eerste start: het corpus in '{corpus}' wordt geïndexeerd…")
+        with st.status(label, expanded=True) as status:
             st.write("Bestanden lezen en splitsen per artikel en lid…")
             gate.phase, gate.done, gate.total = "bestanden lezen", 0, 0
             bar = st.progress(0.0, text="bestanden lezen…")
@@ -91,6 +96,7 @@ def ensure_index(settings) -> None:
             assistant.warm_up()
             status.update(label=f"Klaar: {assistant.index.count()} passages uit {report.files_indexed} "
                                 f"bestanden geïndexeerd ({report.seconds:.0f} s).", state="complete", expanded=False)
+            gate.synced = True
     finally:
         gate.lock.release()
 

@@ -54,6 +54,10 @@ class IndexingGate:
     total: int = 0
     phase: str = ""
     error: str | None = None
+    # Set once the corpus folder was fully indexed by this process. A run that Streamlit cut
+    # short (a rerun or a closed tab interrupts the script) leaves it unset, so the next run
+    # resumes: index_paths skips what is complete and redoes what is not.
+    synced: bool = False
 
 
 @st.cache_resource(show_spinner=False)
