@@ -158,7 +158,6 @@ class IndexReport:
     files_removed: int = 0
     chunks_added: int = 0
     chunks_removed: int = 0
-    chunks_embedded: int = 0
     errors: list[LoadError] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -466,6 +465,12 @@ class Index:
         got = self._records(include=("metadatas", "documents"))
         return [chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
 
+    @_translating
+    def source_chunks(self, source: str) -> list[Chunk]:
+        """The passages of one file (its path relative to the indexed folder)."""
+        got = self._records(where={"source": source}, include=("metadatas", "documents"))
+        return [chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
     def _centroid(self, batch: int = 5000) -> np.ndarray | None:
         total, acc = 0, None
         for offset in range(0, self.count(), batch):
@@ -568,7 +573,6 @@ class Index:
                 part = kept[start:start + WRITE_BATCH]
                 self._collection.update(ids=[c.chunk_id for c, _ in part], metadatas=[m for _, m in part])
         report.chunks_added = len(fresh)
-        report.chunks_embedded = len(fresh)
         if to_delete:
             doomed = sorted(to_delete)
             for start in range(0, len(doomed), WRITE_BATCH):

@@ -173,3 +173,11 @@ def test_dense_filter_holds_when_most_of_the_index_is_filtered_out(make_index):
     index.add_chunks([chunk(i, "2021-01-01") for i in range(300)] + [chunk(900, None), chunk(901, None)])
     hits = index.search("huishoudelijke hulp normtijd", k=2, depth=4, mode="dense", peildatum=dt.date(2026, 1, 1))
     assert sorted(h.chunk.chunk_id for h in hits) == ["c900", "c901"]
+
+
+def test_source_chunks_returns_one_files_passages(small_corpus, make_index):
+    index = make_index()
+    index.index_paths([small_corpus], progress=False)
+    got = index.source_chunks("lokaal/beleidsregels-bb.md")
+    assert sorted(c.article for c in got) == ["1", "4", "6"]
+    assert index.source_chunks("bestaat/niet.md") == []

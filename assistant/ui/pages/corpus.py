@@ -104,6 +104,20 @@ def impact_of(citation: str):
         return None
 
 
+def mark_achterhaald(ref, ecli: str, toelichting: str, section: str) -> None:
+    """Mark a precedent achterhaald and show which knelpunten and precedents its rule touches."""
+    done = change("Markeren…", lambda: reg.mark_achterhaald(ref, me.username, ecli,
+                                                           toelichting=toelichting.strip() or None))
+    if done is None:
+        return
+    regel = next((str(c.extra.get("regel")) for c in index.source_chunks(done.path)
+                  if c.extra.get("regel")), None)
+    flash(section, ok=[f"Precedent {done.precedent_id or done.id} is achterhaald door {done.achterhaald_door}; "
+                       "het blijft zichtbaar als geschiedenis."],
+          impact=impact_of(regel) if regel else None)
+    st.rerun()
+
+
 def doc_label(d) -> str:
     return f"{d.id} · {d.citation} · {views.period(d.valid_from, d.valid_to)} · {d.status}"
 
@@ -294,15 +308,7 @@ with tab_docs:
                                                 placeholder="bijv. vernietigd in beroep")
                             go = st.form_submit_button("Markeer als achterhaald", type="primary", icon=":material/gavel:")
                         if go:
-                            done = change("Markeren…", lambda: reg.mark_achterhaald(doc.id, me.username, ecli,
-                                                                                   toelichting=toel.strip() or None))
-                            if done is not None:
-                                regel = next((str(c.extra.get("regel")) for c in index.all_chunks()
-                                              if c.source == done.path and c.extra.get("regel")), None)
-                                flash("doc", ok=[f"Precedent {done.precedent_id or done.id} is achterhaald door "
-                                                 f"{done.achterhaald_door}."],
-                                      impact=impact_of(regel) if regel else None)
-                                st.rerun()
+                            mark_achterhaald(doc.id, ecli, toel, "doc")
 
 # ---- Toevoegen ----------------------------------------------------------------------------------
 
@@ -460,15 +466,7 @@ with tab_prec:
                 toel = st.text_area("Toelichting", key="prec_toel", placeholder="bijv. vernietigd in beroep")
                 go = st.form_submit_button("Markeer als achterhaald", icon=":material/gavel:")
             if go:
-                done = change("Markeren…", lambda: reg.mark_achterhaald(p.id, me.username, ecli,
-                                                                       toelichting=toel.strip() or None))
-                if done is not None:
-                    regel = next((str(c.extra.get("regel")) for c in index.all_chunks()
-                                  if c.source == done.path and c.extra.get("regel")), None)
-                    flash("prec", ok=[f"Precedent {done.precedent_id} is achterhaald door {done.achterhaald_door}; "
-                                      "het blijft zichtbaar als geschiedenis."],
-                          impact=impact_of(regel) if regel else None)
-                    st.rerun()
+                mark_achterhaald(p.id, ecli, toel, "prec")
     else:
         st.caption("Nog geen precedenten uit casussen.")
 
