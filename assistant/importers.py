@@ -200,6 +200,18 @@ def _article_body(article) -> list[tuple[str | None, list[str]]]:
     return [(None, _paragraphs(article))]
 
 
+def _current_articles(root, title: str, source: str):
+    """(element, nr, titel, leden) of every article below root that has not lapsed, in order;
+    an article without a number breaks the format. Shared by the BWB and CVDR importers."""
+    for art in (e for e in root.iter() if _local(e.tag) == "artikel"):
+        nr, titel = _kop(art)
+        if not nr:
+            raise ImportFormatError(f"{source}: een <artikel> zonder nummer (<kop><nr>) in {title}.")
+        body = _article_body(art)
+        if not _vervallen(art, body):
+            yield art, nr, titel, body
+
+
 def _vervallen(article, body) -> bool:
     if (article.get("status") or "").lower() == "vervallen":
         return True
@@ -230,13 +242,7 @@ def parse_bwb(data: bytes, source: str = "BWB-XML") -> Regulation:
     soort = (wetgeving.get("soort") or "wet").strip().lower()
     reg = Regulation("bwb", bwb_id, title, BWB_SOORT.get(soort, "wet"), start or dt.date.min, end,
                      f"https://wetten.overheid.nl/{bwb_id}", "Rijk", extra={"bwb_id": bwb_id})
-    for art in (e for e in wettekst.iter() if _local(e.tag) == "artikel"):
-        nr, titel = _kop(art)
-        if not nr:
-            raise ImportFormatError(f"{source}: een <artikel> zonder nummer (<kop><nr>) in {title}.")
-        body = _article_body(art)
-        if _vervallen(art, body):
-            continue
+    for art, nr, titel, body in _current_articles(wettekst, title, source):
         meta_date = _find(art, "inwerkingtreding.datum")
         a_start = (_iso(art.get("inwerkingtreding"), f"inwerkingtreding van artikel {nr}", source)
                    or (_iso(meta_date.get("isodatum"), f"inwerkingtreding van artikel {nr}", source)
@@ -334,13 +340,7 @@ def parse_cvdr(data: bytes, source: str = "CVDR-XML", source_type: str | None = 
                      f"gemeente {org}" if org else "gemeente",
                      extra={"cvdr_id": identifier, "gemeente": org or None, "officiele_titel": title,
                             "domain": domain})
-    for art in (e for e in body.iter() if _local(e.tag) == "artikel"):
-        nr, titel = _kop(art)
-        if not nr:
-            raise ImportFormatError(f"{source}: een <artikel> zonder nummer (<kop><nr>) in {title}.")
-        leden = _article_body(art)
-        if _vervallen(art, leden):
-            continue
+    for _, nr, titel, leden in _current_articles(body, title, source):
         reg.articles.append(Article(nr, titel, leden, start, end))
     if not reg.articles:
         raise ImportFormatError(f"{source}: bevat geen artikelen.")
