@@ -691,11 +691,11 @@ class Index:
         if mode in ("hybrid", "lexical"):
             lexical = self.refresh_lexical().search(query, filters, depth)
         fused = self._fuse(dense, lexical, mode)
+        doc_of.update(self._lexical_docs(lexical))
         if besluit_share is not None and self.besluit_weight != 1.0 and not PRECEDENT_INTENT.search(query):
-            fused = self._demote_besluiten(fused, {**doc_of, **self._lexical_docs(lexical)})
+            fused = self._demote_besluiten(fused, doc_of)
         # Collapse per unit (and cap per document) before fetching, so only the k passages
         # shown are read back.
-        doc_of.update(self._lexical_docs(lexical))
         chosen: list[tuple[str, float, int | None, int | None]] = []
         taken: dict[str, int] = {}
         per_file: dict[str, int] = {}
