@@ -120,6 +120,8 @@ def index_cmd(settings: Settings, paths: tuple[Path, ...], rebuild: bool, quiet:
         raise UserError(str(exc)) from exc
     for err in report.errors:
         click.echo(f"Fout: {err.path}: {err.reason}", err=True)
+    for gone, here in report.relocated:
+        click.echo(f"Verplaatst: {gone} staat nu op {here}; de index volgt (niets opnieuw ingebed).")
     click.echo(
         f"{report.files_seen} bestanden: {report.files_indexed} geïndexeerd, "
         f"{report.files_unchanged} ongewijzigd, {report.files_removed} verwijderd, "

@@ -529,6 +529,7 @@ def article_citation(base: str, article: str, lid: str | None = None) -> str:
 def split_document(doc: Document, max_chars: int = 1500, root_name: str = "") -> list[Chunk]:
     meta = doc.meta
     base, file_article = base_citation(meta["citation"])
+    # root_name is the indexed folder's name, not its path: ids survive moving the folder.
     doc_id = hashlib.sha1(f"{root_name}/{doc.source}".encode()).hexdigest()[:16]
     structured = meta["source_type"] not in ("besluit", "uitspraak")
     sections = list(_sections(doc))

@@ -160,6 +160,8 @@ class IndexReport:
     chunks_removed: int = 0
     errors: list[LoadError] = field(default_factory=list)
     seconds: float = 0.0
+    # (old path, new path) of indexed folders found moved: their passages followed, unembedded.
+    relocated: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -251,6 +253,20 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         lid=meta.get("lid") or None,
         extra=json.loads(meta.get("extra") or "{}"),
     )
+
+
+def relocate_root(collection, old_root: str, new_root: str, page: int = 5000) -> int:
+    """Point the passages indexed from folder old_root at new_root. Passage and document ids
+    do not depend on where the folder lies, so nothing is embedded again."""
+    moved = 0
+    while True:
+        ids = collection.get(where={"root": old_root}, include=[], limit=page)["ids"]
+        if not ids:
+            return moved
+        for start in range(0, len(ids), WRITE_BATCH):
+            part = ids[start:start + WRITE_BATCH]
+            collection.update(ids=part, metadatas=[{"root": new_root}] * len(part))
+        moved += len(ids)
 
 
 class LexicalIndex:
@@ -529,6 +545,12 @@ class Index:
                 continue
             root = path if path.is_dir() else path.parent
             root_key = str(root)
+            if path.is_dir():
+                for gone in self._moved_roots(root, {r for r, _ in by_file}):
+                    self.relocate(gone, root_key)
+                    report.relocated.append((gone, root_key))
+                    for (r, source) in [k for k in by_file if k[0] == gone]:
+                        by_file[(root_key, source)] = by_file.pop((r, source))
             files = find_files(path)
             report.files_seen += len(files)
             present = set()
@@ -542,7 +564,7 @@ class Index:
                         report.files_unchanged += 1
                         continue
                     doc = load_document(f, root, max_bytes=max_bytes)
-                    chunks = split_document(doc, self.max_chunk_chars, root_name=root_key)
+                    chunks = split_document(doc, self.max_chunk_chars, root_name=root.name)
                 except LoadError as exc:
                     report.errors.append(exc)
                     continue
@@ -592,6 +614,18 @@ class Index:
         self._embed_and_add([(c, _chunk_metadata(c, root, file_hash)) for c in chunks], progress, None)
         self._stamp()
         self.refresh_lexical(force=True)
+
+    @staticmethod
+    def _moved_roots(root: Path, known: set[str]) -> list[str]:
+        """Indexed folders that no longer exist and bear this folder's name: the same corpus,
+        moved or restored elsewhere (a project copied to another disk, a restored backup)."""
+        return sorted(r for r in known
+                      if r and r != str(root) and Path(r).name == root.name and not Path(r).exists())
+
+    @_translating
+    def relocate(self, old_root: str, new_root: str) -> int:
+        """Point the passages indexed from old_root at new_root (see relocate_root)."""
+        return relocate_root(self._collection, old_root, new_root)
 
     def _embed_and_add(self, items: list[tuple[Chunk, dict[str, Any]]], progress: bool,
                        on_progress: Callable[[int, int], None] | None, batch: int = 16) -> None:

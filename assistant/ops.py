@@ -468,11 +468,20 @@ class Installation:
         if src.exists():
             shutil.copytree(src, self.corpus_dir, dirs_exist_ok=True)
         report.corpus_files = len(corpus["files"])
-        if corpus["files"] and str(self.corpus_dir.resolve()) != corpus["root"]:
-            report.warnings.append(
-                f"De corpusmap staat nu op {self.corpus_dir.resolve()}, bij de back-up op {corpus['root']}. De index "
-                "verwijst naar het oude pad: voer `maatwerk index --rebuild` uit, zodat herindexeren geen dubbele "
-                "passages geeft.")
+
+    def _follow_corpus(self, corpus: dict[str, Any], report: OpsReport) -> None:
+        """A backup restored elsewhere: the index learns where its corpus now lies, so the next
+        `maatwerk index` finds every file unchanged instead of indexing it a second time."""
+        from assistant.index import relocate_root
+
+        here = str(self.corpus_dir.resolve())
+        if not corpus["files"] or corpus["root"] == here or report.index == "geen":
+            return
+        client = self._client()
+        moved = relocate_root(client.get_collection(self.collection), corpus["root"], here)
+        if moved:
+            report.warnings.append(f"De corpusmap stond bij de back-up op {corpus['root']} en nu op {here}; "
+                                   f"de index is bijgewerkt ({moved} passages), er hoeft niets opnieuw geïndexeerd.")
 
     # ---- the two commands ----------------------------------------------------------------
 
@@ -516,6 +525,7 @@ class Installation:
         # failed restore leaves no database that points at an index or files that are not there.
         self._restore_corpus(path, manifest["corpus"], force, report)
         self._restore_index(path, manifest["index"], force, report)
+        self._follow_corpus(manifest["corpus"], report)
         self._restore_database(path, manifest["database"], force, report)
         report.seconds = round(time.perf_counter() - started, 2)
         return report

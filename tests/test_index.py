@@ -108,6 +108,37 @@ def test_incremental_reindex(small_corpus, make_index):
     assert first.chunks_added == total
 
 
+def test_a_moved_corpus_folder_is_followed_not_indexed_twice(small_corpus, make_index, tmp_path):
+    index = make_index()
+    index.index_paths([small_corpus], progress=False)
+    ids = {c.chunk_id for c in index.all_chunks()}
+    moved = tmp_path / "elders" / "corpus"  # the project copied to another disk: same folder name
+    moved.parent.mkdir()
+    shutil.move(str(small_corpus), str(moved))
+    report = index.index_paths([moved], progress=False)
+    assert report.relocated == [(str(small_corpus), str(moved))]
+    assert (report.files_unchanged, report.files_indexed, report.chunks_added) == (5, 0, 0)
+    assert {c.chunk_id for c in index.all_chunks()} == ids
+    hits = index.search("dringende redenen afzien van terugvordering", k=5)
+    assert len({h.chunk.chunk_id for h in hits}) == len(hits) and len({h.chunk.source for h in hits}) == len(hits)
+    # The moved folder is now the indexed one: a file removed there leaves the index.
+    (moved / "pw/art-58.md").unlink()
+    again = index.index_paths([moved], progress=False)
+    assert again.files_removed == 1 and "pw/art-58.md" not in {c.source for c in index.all_chunks()}
+
+
+def test_a_second_folder_with_the_same_name_is_its_own_corpus(small_corpus, make_index, tmp_path):
+    index = make_index()
+    index.index_paths([small_corpus], progress=False)
+    before = index.count()
+    other = tmp_path / "tweede" / "corpus"
+    write(other / "wmo/eigen.md", "---\ncitation: Eigen richtsnoer\nsource_type: richtsnoer\n---\nOver mantelzorg.\n")
+    report = index.index_paths([other], progress=False)
+    assert report.relocated == [] and report.files_indexed == 1
+    assert index.count() == before + 1  # the first folder still exists: nothing of it is taken over
+    assert index.index_paths([small_corpus], progress=False).files_unchanged == 5
+
+
 def test_failed_file_keeps_what_was_indexed_and_batch_continues(small_corpus, make_index):
     index = make_index()
     index.index_paths([small_corpus], progress=False)

@@ -83,7 +83,11 @@ def test_backup_and_restore_round_trip_embedded(small_corpus, tmp_path):
 
     done = runner.invoke(restore_cmd, [str(tmp_path / "backup")], obj=target)
     assert done.exit_code == 0, done.output
-    assert "index --rebuild" in done.output  # the corpus moved to another path
+    assert "hoeft niets opnieuw" in done.output  # the corpus lies elsewhere now; the index follows it
+    assert snapshot(target) == before
+    index = Index.open(target.data_dir, HashingEmbeddings(), collection=target.collection)
+    reindexed = index.index_paths([target.corpus_dir], progress=False)
+    assert reindexed.files_indexed == 0 and reindexed.chunks_added == 0, "restored files are known, not new"
     assert snapshot(target) == before
 
     # Restoring over an installation in use needs --force; a backup never overwrites.
