@@ -47,7 +47,8 @@ load: $(STAMP)
 
 eval: $(STAMP)
 	MAATWERK_DATA_DIR=.maatwerk/eval-nl $(BIN)/maatwerk index ../shared/corpus-nl --quiet
-	MAATWERK_DATA_DIR=.maatwerk/eval-nl $(BIN)/maatwerk eval retrieval
+	MAATWERK_DATA_DIR=.maatwerk/eval-nl $(BIN)/maatwerk eval retrieval --gold evals/gold/retrieval.yaml \
+		--gold evals/gold/retrieval-holdout.yaml
 
 bench: $(STAMP)
 	$(BIN)/maatwerk bench

@@ -182,29 +182,36 @@ def eval_group() -> None:
 
 
 @eval_group.command("retrieval")
-@click.option("--gold", type=click.Path(exists=True, path_type=Path), default=Path("evals/gold/retrieval.yaml"),
-              show_default=True, help="Gouden set (YAML).")
+@click.option("--gold", type=click.Path(exists=True, path_type=Path), multiple=True,
+              default=[Path("evals/gold/retrieval.yaml")], show_default=True,
+              help="Gouden set (YAML); herhaal voor meer sets: dan ook een tabel over alle vragen samen.")
 @click.option("--k", default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
 @click.option("--verbose", is_flag=True, help="Toon per vraag de rang van de eerste relevante bron.")
 @click.pass_obj
 def eval_retrieval_cmd(settings, gold, k, as_json, verbose) -> None:
     """Recall@1/5/10 en MRR@10 voor lexicaal, dense en hybride, naast elkaar."""
-    from evals.retrieval import evaluate_modes, format_table, load_gold
+    from evals.retrieval import combine, evaluate_modes, format_table, load_gold
 
     index = open_index(settings)
     if not index.count():
         raise UserError("de index is leeg: voer eerst `maatwerk index PAD` uit voor het corpus van de gouden set")
-    results = evaluate_modes(index, load_gold(gold), k=k)
+    runs = {path.name: evaluate_modes(index, load_gold(path), k=k) for path in gold}
+    if len(runs) > 1:
+        runs["samen"] = combine(list(runs.values()))
     if as_json:
-        click.echo(json.dumps({m: r.summary() for m, r in results.items()}, indent=2))
+        summaries = {name: {m: r.summary() for m, r in results.items()} for name, results in runs.items()}
+        click.echo(json.dumps(summaries[gold[0].name] if len(gold) == 1 else summaries, indent=2))
         return
-    click.echo(format_table(results))
-    if verbose:
-        for qid, rank, q in results["hybrid"].per_question:
-            other = {m: dict((i, r) for i, r, _ in res.per_question)[qid] for m, res in results.items()}
-            click.echo(f"{qid:10} hybrid={rank or '-':>3} lexical={other['lexical'] or '-':>3} "
-                       f"dense={other['dense'] or '-':>3}  {q[:70]}")
+    for name, results in runs.items():
+        if len(runs) > 1:
+            click.echo(f"\n{name}")
+        click.echo(format_table(results))
+        if verbose and name != "samen":
+            for qid, rank, q in results["hybrid"].per_question:
+                other = {m: dict((i, r) for i, r, _ in res.per_question)[qid] for m, res in results.items()}
+                click.echo(f"{qid:10} hybrid={rank or '-':>3} lexical={other['lexical'] or '-':>3} "
+                           f"dense={other['dense'] or '-':>3}  {q[:70]}")
 
 
 @main.command("bench", context_settings={"ignore_unknown_options": True})

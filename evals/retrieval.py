@@ -93,6 +93,14 @@ def evaluate_modes(index, gold: list[GoldQuestion], k: int = 10) -> dict[str, Mo
     return {mode: evaluate(index, gold, mode, k) for mode in ("lexical", "dense", "hybrid")}
 
 
+def combine(runs: list[dict[str, ModeResult]]) -> dict[str, ModeResult]:
+    """One result per mode over the questions of several gold sets together."""
+    return {mode: ModeResult(mode, [r for run in runs for r in run[mode].ranks],
+                             [t for run in runs for t in run[mode].latencies_ms],
+                             [p for run in runs for p in run[mode].per_question])
+            for mode in runs[0]}
+
+
 def format_table(results: dict[str, ModeResult]) -> str:
     lines = ["| mode | n | Recall@1 | Recall@5 | Recall@10 | MRR@10 | p50 ms | p95 ms |",
              "|---|---|---|---|---|---|---|---|"]

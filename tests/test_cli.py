@@ -68,3 +68,44 @@ def test_peildatum_before_any_version(run, small_corpus):
     run("index", str(small_corpus), "--quiet")
     done = run("search", "norm ongehuwde", "--peildatum", "1990-01-01")
     assert done.returncode == 0 and "Geen passages gevonden die op 1990-01-01 golden" in done.stdout
+
+
+def test_eval_retrieval_over_two_gold_sets(run, small_corpus, tmp_path):
+    assert run("index", str(small_corpus), "--quiet").returncode == 0
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text('- id: a1\n  question: "dringende redenen om af te zien van terugvordering"\n'
+                     '  relevant: ["pw/art-58.md"]\n', encoding="utf-8")
+    second.write_text('- id: b1\n  question: "maximum voor een wasmachine"\n  relevant: ["lokaal/beleidsregels-bb.md"]\n'
+                      '- id: b2\n  question: "normtijd schoon huis"\n  relevant: ["bestaat/niet.md"]\n', encoding="utf-8")
+    done = run("eval", "retrieval", "--gold", str(first), "--gold", str(second), "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert set(out) == {"a.yaml", "b.yaml", "samen"}
+    assert out["a.yaml"]["hybrid"]["recall@1"] == 1.0 and out["b.yaml"]["hybrid"]["questions"] == 2
+    assert out["b.yaml"]["hybrid"]["recall@10"] == 0.5  # the second question's file is not in the index
+    assert out["samen"]["hybrid"]["questions"] == 3 and out["samen"]["hybrid"]["recall@10"] == round(2 / 3, 3)
+    table = run("eval", "retrieval", "--gold", str(first))
+    assert table.returncode == 0 and "| hybrid | 1 |" in table.stdout and "samen" not in table.stdout
+
+
+def test_fusion_study_compares_rrf_learned_ranking_and_oracle(run, small_corpus, tmp_path):
+    assert run("index", str(small_corpus), "--quiet").returncode == 0
+    gold = tmp_path / "g.yaml"
+    gold.write_text(
+        '- {id: q1, question: "dringende redenen afzien van terugvordering", relevant: ["pw/art-58.md"]}\n'
+        '- {id: q2, question: "maximum voor een wasmachine", relevant: ["lokaal/beleidsregels-bb.md"]}\n'
+        '- {id: q3, question: "normtijd schoon huis", relevant: ["wmo/hh.md"]}\n'
+        '- {id: q4, question: "hoeveel krijgt een alleenstaande", relevant: ["pw/art-21.md"]}\n'
+        # two whose labelled file is not the best match, so the ranks below 1 are compared too
+        '- {id: q5, question: "klant moet geld terugbetalen", relevant: ["wmo/hh.md"]}\n'
+        '- {id: q6, question: "hulp bij het huishouden", relevant: ["pw/art-21.md"]}\n', encoding="utf-8")
+    env = {**os.environ, "MAATWERK_DATA_DIR": str(tmp_path / "data"), "MAATWERK_EMBEDDER": "hashing"}
+    done = subprocess.run([sys.executable, "-m", "evals.fusion_study", "--gold", str(gold), "--folds", "2"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and "ranking" not in line]
+    assert [r.split("|")[1].strip().split(" ")[0] for r in rows] == ["RRF", "learned,", "learned,", "oracle:"]
+    # The study re-scores outside Index.search: its RRF row must be what the search really gives.
+    real = json.loads(run("eval", "retrieval", "--gold", str(gold), "--json").stdout)["hybrid"]
+    shipped = [float(x) for x in rows[0].split("|")[2:6]]
+    assert shipped == pytest.approx([real["recall@1"], real["recall@5"], real["recall@10"], real["mrr@10"]], abs=1e-3)
