@@ -69,8 +69,15 @@ class Lexicon:
 
     @classmethod
     def load(cls, path: Path = LEXICON_PATH) -> "Lexicon":
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return cls([[normalise(t) for t in g] for g in data.get("groups", [])])
+        """OSError when the file cannot be read, ValueError when it is not a list of groups."""
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            groups = data.get("groups") or []
+            if not isinstance(groups, list) or not all(isinstance(g, list) for g in groups):
+                raise ValueError("groups is not a list of lists")
+            return cls([[normalise(str(t)) for t in g] for g in groups])
+        except (yaml.YAMLError, AttributeError) as exc:
+            raise ValueError(str(exc)) from exc
 
     def expansions(self, text: str) -> list[str]:
         """Terms from every group that the text mentions, except those it already contains."""

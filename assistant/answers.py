@@ -323,15 +323,11 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings) -> "Assistant":
-        from assistant.embeddings import make_embedder
         from assistant.generation import make_generator
         from assistant.index import Index
         from assistant.privacy import Pseudonymiser
 
-        embedder = make_embedder(settings.embedder, settings.embedder_model, settings.threads)
-        index = Index.open(settings.data_dir, embedder, chroma_url=settings.chroma_url,
-                           collection=settings.collection, max_chunk_chars=settings.max_chunk_chars,
-                           dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight)
+        index = Index.from_settings(settings)
         generator = make_generator(settings.llm, settings.llm_model, settings.llm_base_url,
                                    settings.llm_api_key, settings.llm_timeout)
         return cls(index, generator, Pseudonymiser())

@@ -47,16 +47,11 @@ def parse_types(value: str | None) -> list[str] | None:
 
 
 def open_index(settings: Settings):
-    from assistant.embeddings import EmbedderError, make_embedder
+    from assistant.embeddings import EmbedderError
     from assistant.index import Index, IndexError_
 
     try:
-        embedder = make_embedder(settings.embedder, settings.embedder_model, settings.threads)
-        return Index.open(
-            settings.data_dir, embedder, chroma_url=settings.chroma_url, collection=settings.collection,
-            max_chunk_chars=settings.max_chunk_chars, dense_weight=settings.dense_weight,
-            lexical_weight=settings.lexical_weight,
-        )
+        return Index.from_settings(settings)
     except (EmbedderError, IndexError_) as exc:
         raise UserError(str(exc)) from exc
 

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(
         1.0, description="Gewicht van de lexicale (BM25) ranglijst in de fusie."
     )
+    lexicon: Path | None = Field(
+        None, description="YAML-bestand met synoniemgroepen voor het zoeken (leken- en wetstermen, afkortingen); "
+                          "leeg = het meegeleverde assistant/data/lexicon.yaml.",
+    )
     max_chunk_chars: int = Field(
         1500, description="Artikelen langer dan dit worden per lid gesplitst (tekens)."
     )

@@ -255,6 +255,21 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
     )
 
 
+def load_lexicon(path: Path | None) -> Lexicon:
+    """The shipped lexicon, or the one a gemeente keeps itself (MAATWERK_LEXICON)."""
+    if path is None:
+        return Lexicon.load()
+    try:
+        return Lexicon.load(Path(path))
+    except FileNotFoundError as exc:
+        raise IndexError_(f"Het lexicon {path} bestaat niet (MAATWERK_LEXICON).") from exc
+    except OSError as exc:
+        raise IndexError_(f"Het lexicon {path} is niet te lezen (MAATWERK_LEXICON).") from exc
+    except ValueError as exc:
+        raise IndexError_(f"Het lexicon {path} is geen geldige lijst synoniemgroepen "
+                          "(verwacht: `groups:` met lijsten van termen).") from exc
+
+
 def relocate_root(collection, old_root: str, new_root: str, page: int = 5000) -> int:
     """Point the passages indexed from folder old_root at new_root. Passage and document ids
     do not depend on where the folder lies, so nothing is embedded again."""
@@ -429,6 +444,16 @@ class Index:
             metadata={"hnsw:space": "cosine"},
             embedding_function=None,  # vectors are always ours: Chroma's default downloads a model
         )
+
+    @classmethod
+    def from_settings(cls, settings) -> "Index":
+        """The index as the settings describe it: embedder, lexicon, Chroma and fusion weights."""
+        from assistant.embeddings import make_embedder
+
+        embedder = make_embedder(settings.embedder, settings.embedder_model, settings.threads)
+        return cls.open(settings.data_dir, embedder, chroma_url=settings.chroma_url, collection=settings.collection,
+                        max_chunk_chars=settings.max_chunk_chars, dense_weight=settings.dense_weight,
+                        lexical_weight=settings.lexical_weight, lexicon=load_lexicon(settings.lexicon))
 
     @classmethod
     def open(cls, data_dir: Path, embedder: NamedEmbeddings, chroma_url: str | None = None,

@@ -109,3 +109,26 @@ def test_fusion_study_compares_rrf_learned_ranking_and_oracle(run, small_corpus,
     real = json.loads(run("eval", "retrieval", "--gold", str(gold), "--json").stdout)["hybrid"]
     shipped = [float(x) for x in rows[0].split("|")[2:6]]
     assert shipped == pytest.approx([real["recall@1"], real["recall@5"], real["recall@10"], real["mrr@10"]], abs=1e-3)
+
+
+def test_a_gemeente_lexicon_replaces_the_shipped_one_and_a_bad_one_is_refused(run, small_corpus, tmp_path):
+    assert run("index", str(small_corpus), "--quiet").returncode == 0
+    query = ("search", "schoonmaakmachine", "--mode", "lexical", "--json", "--k", "1")
+    own = tmp_path / "lexicon.yaml"
+    own.write_text("groups:\n  - [schoonmaakmachine, wasmachine]\n", encoding="utf-8")
+    env = {**os.environ, "MAATWERK_DATA_DIR": str(tmp_path / "data"), "MAATWERK_EMBEDDER": "hashing"}
+
+    def search(lexicon):
+        return subprocess.run([sys.executable, "-m", "assistant", *query], capture_output=True, text=True,
+                              env={**env, "MAATWERK_LEXICON": str(lexicon)}, timeout=300)
+    hits = json.loads(search(own).stdout)
+    assert hits[0]["source"] == "lokaal/beleidsregels-bb.md"  # only the gemeente's lexicon knows the word
+    shipped = run(*query)
+    assert shipped.returncode == 0 and json.loads(shipped.stdout) == []  # the shipped lexicon does not
+    for text, reason in (("groups: [kapot\n", "geen geldige lijst"), ("groups: {a: 1}\n", "geen geldige lijst")):
+        own.write_text(text, encoding="utf-8")
+        bad = search(own)
+        assert bad.returncode == 2 and reason in bad.stderr, bad.stderr
+    missing = search(tmp_path / "nergens.yaml")
+    assert missing.returncode == 2 and "bestaat niet" in missing.stderr
+    assert "5 ongewijzigd" in run("index", str(small_corpus), "--quiet").stdout  # nothing lost
