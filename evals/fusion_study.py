@@ -5,7 +5,8 @@ For every gold question it scores every passage once, with the dense and the lex
 exactly as `Index.search` does (lexicon expansions, hub correction, peildatum filter), and then
 compares, on the same candidates and with the same collapsing to one place per document:
 
-- the shipped fusion (reciprocal rank fusion);
+- the shipped fusion (reciprocal rank fusion, equal weights);
+- the same fusion with its two weights learned;
 - learning to rank: a logistic regression over eleven features of both rankers (ranks, raw and
   normalised scores, unexpanded dense score, definitions article, length, besluit), trained and
   scored with k-fold cross-validation over the questions, pointwise and pairwise;
@@ -160,28 +161,35 @@ def metrics(ranks: list[int | None]) -> dict[str, float]:
 
 
 def fit(items, pairwise: bool):
+    """Weights for the raw features. They are standardised for fitting (the RRF terms are ~0.01,
+    the others ~1: unscaled, the regularisation would silence the RRF terms)."""
     from sklearn.linear_model import LogisticRegression
 
+    X = np.vstack([x for _, _, x, _ in items])
+    mu, sd = X.mean(axis=0), X.std(axis=0) + 1e-9
+    scaled = [(q, cand, (x - mu) / sd, y) for q, cand, x, y in items]
     if not pairwise:
-        X = np.vstack([x for _, _, x, _ in items])
-        y = np.concatenate([y for _, _, _, y in items])
-        model = LogisticRegression(max_iter=2000, class_weight="balanced").fit(X, y)
-        return model.coef_[0]
+        y = np.concatenate([y for _, _, _, y in scaled])
+        model = LogisticRegression(max_iter=2000, class_weight="balanced").fit((X - mu) / sd, y)
+        return model.coef_[0] / sd
     rng = np.random.default_rng(0)
     diffs, labels = [], []
-    for _, _, x, y in items:
+    for _, _, x, y in scaled:
         for p in np.flatnonzero(y == 1):
             for n in np.flatnonzero(y == 0):
                 sign = 1 if rng.random() < 0.5 else -1
                 diffs.append(sign * (x[p] - x[n]))
                 labels.append(int(sign == 1))
     model = LogisticRegression(max_iter=2000, fit_intercept=False).fit(np.array(diffs), np.array(labels))
-    return model.coef_[0]
+    return model.coef_[0] / sd
 
 
-def learned_ranks(items, meta, folds: int, seeds=(0, 1, 2), pairwise: bool = False) -> list[dict[str, float]]:
+def learned_ranks(items, meta, folds: int, seeds=(0, 1, 2), pairwise: bool = False,
+                  cols: list[int] | None = None) -> list[dict[str, float]]:
     from sklearn.model_selection import KFold
 
+    if cols is not None:
+        items = [(q, cand, x[:, cols], y) for q, cand, x, y in items]
     out = []
     for seed in seeds:
         ranks: dict[str, int | None] = {}
@@ -219,6 +227,9 @@ def main(argv: list[str] | None = None) -> None:
         cand, x = features(q, meta)
         items.append((q, cand, x, np.array([meta["source"][i] in q.relevant for i in cand], dtype=int)))
     rows["RRF (shipped)"] = metrics(shipped)
+    runs = learned_ranks(items, meta, args.folds, cols=[0, 1])
+    rows[f"learned RRF weights only ({args.folds}-fold CV, 3 seeds)"] = {k: float(np.mean([r[k] for r in runs]))
+                                                                       for k in runs[0]}
     for pairwise in (False, True):
         runs = learned_ranks(items, meta, args.folds, pairwise=pairwise)
         name = f"learned, {'pairwise' if pairwise else 'pointwise'} ({args.folds}-fold CV, 3 seeds)"

@@ -104,7 +104,7 @@ def test_fusion_study_compares_rrf_learned_ranking_and_oracle(run, small_corpus,
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and "ranking" not in line]
-    assert [r.split("|")[1].strip().split(" ")[0] for r in rows] == ["RRF", "learned,", "learned,", "oracle:"]
+    assert [r.split("|")[1].strip().split(" ")[0] for r in rows] == ["RRF", "learned", "learned,", "learned,", "oracle:"]
     # The study re-scores outside Index.search: its RRF row must be what the search really gives.
     real = json.loads(run("eval", "retrieval", "--gold", str(gold), "--json").stdout)["hybrid"]
     shipped = [float(x) for x in rows[0].split("|")[2:6]]
