@@ -76,9 +76,12 @@ class Chunk:
 
     @property
     def index_text(self) -> str:
-        """What the embedder and the lexical index see: title and heading give the passage its
-        context (a lid on its own rarely names its subject)."""
+        """What the embedder and the lexical index see: title, the divisions of the law above
+        the article (front matter `structuur`) and heading give the passage its context (a lid
+        on its own rarely names its subject, nor do most Participatiewet articles)."""
         parts = [self.title]
+        if self.extra.get("structuur"):
+            parts.append(str(self.extra["structuur"]))
         if self.heading and self.heading not in self.title:
             parts.append(self.heading)
         parts.append(self.text)

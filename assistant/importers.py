@@ -51,6 +51,9 @@ class Article:
     leden: list[tuple[str | None, list[str]]]  # (lidnr, paragraphs); lidnr None = no leden
     valid_from: dt.date
     valid_to: dt.date | None
+    # The headings above the article ("Hoofdstuk 6 Terugvordering en verhaal › Paragraaf 6.4
+    # Terugvordering"): most Participatiewet articles have no title of their own.
+    structuur: str | None = None
 
 
 @dataclass
@@ -201,15 +204,33 @@ def _article_body(article) -> list[tuple[str | None, list[str]]]:
 
 
 def _current_articles(root, title: str, source: str):
-    """(element, nr, titel, leden) of every article below root that has not lapsed, in order;
-    an article without a number breaks the format. Shared by the BWB and CVDR importers."""
+    """(element, nr, titel, leden, structuur) of every article below root that has not lapsed,
+    in order; an article without a number breaks the format. Shared by the BWB and CVDR
+    importers."""
+    parents = {child: parent for parent in root.iter() for child in parent}
     for art in (e for e in root.iter() if _local(e.tag) == "artikel"):
         nr, titel = _kop(art)
         if not nr:
             raise ImportFormatError(f"{source}: een <artikel> zonder nummer (<kop><nr>) in {title}.")
         body = _article_body(art)
         if not _vervallen(art, body):
-            yield art, nr, titel, body
+            yield art, nr, titel, body, _structure(art, parents)
+
+
+def _structure(article, parents) -> str | None:
+    """The kop of every division above the article (boek, hoofdstuk, titel, afdeling,
+    paragraaf, ...), outermost first."""
+    heads = []
+    node = parents.get(article)
+    while node is not None:
+        kop = _child(node, "kop")
+        if kop is not None:
+            parts = [_text(_child(kop, tag)) for tag in ("label", "nr", "titel") if _child(kop, tag) is not None]
+            head = " ".join(p.rstrip(".") if i < len(parts) - 1 else p for i, p in enumerate(parts) if p)
+            if head:
+                heads.append(head)
+        node = parents.get(node)
+    return " › ".join(reversed(heads)) or None
 
 
 def _vervallen(article, body) -> bool:
@@ -242,7 +263,7 @@ def parse_bwb(data: bytes, source: str = "BWB-XML") -> Regulation:
     soort = (wetgeving.get("soort") or "wet").strip().lower()
     reg = Regulation("bwb", bwb_id, title, BWB_SOORT.get(soort, "wet"), start or dt.date.min, end,
                      f"https://wetten.overheid.nl/{bwb_id}", "Rijk", extra={"bwb_id": bwb_id})
-    for art, nr, titel, body in _current_articles(wettekst, title, source):
+    for art, nr, titel, body, structuur in _current_articles(wettekst, title, source):
         meta_date = _find(art, "inwerkingtreding.datum")
         a_start = (_iso(art.get("inwerkingtreding"), f"inwerkingtreding van artikel {nr}", source)
                    or (_iso(meta_date.get("isodatum"), f"inwerkingtreding van artikel {nr}", source)
@@ -256,7 +277,7 @@ def parse_bwb(data: bytes, source: str = "BWB-XML") -> Regulation:
         a_end = _end(_iso(art.get("einddatum"), f"einddatum van artikel {nr}", source)) or end
         if a_end and a_end <= a_from:
             raise ImportFormatError(f"{source}: artikel {nr} eindigt ({a_end}) niet na zijn inwerkingtreding ({a_from}).")
-        reg.articles.append(Article(nr, titel, body, a_from, a_end))
+        reg.articles.append(Article(nr, titel, body, a_from, a_end, structuur))
     if not reg.articles:
         raise ImportFormatError(f"{source}: bevat geen (geldende) artikelen.")
     if start is None:
@@ -277,6 +298,7 @@ def bwb_files(reg: Regulation) -> list[tuple[str, str]]:
             "valid_from": a.valid_from.isoformat(),
             "valid_to": a.valid_to.isoformat() if a.valid_to else None,
             "official_url": f"https://wetten.overheid.nl/{reg.identifier}/{a.valid_from.isoformat()}#Artikel{anchor}",
+            "structuur": a.structuur,
             "bevoegd_gezag": reg.bevoegd_gezag,
             "bron": f"BWB-toestand {reg.identifier} (geldig vanaf {reg.valid_from.isoformat()})",
         }
@@ -340,7 +362,7 @@ def parse_cvdr(data: bytes, source: str = "CVDR-XML", source_type: str | None = 
                      f"gemeente {org}" if org else "gemeente",
                      extra={"cvdr_id": identifier, "gemeente": org or None, "officiele_titel": title,
                             "domain": domain})
-    for _, nr, titel, leden in _current_articles(body, title, source):
+    for _, nr, titel, leden, _structuur in _current_articles(body, title, source):
         reg.articles.append(Article(nr, titel, leden, start, end))
     if not reg.articles:
         raise ImportFormatError(f"{source}: bevat geen artikelen.")

@@ -86,6 +86,27 @@ def test_bwb_toestand_becomes_cited_dated_articles(tmp_path):
     assert "a. voor een ongehuwde belanghebbende € 1.345,45;" in files["art-21.md"]
 
 
+def test_bwb_articles_keep_the_divisions_above_them_and_search_finds_them_by_those(tmp_path):
+    reg = parse_bwb(BWB_2025.read_bytes())
+    assert {a.nr: a.structuur for a in reg.articles} == {
+        "18": "Hoofdstuk 3 Algemene bijstand › Paragraaf 3.2 Normen",
+        "21": "Hoofdstuk 3 Algemene bijstand › Paragraaf 3.2 Normen",
+        "58": "Hoofdstuk 6 Terugvordering en verhaal",
+    }
+    corpus = tmp_path / "corpus"
+    for name, text in bwb_files(reg):
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / name).write_text(text, encoding="utf-8")
+    chunk = chunks_of("art-58.md", (corpus / "art-58.md").read_text(encoding="utf-8"), tmp_path)[0]
+    assert chunk.extra["structuur"] == "Hoofdstuk 6 Terugvordering en verhaal"
+    assert "verhaal" not in chunk.text.lower() and "Terugvordering en verhaal" in chunk.index_text
+    index = Index.open(tmp_path / "data", HashingEmbeddings())
+    index.index_paths([corpus], progress=False)
+    # Only the chapter's title says "verhaal": the article is found through it, in both rankers.
+    for mode in ("lexical", "dense"):
+        assert index.search("verhaal", k=1, mode=mode)[0].chunk.article == "58", mode
+
+
 def test_bwb_einddatum_is_inclusive_and_becomes_an_exclusive_valid_to():
     xml = BWB_2025.read_bytes().replace(b'einddatum="9999-12-31"', b'einddatum="2025-12-31"')
     reg = parse_bwb(xml)
