@@ -255,6 +255,62 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
     )
 
 
+Fused = list[tuple[str, float, int | None, int | None]]  # (chunk id, score, dense rank, lexical rank)
+
+
+def rrf_fuse(dense: list[tuple[str, float]], lexical: list[tuple[str, float]], mode: str = "hybrid",
+             dense_weight: float = 1.0, lexical_weight: float = 1.0) -> Fused:
+    """Reciprocal rank fusion of the two rankings (or one of them, by mode), best first."""
+    d_rank = {cid: r for r, (cid, _) in enumerate(dense, start=1)}
+    l_rank = {cid: r for r, (cid, _) in enumerate(lexical, start=1)}
+    if mode == "dense":
+        return [(cid, s, d_rank[cid], None) for cid, s in dense]
+    if mode == "lexical":
+        return [(cid, s, None, l_rank[cid]) for cid, s in lexical]
+    scores: dict[str, float] = {}
+    for cid, r in d_rank.items():
+        scores[cid] = scores.get(cid, 0.0) + dense_weight / (RRF_K + r)
+    for cid, r in l_rank.items():
+        scores[cid] = scores.get(cid, 0.0) + lexical_weight / (RRF_K + r)
+    ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [(cid, s, d_rank.get(cid), l_rank.get(cid)) for cid, s in ordered]
+
+
+def demote_besluiten(fused: Fused, doc_of: dict[str, tuple[str, str]], weight: float = BESLUIT_WEIGHT) -> Fused:
+    """Unless the question asks for earlier decisions, a rule outranks the besluiten that
+    apply it: they repeat its words and would otherwise come first."""
+    out = [(cid, score * (weight if doc_of.get(cid, ("", ""))[1] == "besluit" else 1.0), d, l)
+           for cid, score, d, l in fused]
+    return sorted(out, key=lambda t: (-t[1], t[0]))
+
+
+def collapse(fused: Fused, doc_of: dict[str, tuple[str, str]], k: int, per_doc: int | None = 1,
+             max_besluiten: int | None = None) -> Fused:
+    """The first k of fused, one place per unit (doc_of: chunk id -> (unit_key, source_type))
+    and per_doc places per document, at most max_besluiten of them besluiten."""
+    chosen: Fused = []
+    taken: dict[str, int] = {}
+    per_file: dict[str, int] = {}
+    besluiten = 0
+    for item in fused:
+        unit, stype = doc_of.get(item[0], (item[0], ""))
+        document = unit.split("#", 1)[0]
+        # A document gets per_doc places, each for a different article or section: a second
+        # lid of the same article adds less than the next article does.
+        if per_doc and (taken.get(unit, 0) >= 1 or per_file.get(document, 0) >= per_doc):
+            continue
+        if stype == "besluit":
+            if max_besluiten is not None and besluiten >= max_besluiten:
+                continue
+            besluiten += 1
+        taken[unit] = taken.get(unit, 0) + 1
+        per_file[document] = per_file.get(document, 0) + 1
+        chosen.append(item)
+        if len(chosen) == k:
+            break
+    return chosen
+
+
 def load_lexicon(path: Path | None) -> Lexicon:
     """The shipped lexicon, or the one a gemeente keeps itself (MAATWERK_LEXICON)."""
     if path is None:
@@ -749,34 +805,14 @@ class Index:
             dense, doc_of = self._dense(query, filters, depth)
         if mode in ("hybrid", "lexical"):
             lexical = self.refresh_lexical().search(query, filters, depth)
-        fused = self._fuse(dense, lexical, mode)
+        fused = rrf_fuse(dense, lexical, mode, self.dense_weight, self.lexical_weight)
         doc_of.update(self._lexical_docs(lexical))
         if besluit_share is not None and self.besluit_weight != 1.0 and not PRECEDENT_INTENT.search(query):
-            fused = self._demote_besluiten(fused, doc_of)
+            fused = demote_besluiten(fused, doc_of, self.besluit_weight)
         # Collapse per unit (and cap per document) before fetching, so only the k passages
         # shown are read back.
-        chosen: list[tuple[str, float, int | None, int | None]] = []
-        taken: dict[str, int] = {}
-        per_file: dict[str, int] = {}
         mixed = besluit_share is not None and list(source_types or []) != ["besluit"]
-        max_besluiten = max(1, int(k * besluit_share)) if mixed else k
-        besluiten = 0
-        for item in fused:
-            unit, stype = doc_of.get(item[0], (item[0], ""))
-            document = unit.split("#", 1)[0]
-            # A document gets per_doc places, each for a different article or section: a second
-            # lid of the same article adds less than the next article does.
-            if per_doc and (taken.get(unit, 0) >= 1 or per_file.get(document, 0) >= per_doc):
-                continue
-            if stype == "besluit":
-                if besluiten >= max_besluiten:
-                    continue
-                besluiten += 1
-            taken[unit] = taken.get(unit, 0) + 1
-            per_file[document] = per_file.get(document, 0) + 1
-            chosen.append(item)
-            if len(chosen) == k:
-                break
+        chosen = collapse(fused, doc_of, k, per_doc, max(1, int(k * besluit_share)) if mixed else k)
         chunks = self.get_chunks([cid for cid, *_ in chosen])
         return [Hit(rank, score, chunks[cid], d_rank, l_rank)
                 for rank, (cid, score, d_rank, l_rank) in enumerate(
@@ -820,30 +856,8 @@ class Index:
                 for cid, m in zip(ids, metas)}
         return [(ids[i], float(scores[i])) for i in order], docs
 
-    def _demote_besluiten(self, fused, doc_of):
-        """Unless the question asks for earlier decisions, a rule outranks the besluiten that
-        apply it: they repeat its words and would otherwise come first."""
-        out = [(cid, score * (self.besluit_weight if doc_of.get(cid, ("", ""))[1] == "besluit" else 1.0), d, l)
-               for cid, score, d, l in fused]
-        return sorted(out, key=lambda t: (-t[1], t[0]))
-
     def _lexical_docs(self, lexical: list[tuple[str, float]]) -> dict[str, tuple[str, str]]:
         lex = self._lexical
         if lex is None or not lexical:
             return {}
         return {cid: lex.doc_of[cid] for cid, _ in lexical if cid in lex.doc_of}  # (unit, type)
-
-    def _fuse(self, dense, lexical, mode) -> list[tuple[str, float, int | None, int | None]]:
-        d_rank = {cid: r for r, (cid, _) in enumerate(dense, start=1)}
-        l_rank = {cid: r for r, (cid, _) in enumerate(lexical, start=1)}
-        if mode == "dense":
-            return [(cid, s, d_rank[cid], None) for cid, s in dense]
-        if mode == "lexical":
-            return [(cid, s, None, l_rank[cid]) for cid, s in lexical]
-        scores: dict[str, float] = {}
-        for cid, r in d_rank.items():
-            scores[cid] = scores.get(cid, 0.0) + self.dense_weight / (RRF_K + r)
-        for cid, r in l_rank.items():
-            scores[cid] = scores.get(cid, 0.0) + self.lexical_weight / (RRF_K + r)
-        ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [(cid, s, d_rank.get(cid), l_rank.get(cid)) for cid, s in ordered]

@@ -29,8 +29,8 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.index import (
-    DENSE_EXPANSIONS, EXPANSION_WEIGHT, HUB_PENALTY, PRECEDENT_INTENT, RRF_K, BESLUIT_SHARE, BESLUIT_WEIGHT,
-    Filters, unit_key,
+    BESLUIT_SHARE, DENSE_EXPANSIONS, EXPANSION_WEIGHT, HUB_PENALTY, PRECEDENT_INTENT, RRF_K, Filters, collapse,
+    demote_besluiten, rrf_fuse,
 )
 from evals.retrieval import load_gold
 
@@ -61,8 +61,10 @@ def score_all(index, gold) -> tuple[dict, list[Question]]:
     vectors = np.asarray([by_id[cid] for cid in lex.ids], dtype=np.float32)
     hub = HUB_PENALTY * (vectors @ lex.centroid) if lex.centroid is not None else np.zeros(len(ordered))
     meta = {
+        "ids": list(lex.ids),
+        "pos": {cid: i for i, cid in enumerate(lex.ids)},
+        "doc_of": lex.doc_of,  # chunk id -> (unit, source type), as the search reads it
         "source": [c.source for c in ordered],
-        "unit": [unit_key(c.doc_id, c.source_type, c.article, c.heading) for c in ordered],
         "besluit": np.array([c.source_type == "besluit" for c in ordered]),
         "definitions": np.array([bool(DEFINITIONS.search(c.heading or "")) for c in ordered], dtype=float),
         "log_length": np.log1p([len(c.text) for c in ordered]),
@@ -89,40 +91,28 @@ def rankings(q: Question) -> tuple[list[int], list[int]]:
     return dense, lexical
 
 
-def collapse(scored: list[tuple[int, float]], meta: dict, q: Question, k: int = 10, demote: bool = True) -> list[int]:
-    """Index.search's collapsing: besluiten demoted unless asked for, one place per unit and per
-    document, at most a share of besluiten."""
+def ranked(scored: list[tuple[int, float]], meta: dict, q: Question, k: int = 10, demote: bool = True) -> list[int]:
+    """Passages (by position) scored any way, collapsed exactly as Index.search collapses: its
+    own functions, besluiten demoted unless asked for, one place per unit and per document."""
+    fused = sorted([(meta["ids"][i], s, None, None) for i, s in scored], key=lambda t: (-t[1], t[0]))
+    return shipped_order(fused, meta, q, k, demote)
+
+
+def shipped_order(fused, meta: dict, q: Question, k: int = 10, demote: bool = True) -> list[int]:
     if demote and not PRECEDENT_INTENT.search(q.text):
-        scored = [(i, s * (BESLUIT_WEIGHT if meta["besluit"][i] else 1.0)) for i, s in scored]
-    scored = sorted(scored, key=lambda t: -t[1])
-    out, units, docs, besluiten = [], set(), set(), 0
-    for i, _ in scored:
-        unit = meta["unit"][i]
-        doc = unit.split("#", 1)[0]
-        if unit in units or doc in docs:
-            continue
-        if meta["besluit"][i]:
-            if besluiten >= max(1, int(k * BESLUIT_SHARE)):
-                continue
-            besluiten += 1
-        units.add(unit)
-        docs.add(doc)
-        out.append(i)
-        if len(out) == k:
-            break
-    return out
+        fused = demote_besluiten(fused, meta["doc_of"])
+    chosen = collapse(fused, meta["doc_of"], k, per_doc=1, max_besluiten=max(1, int(k * BESLUIT_SHARE)))
+    return [meta["pos"][cid] for cid, *_ in chosen]
 
 
 def first_rank(order: list[int], meta: dict, q: Question) -> int | None:
     return next((r for r, i in enumerate(order, 1) if meta["source"][i] in q.relevant), None)
 
 
-def rrf(dense: list[int], lexical: list[int]) -> list[tuple[int, float]]:
-    scores: dict[int, float] = {}
-    for ranking in (dense, lexical):
-        for r, i in enumerate(ranking, 1):
-            scores[i] = scores.get(i, 0.0) + 1.0 / (RRF_K + r)
-    return list(scores.items())
+def rrf(q: Question, meta: dict, dense: list[int], lexical: list[int]):
+    """The shipped fusion (Index.search's rrf_fuse) of the two rankings."""
+    ids = meta["ids"]
+    return rrf_fuse([(ids[i], float(q.dense[i])) for i in dense], [(ids[i], float(q.lexical[i])) for i in lexical])
 
 
 def features(q: Question, meta: dict) -> tuple[list[int], np.ndarray]:
@@ -198,7 +188,7 @@ def learned_ranks(items, meta, folds: int, seeds=(0, 1, 2), pairwise: bool = Fal
             for i in test:
                 q, cand, x, _ = items[i]
                 s = x @ w
-                ranks[q.id] = first_rank(collapse(list(zip(cand, s - s.min() + 1e-3)), meta, q), meta, q)
+                ranks[q.id] = first_rank(ranked(list(zip(cand, s - s.min() + 1e-3)), meta, q), meta, q)
         out.append(metrics(list(ranks.values())))
     return out
 
@@ -218,11 +208,11 @@ def main(argv: list[str] | None = None) -> None:
     items = []
     for q in questions:
         dense, lexical = rankings(q)
-        shipped.append(first_rank(collapse(rrf(dense, lexical), meta, q), meta, q))
+        shipped.append(first_rank(shipped_order(rrf(q, meta, dense, lexical), meta, q), meta, q))
         # Each ranker alone, collapsed the same way, to depth 40: the oracle's two inputs.
-        dense_only.append(first_rank(collapse([(i, -r) for r, i in enumerate(dense)], meta, q, k=DEPTH,
+        dense_only.append(first_rank(ranked([(i, -r) for r, i in enumerate(dense)], meta, q, k=DEPTH,
                                               demote=False), meta, q))
-        lexical_only.append(first_rank(collapse([(i, -r) for r, i in enumerate(lexical)], meta, q, k=DEPTH,
+        lexical_only.append(first_rank(ranked([(i, -r) for r, i in enumerate(lexical)], meta, q, k=DEPTH,
                                                 demote=False), meta, q))
         cand, x = features(q, meta)
         items.append((q, cand, x, np.array([meta["source"][i] in q.relevant for i in cand], dtype=int)))
