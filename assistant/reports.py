@@ -64,8 +64,25 @@ class ReportError(Exception):
 # --------------------------------------------------------------------------- the report model
 
 
+class _Counted:
+    """Share deviated and trend, for anything counting cases, deviated and previous_cases."""
+
+    cases: int
+    deviated: int
+    previous_cases: int
+    compare: bool
+
+    @property
+    def share_deviated(self) -> float:
+        return self.deviated / self.cases if self.cases else 0.0
+
+    @property
+    def trend(self) -> str:
+        return trend_label(self.cases, self.previous_cases) if self.compare else "–"
+
+
 @dataclass
-class RuleStats:
+class RuleStats(_Counted):
     """One rule (citation + version) in the period."""
 
     citation: str
@@ -88,16 +105,8 @@ class RuleStats:
         return LAYER_LABELS.get(self.layer, self.layer)
 
     @property
-    def share_deviated(self) -> float:
-        return self.deviated / self.cases if self.cases else 0.0
-
-    @property
     def pinch_share(self) -> float:
         return self.pinch / self.cases if self.cases else 0.0
-
-    @property
-    def trend(self) -> str:
-        return trend_label(self.cases, self.previous_cases) if self.compare else "–"
 
     @property
     def label(self) -> str:
@@ -105,7 +114,7 @@ class RuleStats:
 
 
 @dataclass
-class GroupStats:
+class GroupStats(_Counted):
     """Cases per domain, team or month."""
 
     name: str
@@ -114,14 +123,6 @@ class GroupStats:
     knelpunten: int = 0
     previous_cases: int = 0
     compare: bool = True
-
-    @property
-    def share_deviated(self) -> float:
-        return self.deviated / self.cases if self.cases else 0.0
-
-    @property
-    def trend(self) -> str:
-        return trend_label(self.cases, self.previous_cases) if self.compare else "–"
 
 
 @dataclass
