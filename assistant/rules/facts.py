@@ -1,0 +1,83 @@
+"""Facts a question or casus gives, in the forms rules turn on: amounts (per period), durations,
+counts of people, ages. Read from the pseudonymised text; every value keeps the words it came
+from, so an answer can show where a number came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.rules.provisions import _NUMBER_WORDS, euro_value
+
+_PERIOD = r"(?:per|p\.?|in de|elke|iedere|a)\s*(?P<per>maand|mnd|week|wk|jaar|kalenderjaar|dag|kwartaal)"
+_AMOUNT = re.compile(
+    r"(?:€\s?(?P<a>\d{1,3}(?:[.\s]\d{3})*(?:,\d{1,2})?|\d+(?:,\d{1,2})?)"
+    r"|(?P<b>\d{1,3}(?:\.\d{3})*(?:,\d{1,2})?|\d+)\s?(?:euro|eur)\b)"
+    rf"(?:\s*(?:{_PERIOD}|/\s*(?P<per2>maand|mnd|week|jaar)))?",
+    re.I,
+)
+_COUNT_WORDS = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+_DURATION = re.compile(
+    rf"\b(?P<n>\d+|{_COUNT_WORDS})\s+(?P<unit>dagen|dag|weken|week|maanden|maand|mnd|jaar|jaren)\b", re.I)
+_PEOPLE = re.compile(
+    rf"\b(?P<n>\d+|{_COUNT_WORDS})\s+(?P<who>kinderen|kids|kinderen|personen|gezinsleden|huisgenoten|medebewoners|zoons|dochters)\b",
+    re.I)
+_AGE = re.compile(r"\b(?P<n>\d{1,2})\s*(?:jaar|jr\.?|jarige?)\b(?!\s*(?:lang|geleden|bijstand|uitkering))", re.I)
+
+_PER_YEAR = {"maand": 12, "mnd": 12, "week": 52, "wk": 52, "jaar": 1, "kalenderjaar": 1, "dag": 365, "kwartaal": 4}
+
+
+def _num(word: str) -> float:
+    w = word.lower()
+    return float(w) if w.isdigit() else float(_NUMBER_WORDS.get(w, 0))
+
+
+@dataclass
+class Amount:
+    raw: str
+    value: float
+    per: str | None = None  # maand | week | jaar | ...
+
+    @property
+    def per_year(self) -> float | None:
+        return self.value * _PER_YEAR[self.per] if self.per in _PER_YEAR else None
+
+
+@dataclass
+class Facts:
+    amounts: list[Amount] = field(default_factory=list)
+    durations: list[tuple[str, float, str]] = field(default_factory=list)  # raw, number, unit
+    people: list[tuple[str, float, str]] = field(default_factory=list)
+    ages: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.amounts or self.durations or self.people or self.ages)
+
+    def describe(self) -> list[str]:
+        """The facts as short Dutch phrases, in the words of the question."""
+        out = [a.raw for a in self.amounts]
+        out += [raw for raw, _, _ in self.people]
+        out += [raw for raw, _, _ in self.durations if not any(raw in a for a in out)]
+        return out
+
+
+def read_facts(text: str) -> Facts:
+    facts = Facts()
+    for m in _AMOUNT.finditer(text):
+        raw_num = m.group("a") or m.group("b")
+        value = euro_value(raw_num.replace(" ", "")) if raw_num else None
+        if value is None:
+            continue
+        per = (m.group("per") or m.group("per2") or "").lower() or None
+        facts.amounts.append(Amount(m.group(0).strip(), value, per))
+    for m in _DURATION.finditer(text):
+        if any(m.start() >= text.find(a.raw) and m.end() <= text.find(a.raw) + len(a.raw) for a in facts.amounts):
+            continue
+        facts.durations.append((m.group(0), _num(m.group("n")), m.group("unit").lower()))
+    for m in _PEOPLE.finditer(text):
+        facts.people.append((m.group(0), _num(m.group("n")), m.group("who").lower()))
+    for m in _AGE.finditer(text):
+        facts.ages.append((m.group(0), float(m.group("n"))))
+    return facts

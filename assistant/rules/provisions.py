@@ -1,0 +1,176 @@
+"""What a passage of a regulation does, sentence by sentence: grant a power (room to decide
+otherwise), impose a duty or an imperative, make an exception or exemption, define a term, set
+an amount or a term. Derived from the words the legislator uses, never from a list of articles,
+so it holds for any regulation written in the usual Dutch style (Aanwijzingen voor de
+regelgeving).
+
+Every provision keeps its text as a verbatim span of the passage, so it can be quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from assistant.generation import sentences
+
+KINDS = ("power", "hardship", "imperative", "duty", "exemption", "exception", "definition", "amount", "term")
+KIND_LABEL = {
+    "power": "bevoegdheid", "hardship": "hardheidsclausule", "imperative": "dwingende regel",
+    "duty": "verplichting", "exemption": "vrijlating", "exception": "uitzondering",
+    "definition": "begripsbepaling", "amount": "bedrag", "term": "termijn",
+}
+
+_ACTOR = (r"(?:het college|burgemeester en wethouders|het bestuursorgaan|de raad|onze minister|"
+          r"de gemeente|de gemeenteraad|zij|hij)")
+# Room: the administration may choose ("kan ... afzien", "is bevoegd"), "in afwijking van",
+# "dringende redenen", "buiten toepassing laten", "naar zijn oordeel".
+_POWER = re.compile(
+    rf"\bkan\s+{_ACTOR}\b|{_ACTOR}\s+kan\b|\bis\s+bevoegd\b|\bkunnen\s+(?:burgemeester|het college)"
+    r"|\bin afwijking van\b|\bdringende redenen\b|\bbuiten toepassing (?:laten|gelaten)\b"
+    r"|\bkan\b[^.;]{0,80}\b(?:afzien|afwijken|besluiten|buiten beschouwing laten|verlagen|verhogen|toekennen|verlenen)\b"
+    r"|\bnaar (?:zijn|het) oordeel\b",
+    re.I,
+)
+_HARDSHIP = re.compile(
+    r"hardheidsclausule|afwijken van (?:de bepalingen van |het bepaalde in )?(?:deze|de) (?:verordening|beleidsregels?)"
+    r"|onbillijkheden van overwegende aard|buiten toepassing laten.{0,60}(?:verordening|beleidsregel)",
+    re.I,
+)
+# Imperative: the administration must ("vordert ... terug", "verlaagt", "stelt ... vast",
+# "wordt ... verlaagd", "bedraagt", "heeft recht op").
+_IMPERATIVE = re.compile(
+    rf"{_ACTOR}\s+(?:vordert|verlaagt|stelt|weigert|trekt|herziet|verleent|verstrekt|beëindigt|neemt|draagt|houdt|legt)\b"
+    r"|\bwordt\b[^.;]{0,60}\b(?:verlaagd|teruggevorderd|geweigerd|vastgesteld|beëindigd|ingetrokken)\b"
+    r"|\bbedraagt\b|\bbedragen\b(?=[^.;]*(?:€|per maand|procent|%))|\bheeft\b[^.;]{0,40}\brecht op\b"
+    r"|\bgeen recht op\b|\bis\s+van toepassing\b",
+    re.I,
+)
+_DUTY = re.compile(
+    r"\bis verplicht\b|\bzijn verplicht\b|\bverplichting\w*\b|\bdoet\b[^.;]{0,60}\bmededeling\b"
+    r"|\bmeldt\b|\bverstrekt\b[^.;]{0,40}\binlichtingen\b|\bverleent\b[^.;]{0,40}\bmedewerking\b"
+    r"|\bdient\b[^.;]{0,60}\bte\b",
+    re.I,
+)
+_EXEMPTION = re.compile(
+    r"\bniet als (?:middel|middelen|inkomen|vermogen)\b|\bniet (?:in aanmerking|tot de middelen|mee)\b"
+    r"|\bbuiten beschouwing\b|\bvrijgelaten\b|\bvrijlating\b|\bniet gerekend\b|\bniet als kostendelende\b"
+    r"|\btellen\b[^.;]{0,40}\bniet\b[^.;]{0,20}\bmee\b|\bniet meegeteld\b",
+    re.I,
+)
+_EXCEPTION = re.compile(
+    r"\bis niet van toepassing\b|\bgeldt niet\b|\bmet uitzondering van\b|\buitgezonderd\b|\bvindt niet plaats\b"
+    r"|\btenzij\b|\bniet verplicht\b|\bgeen verplichting\b|\bontheffing\b|\bvrijstelling\b|\bontheft\b",
+    re.I,
+)
+_DEFINITION = re.compile(r"^[a-z]{1,2}\.\s*[\w\- ]{2,60}:\s|\bwordt verstaan onder\b|^[\w\- ]{2,60}:\s", re.I)
+
+_EURO = re.compile(r"€\s?\d{1,3}(?:\.\d{3})*(?:,(?:\d{2}|-))?|\d{1,3}(?:\.\d{3})*(?:,\d{2})?\s?euro\b", re.I)
+_PERCENT = re.compile(r"\d{1,3}(?:,\d+)?\s?(?:%|procent)", re.I)
+_UNITS = r"(?:kalender)?(?:dagen|dag|weken|week|maanden|maand|jaren|jaar|uur|uren|minuten|kwartier)"
+_NUMBER_WORDS = {
+    "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8,
+    "negen": 9, "tien": 10, "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14, "vijftien": 15,
+    "zestien": 16, "achttien": 18, "twintig": 20, "dertig": 30, "zesendertig": 36, "achtenveertig": 48,
+}
+_TERM = re.compile(rf"\b(?P<n>\d+|{'|'.join(_NUMBER_WORDS)})\s+(?P<unit>{_UNITS})\b", re.I)
+_CONDITION = re.compile(r"\b(?:indien|mits|voor zover|voorzover|tenzij|als|wanneer|zolang)\b[^.;:]*", re.I)
+
+
+def euro_value(raw: str) -> float | None:
+    digits = re.sub(r"[^\d,]", "", raw.replace(",-", ""))
+    if not digits:
+        return None
+    whole, _, cents = digits.partition(",")
+    try:
+        return float(whole) + (float(f"0.{cents}") if cents else 0.0)
+    except ValueError:
+        return None
+
+
+@dataclass
+class Value:
+    kind: str  # bedrag | percentage | termijn
+    raw: str  # verbatim
+    number: float | None
+    unit: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Provision:
+    kind: str  # one of KINDS
+    text: str  # a verbatim sentence of the passage
+    chunk_id: str
+    citation: str
+    values: list[Value] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+    source: str = "extractie"  # or "jurist" when a correction put it there
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        return d
+
+
+def values_in(text: str) -> list[Value]:
+    out: list[Value] = []
+    for m in _EURO.finditer(text):
+        out.append(Value("bedrag", m.group(0).strip(), euro_value(m.group(0))))
+    for m in _PERCENT.finditer(text):
+        out.append(Value("percentage", m.group(0).strip(), float(re.sub(r"[^\d,]", "", m.group(0)).replace(",", "."))))
+    for m in _TERM.finditer(text):
+        n = m.group("n").lower()
+        num = float(n) if n.isdigit() else float(_NUMBER_WORDS.get(n, 0)) or None
+        out.append(Value("termijn", m.group(0), num, m.group("unit").lower()))
+    return out
+
+
+def classify(sentence: str) -> list[str]:
+    """The kinds a sentence carries, strongest first. A sentence can both set an amount and
+    be an exemption ("giften tot € 1.200 worden niet als middel aangemerkt")."""
+    kinds: list[str] = []
+    if _HARDSHIP.search(sentence):
+        kinds.append("hardship")
+    if _POWER.search(sentence):
+        kinds.append("power")
+    if _EXEMPTION.search(sentence):
+        kinds.append("exemption")
+    if _EXCEPTION.search(sentence):
+        kinds.append("exception")
+    if _DUTY.search(sentence) and "power" not in kinds:
+        kinds.append("duty")
+    if _IMPERATIVE.search(sentence) and "power" not in kinds and "hardship" not in kinds:
+        kinds.append("imperative")
+    if _DEFINITION.search(sentence):
+        kinds.append("definition")
+    vals = values_in(sentence)
+    if any(v.kind in ("bedrag", "percentage") for v in vals):
+        kinds.append("amount")
+    if any(v.kind == "termijn" for v in vals):
+        kinds.append("term")
+    return kinds
+
+
+def extract(text: str, chunk_id: str, citation: str, definitions_article: bool = False) -> list[Provision]:
+    """Provisions of one passage, one per (sentence, kind)."""
+    out: list[Provision] = []
+    lead: str | None = None  # "Niet tot de middelen worden gerekend:" carries over to its list
+    for s in sentences(text):
+        kinds = classify(s)
+        if s.rstrip().endswith(":"):
+            lead = next((k for k in kinds if k in ("exemption", "exception", "duty", "power")), None)
+        elif lead and lead not in kinds:
+            kinds = [lead] + [k for k in kinds if k not in ("imperative",)]
+        if definitions_article:
+            kinds = ["definition"] + [k for k in kinds if k in ("amount", "term")]
+        if not kinds:
+            continue
+        vals = values_in(s)
+        conds = [c.group(0).strip() for c in _CONDITION.finditer(s)]
+        for k in kinds:
+            out.append(Provision(k, s, chunk_id, citation, vals if k in ("amount", "term", "exemption", "exception") else [],
+                                 conds))
+    return out

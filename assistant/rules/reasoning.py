@@ -1,0 +1,261 @@
+"""Reasoning over the rule model for one question: which domain it is in, which provision it
+turns on, the chain of that provision (wet <-> verordening <-> beleidsregel), and the strongest
+room to deviate along the chain, or the exemption that makes deviating unnecessary.
+
+Deterministic and explainable: every step names the provision it rests on, so the answer can
+cite it and a jurist can check it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from assistant.documents import Chunk
+from assistant.generation import GENERIC_TERMS, content_terms
+from assistant.rules.facts import Facts
+from assistant.rules.model import LAW_TYPES, LOCAL_RULE_TYPES, RULE_TYPES, Article, RuleModel
+from assistant.rules.provisions import Provision
+from assistant.rules.refs import find_refs
+
+DOMAINS = ("participatiewet", "wmo", "jeugd", "schuldhulp")
+BASES = ("wettelijke-bevoegdheid", "hardheidsclausule", "beleidsregel-4:84-awb", "niet-nodig", "geen")
+
+
+class DomainModel:
+    """P(domain | word) from the corpus itself: the words each domain's regulations and
+    besluiten use. A question's domain is the one its words point to, together with the domains
+    of the rules search found. Nothing is listed by hand."""
+
+    def __init__(self, chunks: Sequence[Chunk], terms_of: Callable[[Chunk], set[str]]):
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.totals: Counter[str] = Counter()
+        for c in chunks:
+            if c.domain not in DOMAINS or c.source_type not in RULE_TYPES + ("besluit", "uitspraak"):
+                continue
+            for t in terms_of(c):
+                self.counts[t][c.domain] += 1
+            self.totals[c.domain] += 1
+
+    def scores(self, terms: set[str]) -> dict[str, float]:
+        """One vote per word that (nearly) only one domain uses, and uses more than once:
+        'bijstand', 'kostendelersnorm', 'jeugdhulp'. Words every domain shares ('moeder',
+        'woont') and words too rare to say anything do not vote."""
+        out = {d: 0.0 for d in DOMAINS}
+        for t in terms:
+            row = self.counts.get(t)
+            if not row:
+                continue
+            df = sum(row.values())
+            if df < 3:
+                continue
+            d, top = max(row.items(), key=lambda kv: kv[1])
+            if top / df >= 0.8:
+                out[d] += top / df
+        return out
+
+
+@dataclass
+class DomainSignal:
+    domain: str | None
+    scores: dict[str, float]
+    confident: bool
+
+
+def domain_signal(dm: DomainModel, terms: set[str], hits: Sequence[tuple[Chunk, int]]) -> DomainSignal:
+    """Words of the question plus the domains of the top rule hits (by rank)."""
+    scores = dm.scores(terms - GENERIC_TERMS)
+    for chunk, rank in hits:
+        if chunk.domain in scores and chunk.source_type in RULE_TYPES + ("besluit",):
+            scores[chunk.domain] += 1.0 / (1 + rank)
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    best, second = ranked[0], ranked[1]
+    confident = best[1] > 0.5 and best[1] - second[1] >= 1.0
+    return DomainSignal(best[0] if best[1] > 0 else None, scores, confident)
+
+
+@dataclass
+class Chain:
+    focus: Article
+    up: list[Article] = field(default_factory=list)  # wet side, nearest first
+    down: list[Article] = field(default_factory=list)  # own gemeente's elaborations
+    comparisons: list[Article] = field(default_factory=list)  # other gemeenten's, ter vergelijking
+
+    def national(self) -> list[Article]:
+        return [a for a in [self.focus, *self.up] if a.layer in LAW_TYPES]
+
+    def members(self) -> list[Article]:
+        seen, out = set(), []
+        for a in [*self.up[::-1], self.focus, *self.down]:
+            if a.key not in seen:
+                seen.add(a.key)
+                out.append(a)
+        return out
+
+
+def chain_of(model: RuleModel, art: Article, day: dt.date) -> Chain:
+    up = [a for a in model.up(art, day) if a.regulation.domain != "algemeen" or a.layer not in LAW_TYPES]
+    down = model.down(art, day)
+    return Chain(art, up, down, model.comparisons(art, day))
+
+
+def restates(local: Article, national: Sequence[Article]) -> Article | None:
+    """The national article a local article only restates: most of its words come from it and
+    it sets no amount or term of its own. Deviating from it is deviating from the law."""
+    if local.layer not in LOCAL_RULE_TYPES or not national:
+        return None
+    law_text = " ".join(" ".join(c.text.split()) for a in national for c in a.chunks)
+    own_values = {v.raw for p in local.provisions for v in p.values}
+    if any(v not in law_text for v in own_values):
+        return None  # an amount or term the law does not set: the local rule's own norm
+    own = local.terms()
+    law_terms = set().union(*(a.terms() for a in national))
+    if own and len(own & law_terms) / len(own) >= 0.5:
+        return max(national, key=lambda a: len(own & a.terms()))
+    return None
+
+
+@dataclass
+class Room:
+    basis: str
+    article: Article | None  # the provision that grants the room (or the imperative rule, for geen)
+    provision: Provision | None
+    reason: str  # Dutch, one sentence on why this basis
+    knelpunt: bool = False
+    alternatives: list[Article] = field(default_factory=list)
+
+
+# A power to set the rule aside, as opposed to a power to apply it (weigeren, vaststellen).
+_WAIVER = re.compile(r"afzien|af te zien|afwijk|in afwijking van|dringende redenen|buiten toepassing|ontheff|"
+                     r"kwijtschel|buiten beschouwing", re.I)
+
+
+def _overlap(p: Provision, terms: set[str]) -> int:
+    return len((content_terms(p.text) - GENERIC_TERMS) & terms)
+
+
+def _covering(provs: Sequence[Provision], terms: set[str], minimum: int = 2) -> Provision | None:
+    """The provision that shares the most words with the question, if it shares enough."""
+    scored = [(_overlap(p, terms), -i, p) for i, p in enumerate(provs)]
+    scored = [s for s in scored if s[0] >= minimum]
+    return max(scored)[2] if scored else None
+
+
+def _lid_of(prov: Provision, art: Article, day: dt.date) -> str | None:
+    chunk = next((c for c in art.valid_chunks(day) if c.chunk_id == prov.chunk_id), None)
+    if chunk is None:
+        return None
+    if chunk.lid:
+        return chunk.lid
+    # A whole-article chunk: the lid is the bold number before the sentence ("**8** Indien ...").
+    before = chunk.text[: max(chunk.text.find(prov.text[:40]), 0)]
+    nums = re.findall(r"\*\*(\d+)\*\*", before)
+    return nums[-1] if nums else None
+
+
+def exemption_applies(prov: Provision, facts: Facts) -> tuple[bool | None, str]:
+    """Does an amount in the question stay within the exemption's limit? (None: not decidable
+    from the facts.) Returns the arithmetic as Dutch text."""
+    limits = [v for v in prov.values if v.kind == "bedrag" and v.number]
+    if not limits or not facts.amounts:
+        return None, ""
+    limit = limits[0]
+    yearly = "kalenderjaar" in prov.text.lower() or "per jaar" in prov.text.lower()
+    a = facts.amounts[0]
+    if yearly and a.per and a.per_year is not None and a.per not in ("jaar", "kalenderjaar"):
+        factor = round(a.per_year / a.value)
+        total = a.per_year
+        text = f"{factor} × {_euro(a.value)} = {_euro(total)} per jaar, tegen de grens van {limit.raw}"
+    else:
+        total = a.value
+        text = f"{_euro(total)} tegen de grens van {limit.raw}"
+    return total <= (limit.number or 0), text
+
+
+def _euro(value: float) -> str:
+    whole = f"{int(value):,}".replace(",", ".")
+    cents = round((value - int(value)) * 100)
+    return f"€ {whole}" + (f",{cents:02d}" if cents else "")
+
+
+def decide_room(model: RuleModel, chain: Chain, terms: set[str], facts: Facts, day: dt.date) -> Room:
+    """The strongest room along the chain that covers the question.
+
+    Order: an exemption that already covers the facts (no deviation needed) > a power in the
+    law itself (also when a local rule elaborates it) > the verordening's hardheidsclausule >
+    4:84 Awb for a beleidsregel's own norm > none (imperative; a knelpunt)."""
+    focus = chain.focus
+    terms = terms - GENERIC_TERMS
+    # 1. An exemption in the chain that the facts fall under.
+    for art in [focus, *chain.up, *chain.down]:
+        for prov in art.provisions_on(day, ["exemption", "exception"]):
+            if _overlap(prov, terms) < 1:
+                continue
+            within, arithmetic = exemption_applies(prov, facts)
+            if within:
+                return Room("niet-nodig", art, prov,
+                            f"De situatie valt onder een vrijlating of uitzondering ({arithmetic}); afwijken is dan niet nodig.")
+    # 2. A statutory power that covers the question: one a local rule restates and names ("kan
+    #    op grond van artikel 58, achtste lid, van de wet ... afzien"), or one in the national
+    #    provision the question turns on.
+    if focus.layer in LOCAL_RULE_TYPES:
+        # The focus's own powers, and those of the articles of the same regeling it refers to
+        # ("afzien ... als dat volgt uit de artikelen 3 tot en met 6").
+        related = [focus] + [model.articles[lk.target] for lk in focus.links
+                             if lk.via == "intern" and lk.target in model.articles]
+        for prov in [p for a in related for p in a.provisions_on(day, ["power"])]:
+            if _overlap(prov, terms) < 1:
+                continue
+            context = model.articles[model._by_chunk[prov.chunk_id]].regulation if prov.chunk_id in model._by_chunk \
+                else focus.regulation
+            for ref in find_refs(prov.text):
+                link = model._resolve(ref, context)
+                target = model.articles.get(link.target) if link is not None and link.target else None
+                if target is None or target.layer not in LAW_TYPES:
+                    continue
+                powers = target.provisions_on(day, ["power"])
+                lid_powers = [p for p in powers if ref.lid and _lid_of(p, target, day) == ref.lid] or powers
+                if lid_powers:
+                    return Room("wettelijke-bevoegdheid", target, lid_powers[0],
+                                f"De wet geeft hier zelf een bevoegdheid, die {focus.citation} uitwerkt.")
+        # A power in the law the local rule rests on that says what the question asks.
+        for art in chain.national():
+            waivers = [p for p in art.provisions_on(day, ["power"]) if _WAIVER.search(p.text)]
+            prov = _covering(waivers, terms, 3)
+            if prov is not None:
+                return Room("wettelijke-bevoegdheid", art, prov,
+                            f"De wet geeft hier zelf een bevoegdheid, die {focus.citation} uitwerkt.")
+    national_focus = focus if focus.layer in LAW_TYPES else restates(focus, chain.up)
+    if national_focus is not None:
+        need = 1 if len(terms) <= 3 else 2
+        prov = _covering(national_focus.provisions_on(day, ["power"]), terms, need)
+        if prov is not None:
+            return Room("wettelijke-bevoegdheid", national_focus, prov, "De wet geeft hier zelf een bevoegdheid.")
+        if national_focus is not focus:
+            return Room("geen", national_focus, None,
+                        f"{focus.citation} herhaalt hier de wet ({national_focus.citation}); daarvan kan een "
+                        "beleidsregel of verordening niet afwijken en de wet geeft geen ruimte.",
+                        knelpunt=True, alternatives=[a for a in chain.down if a is not focus])
+    # 3. The focus's own layer.
+    if focus.layer == "verordening":
+        clause = model.hardship_clause(focus.regulation, day)
+        if clause is not None:
+            prov = clause.provisions_on(day, ["hardship"])[0]
+            return Room("hardheidsclausule", clause, prov,
+                        f"De regel staat in een verordening; die verordening heeft een hardheidsclausule.")
+        return Room("geen", focus, None, "De verordening heeft geen hardheidsclausule in de gevonden tekst.",
+                    knelpunt=True)
+    if focus.layer == "beleidsregel":
+        awb = model.find("Awb", "4:84")
+        prov = awb.provisions_on(day)[0] if awb and awb.provisions_on(day) else None
+        return Room("beleidsregel-4:84-awb", awb, prov,
+                    "De regel is een beleidsregel van het college; afwijken kan op grond van artikel 4:84 Awb.")
+    # 4. A national rule: local elaborations that carry their own room are alternatives, not a
+    #    basis to deviate from the law.
+    alternatives = [a for a in chain.down if a.layer in LOCAL_RULE_TYPES]
+    return Room("geen", focus, None,
+                "De wet schrijft dit dwingend voor en geen laag in de keten geeft ruimte om af te wijken.",
+                knelpunt=True, alternatives=alternatives)
