@@ -103,16 +103,22 @@ def chain_of(model: RuleModel, art: Article, day: dt.date) -> Chain:
 
 
 def restates(local: Article, national: Sequence[Article]) -> Article | None:
-    """The national article a local article only restates: most of its words come from it and
-    it sets no amount or term of its own. Deviating from it is deviating from the law."""
+    """The national article a local article only restates: every power, exemption, exception,
+    amount and term it has is the law's own (its words and numbers come from the law), so it
+    adds no norm of its own. Deviating from it is deviating from the law."""
     if local.layer not in LOCAL_RULE_TYPES or not national:
         return None
     law_text = " ".join(" ".join(c.text.split()) for a in national for c in a.chunks)
-    own_values = {v.raw for p in local.provisions for v in p.values}
-    if any(v not in law_text for v in own_values):
-        return None  # an amount or term the law does not set: the local rule's own norm
-    own = local.terms()
     law_terms = set().union(*(a.terms() for a in national))
+    for p in local.provisions:
+        if p.kind not in ("power", "exemption", "exception", "amount", "term"):
+            continue
+        if any(v.raw not in law_text for v in p.values):
+            return None  # an amount or term the law does not set
+        words = content_terms(p.text) - GENERIC_TERMS
+        if words and len(words & law_terms) / len(words) < 0.7:
+            return None  # a power or exception in the local rule's own words
+    own = local.terms()
     if own and len(own & law_terms) / len(own) >= 0.5:
         return max(national, key=lambda a: len(own & a.terms()))
     return None
