@@ -120,9 +120,10 @@ def content_terms(text: str) -> set[str]:
 GENERIC_TERMS = frozenset(stem(w) for w in GENERIC_WORDS)
 
 
-def sentences(text: str) -> list[str]:
+def sentences(text: str, min_chars: int = 25) -> list[str]:
     """Sentences (and list items) of a passage as exact substrings of it, list markers
-    stripped, so each can be quoted verbatim."""
+    stripped, so each can be quoted verbatim. Shorter ones are left out unless min_chars is
+    lowered (a list of amounts: "wasmachine: € 525;")."""
     out = []
     for line in text.splitlines():
         line = _MARKUP_RE.sub("", line).strip()
@@ -135,7 +136,7 @@ def sentences(text: str) -> list[str]:
             else:
                 parts.append(piece)
         for s in (p.strip() for p in parts):
-            if len(s) >= 25 and s in text:
+            if len(s) >= min_chars and s in text:
                 out.append(s)
     return out
 

@@ -71,6 +71,9 @@ def read_facts(text: str) -> Facts:
         if value is None:
             continue
         per = (m.group("per") or m.group("per2") or "").lower() or None
+        if per is None:  # "elke maand 50 euro": the period just before the amount
+            before = re.search(r"(?:per|elke|iedere)\s+(maand|week|jaar|kalenderjaar)\s*$", text[max(0, m.start() - 25):m.start()], re.I)
+            per = before.group(1).lower() if before else None
         facts.amounts.append(Amount(m.group(0).strip(), value, per))
     for m in _DURATION.finditer(text):
         if any(m.start() >= text.find(a.raw) and m.end() <= text.find(a.raw) + len(a.raw) for a in facts.amounts):

@@ -158,7 +158,7 @@ def extract(text: str, chunk_id: str, citation: str, definitions_article: bool =
     """Provisions of one passage, one per (sentence, kind)."""
     out: list[Provision] = []
     lead: str | None = None  # "Niet tot de middelen worden gerekend:" carries over to its list
-    for s in sentences(text):
+    for s in sentences(text, min_chars=8):
         kinds = classify(s)
         if s.rstrip().endswith(":"):
             lead = next((k for k in kinds if k in ("exemption", "exception", "duty", "power")), None)

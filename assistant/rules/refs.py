@@ -77,18 +77,23 @@ def _expand(listing: str) -> list[str]:
     return out
 
 
+def _law(m: re.Match) -> str | None:
+    law = (m.group("law") or "").strip()
+    return re.sub(r"^(?:de|het)\s+", "", law) or None
+
+
 def find_refs(text: str) -> list[Ref]:
     refs: list[Ref] = []
     taken: list[tuple[int, int]] = []
     for m in _PLURAL.finditer(text):
-        law = (m.group("law") or "").strip() or None
+        law = _law(m)
         for num in _expand(m.group("list")):
             refs.append(Ref(num.lower(), None, None, law, m.start(), m.end(), m.group(0)))
         taken.append((m.start(), m.end()))
     for m in _SINGLE.finditer(text):
         if any(a <= m.start() < b for a, b in taken):
             continue
-        law = (m.group("law") or "").strip() or None
+        law = _law(m)
         refs.append(Ref(m.group("num").lower(), _lid(m), (m.group("ond") or None), law,
                         m.start(), m.end(), m.group(0)))
     for m in _TITLE_REF.finditer(text):

@@ -1,0 +1,177 @@
+"""The rule model on the real sample corpus and the real national law (../shared/corpus-nl, as
+in CI): references, provisions per kind, chains, whose rule it is, and the room along a chain.
+Built from split documents directly, so these tests need no embedding model."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.documents import find_files, load_document, split_document
+from assistant.rules.facts import read_facts
+from assistant.rules.model import RuleModel
+from assistant.rules.reasoning import chain_of, decide_room
+from assistant.rules.refs import find_refs, grondslag_refs
+from assistant.generation import content_terms
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+NL = ROOT.parent / "shared" / "corpus-nl"
+TODAY = dt.date(2026, 12, 4)
+
+
+def _chunks(root: Path) -> list:
+    out = []
+    for path in find_files(root):
+        out.extend(split_document(load_document(path, root), 1500, root.name))
+    return out
+
+
+@pytest.fixture(scope="module")
+def local_model() -> RuleModel:
+    return RuleModel(_chunks(CORPUS), gemeente="Lindewaarde")
+
+
+@pytest.fixture(scope="module")
+def model() -> RuleModel:
+    if not NL.exists():
+        pytest.skip(f"{NL} ontbreekt")
+    return RuleModel(_chunks(CORPUS) + _chunks(NL), gemeente="Lindewaarde")
+
+
+# ---- references --------------------------------------------------------------------------------
+
+
+def test_references_as_regulations_write_them():
+    refs = find_refs("Het college kan op grond van artikel 58, achtste lid, van de wet geheel afzien.")
+    assert [(r.article, r.lid, r.law) for r in refs] == [("58", "8", "wet")]
+    refs = find_refs("Dit sluit aan bij artikel 31, tweede lid, onderdeel m, van de wet.")
+    assert (refs[0].article, refs[0].lid, refs[0].onderdeel) == ("31", "2", "m")
+    pre = grondslag_refs("gelet op de artikelen 58 tot en met 60 van de Participatiewet en artikel 4:81 van de "
+                         "Algemene wet bestuursrecht;")
+    assert [(r.article, r.law) for r in pre] == [("58", "Participatiewet"), ("59", "Participatiewet"),
+                                                 ("60", "Participatiewet"), ("4:81", "Algemene wet bestuursrecht")]
+    assert [r.article for r in find_refs("zie de artikelen 3 tot en met 6")] == ["3", "4", "5", "6"]
+
+
+# ---- the sample corpus on its own --------------------------------------------------------------
+
+
+def test_layers_gemeente_and_what_de_wet_means(local_model):
+    reg = local_model.regulations["beleidsregels bijzondere bijstand lindewaarde"]
+    assert (reg.layer, reg.gemeente, reg.domain, reg.wet) == ("beleidsregel", "Lindewaarde", "participatiewet",
+                                                              "participatiewet")
+    assert local_model.regulations["verordening maatschappelijke ondersteuning lindewaarde 2023"].wet == "wmo 2015"
+
+
+def test_provisions_per_kind_on_the_sample_corpus(local_model):
+    verordening = local_model.regulations["verordening participatiewet lindewaarde 2024"]
+    clause = local_model.hardship_clause(verordening, TODAY)
+    assert clause is not None and clause.number == "7"
+    giften = local_model.find("Beleidsregels giften en schenkingen Participatiewet Lindewaarde 2025", "2")
+    exemptions = giften.provisions_on(TODAY, ["exemption"])
+    assert any(v.raw == "€ 1.200" for p in exemptions for v in p.values)
+    assert any("voedselbanken" in p.text for p in exemptions)  # list items inherit "Niet meegeteld ... worden:"
+    terug = local_model.find("Beleidsregels terugvordering en invordering Participatiewet Lindewaarde 2024", "3")
+    assert any("afzien" in p.text for p in terug.provisions_on(TODAY, ["power"]))
+    bb = local_model.regulations["beleidsregels bijzondere bijstand lindewaarde"]
+    assert local_model.own_deviation_article(bb, TODAY).number == "6"
+    # The version valid on the day: the wasmachine maximum of 2025 and of 2026.
+    art4 = local_model.find("Beleidsregels bijzondere bijstand Lindewaarde", "4")
+    amounts = lambda day: {v.raw for p in art4.provisions_on(day, ["amount"]) for v in p.values if "wasmachine" in p.text}
+    assert amounts(dt.date(2025, 6, 1)) == {"€ 450"} and amounts(TODAY) == {"€ 525"}
+
+
+def test_another_gemeente_is_never_the_own(local_model):
+    from assistant.rules.model import Regulation
+
+    other = Regulation("x", "Beleidsregel terugvordering Rotterdam 2017", "beleidsregel", "Rotterdam", "participatiewet")
+    own = local_model.regulations["beleidsregels bijzondere bijstand lindewaarde"]
+    assert local_model.is_foreign(other) and not local_model.is_foreign(own)
+    assert not RuleModel([], gemeente="Rotterdam").is_foreign(other)
+
+
+def test_a_jurist_correction_wins_over_extraction():
+    chunks = _chunks(CORPUS)
+    corr = [{"regeling": "Beleidsregels bijzondere bijstand Lindewaarde", "artikel": "4", "veld": "grondslag",
+             "waarde": "artikel 35, tweede lid, van de wet", "versie": "2026-01-01"},
+            {"regeling": "Beleidsregels bijzondere bijstand Lindewaarde", "artikel": "4", "veld": "geen-bevoegdheid",
+             "versie": "2026-01-01"}]
+    m = RuleModel(chunks, gemeente="Lindewaarde", corrections=corr)
+    art = m.find("Beleidsregels bijzondere bijstand Lindewaarde", "4")
+    assert any(lk.via == "jurist" for lk in art.links)
+    assert not art.provisions_on(TODAY, ["power"]) and len(art.corrections) == 2
+    other_version = [{**corr[1], "versie": "2019-01-01"}]
+    assert RuleModel(chunks, "Lindewaarde", other_version).find(
+        "Beleidsregels bijzondere bijstand Lindewaarde", "4").provisions_on(TODAY, ["power"])
+
+
+def test_facts_from_a_question():
+    f = read_facts("oma geeft elke maand 50 euro, gezin met 3 kinderen, al 36 maanden in de bijstand")
+    assert f.amounts[0].value == 50 and f.amounts[0].per == "maand" and f.amounts[0].per_year == 600
+    assert f.people[0][1] == 3 and any(d[1] == 36 for d in f.durations)
+
+
+# ---- with the national law --------------------------------------------------------------------
+
+
+def test_chain_from_a_beleidsregel_to_the_law_and_back(model):
+    terug = model.find("Beleidsregels terugvordering en invordering Participatiewet Lindewaarde 2024", "3")
+    chain = chain_of(model, terug, TODAY)
+    assert [a.citation for a in chain.up] == ["artikel 58 Participatiewet"]
+    art58 = model.find("Participatiewet", "58")
+    assert terug.key in art58.elaborated_by
+    # Rotterdam's elaboration of the same article is a comparison, never the own chain.
+    assert all(a.regulation.gemeente == "Lindewaarde" for a in model.down(art58, TODAY))
+    assert any(a.regulation.gemeente == "Rotterdam" for a in model.comparisons(art58, TODAY))
+
+
+def test_room_is_the_strongest_along_the_chain(model):
+    terms = content_terms("kan ik afzien van terugvordering bij dringende redenen")
+    terug = model.find("Beleidsregels terugvordering en invordering Participatiewet Lindewaarde 2024", "3")
+    room = decide_room(model, chain_of(model, terug, TODAY), terms, read_facts(""), TODAY)
+    assert room.basis == "wettelijke-bevoegdheid" and room.article.citation == "artikel 58 Participatiewet"
+    assert "dringende redenen" in room.provision.text
+    # A beleidsregel's own norm: 4:84 Awb.
+    art4 = model.find("Beleidsregels bijzondere bijstand Lindewaarde", "4")
+    terms = content_terms("wasmachine boven het maximumbedrag")
+    assert decide_room(model, chain_of(model, art4, TODAY), terms, read_facts(""), TODAY).basis == "beleidsregel-4:84-awb"
+    # Giften within the yearly exemption: no deviation needed, with the arithmetic.
+    giften = model.find("Beleidsregels giften en schenkingen Participatiewet Lindewaarde 2025", "2")
+    room = decide_room(model, chain_of(model, giften, TODAY), content_terms("giften van oma"),
+                       read_facts("oma geeft elke maand € 50"), TODAY)
+    assert room.basis == "niet-nodig" and "12 × € 50 = € 600" in room.reason
+    # A norm the law sets without room: geen, a knelpunt.
+    art22a = model.find("Participatiewet", "22a")
+    room = decide_room(model, chain_of(model, art22a, TODAY), content_terms("kostendelersnorm verlagen inwonende zoon"),
+                       read_facts(""), TODAY)
+    assert room.basis == "geen" and room.knelpunt
+
+
+# Articles of national law that besluiten rightly cite but that the corpus does not hold: the
+# national layer is an extract (Participatiewet up to article 60), not the whole law.
+NOT_IN_CORPUS = {"artikel 60c Participatiewet"}
+
+
+def test_every_citation_in_a_besluit_resolves(model):
+    """The regel and grondslag a besluit names, and every article its text cites, exist."""
+    problems = []
+    for path in sorted((CORPUS / "besluiten").glob("*.md")):
+        meta = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+        for field in ("regel", "grondslag_citatie"):
+            value = meta.get(field)
+            if value and value not in NOT_IN_CORPUS and model.article_for_citation(value) is None:
+                problems.append(f"{path.name}: {field} {value!r}")
+        regel = model.article_for_citation(meta.get("regel", "") or "")
+        body = path.read_text(encoding="utf-8").split("---", 2)[2]
+        context = regel.regulation if regel is not None else None
+        for ref in find_refs(body):
+            if context is None or ref.article.startswith("titel"):
+                continue
+            link = model._resolve(ref, context)
+            if link is not None and link.dangling:
+                problems.append(f"{path.name}: {ref.text!r}")
+    assert problems == []
