@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from assistant.documents import SOURCE_TYPES, Chunk, base_citation
+from assistant.rules.brief import Brief, Sentence, brief
 from assistant.rules.facts import read_facts
 from assistant.rules.model import RuleModel
 from assistant.rules.reasoning import Chain, DomainModel, Room, chain_of, decide_room, domain_signal
@@ -163,6 +164,11 @@ class Answer:
     motivering: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     trace: dict[str, Any] = field(default_factory=dict)
+    # What the professional reads first: 1-3 sentences (ja / nee / ja, mits / hangt af van) with
+    # the governing provision and the deciding amount or term, and the facts still needed.
+    kort_antwoord: str = ""
+    oordeel: str = ""  # ja | nee | ja, mits | hangt af van | binnen de regel | niet nodig | regel
+    nog_nodig: list[str] = field(default_factory=list)
 
     def layers(self) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
@@ -185,6 +191,9 @@ class Answer:
             "precedents": [asdict(p) for p in self.precedents],
             "consistency": self.consistency,
             "motivering": [{"kop": k, "tekst": t} for k, t in self.motivering],
+            "kort_antwoord": self.kort_antwoord,
+            "oordeel": self.oordeel,
+            "nog_nodig": self.nog_nodig,
             "warnings": self.warnings,
             "trace": self.trace,
         }
@@ -486,13 +495,16 @@ class Assistant:
         room = decide_room(rules, chain, terms, facts, day) if chain is not None else None
         rule = explicit if explicit is not None else (self._best_chunk(focus, weigh, day) if focus else None)
         ruimte, ruimte_chunks = self._afwijkingsruimte(rule, chain, room, cat, day, weigh, answer.warnings)
+        kb = (brief(chain, room, q, terms, facts, day, cat.idf, casus_circumstances=bool(casus.get("omstandigheden")))
+              if chain is not None and room is not None else None)
         if chain is not None:
             answer.trace["keten"] = [a.citation for a in chain.members()]
         foreign = [h.chunk for h in relevant if h.chunk.source_type != "besluit" and rules.is_foreign(h.chunk)]
         body = [h.chunk for h in relevant
                 if h.chunk.source_type != "besluit" and not rules.is_foreign(h.chunk)][:self.max_body]
         chain_chunks = [self._best_chunk(a, weigh, day) for a in chain.members()] if chain is not None else []
-        for c in [rule, *chain_chunks]:
+        brief_chunks = [c for s_ in kb.sentences for c in s_.chunks] if kb is not None else []
+        for c in [rule, *chain_chunks, *brief_chunks]:
             if c is not None and c.chunk_id not in {b.chunk_id for b in body}:
                 body.insert(0, c)
         for c in ruimte_chunks:
@@ -506,6 +518,14 @@ class Assistant:
         answer.precedents, answer.consistency = precedents, consistency
 
         preface = []
+        if kb is not None:
+            answer.oordeel = kb.verdict
+            answer.kort_antwoord = " ".join(self._resolve(s_, registry) for s_ in kb.sentences)
+            answer.nog_nodig = [oq.text + (f" [{registry.add(oq.chunk)}]" if oq.chunk is not None else "")
+                                for oq in kb.open_questions]
+            preface.append(f"Kort antwoord: {answer.kort_antwoord}")
+            if answer.nog_nodig:
+                preface.append("Nog nodig om te beoordelen:\n" + "\n".join(f"- {x}" for x in answer.nog_nodig))
         if ruimte is not None:
             for i, c in enumerate(ruimte_chunks):
                 ruimte.toelichting = ruimte.toelichting.replace("{n%d}" % i, str(registry.n(c)))
@@ -530,7 +550,9 @@ class Assistant:
         if consistency:
             preface.append(f"Eerdere besluiten: {consistency}")
 
-        passages = [Passage(registry.n(c), c, LAYER_OF.get(c.source_type, ("overig", "Overige bronnen"))[1])
+        focus_sentences = kb.focus_sentences if kb is not None else {}
+        passages = [Passage(registry.n(c), c, LAYER_OF.get(c.source_type, ("overig", "Overige bronnen"))[1],
+                            focus=focus_sentences.get(c.chunk_id, []))
                     for c in sorted(body, key=lambda c: (_layer_index(c.source_type), registry.n(c)))]
         passages += [Passage(registry.n(c), c, COMPARISON_LAYER) for c in foreign[:2]]
         passages += [Passage(p.n, registry.chunk(p.n), "Eerdere maatwerk-besluiten") for p in precedents]
@@ -539,11 +561,13 @@ class Assistant:
         text = self._compose(request, answer)
         text = text + "\n\nDe professional beslist; dit antwoord is een hulpmiddel, geen besluit."
 
-        answer.motivering = self._motivering(rule, ruimte, ruimte_chunks, precedents, cat, day, casus, registry)
+        answer.motivering = self._motivering(rule, ruimte, ruimte_chunks, precedents, cat, day, casus, registry, kb)
 
         # ---- verification over everything that carries markers ---------------------------------
         verifier = _Verifier(registry)
         answer.answer = verifier.check(text)
+        answer.kort_antwoord = verifier.check(answer.kort_antwoord) if answer.kort_antwoord else ""
+        answer.nog_nodig = [verifier.check(x) for x in answer.nog_nodig]
         answer.motivering = [(k, verifier.check(t)) for k, t in answer.motivering]
         if ruimte is not None:
             ruimte.toelichting = verifier.check(ruimte.toelichting)
@@ -560,6 +584,14 @@ class Assistant:
         return self._finish(answer, started)
 
     # ---- steps ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _resolve(sentence: Sentence, registry: "_Registry") -> str:
+        """A brief sentence with its {0}, {1} ... replaced by the passages' markers."""
+        text = sentence.text
+        for i, chunk in enumerate(sentence.chunks):
+            text = text.replace("{%d}" % i, f"[{registry.add(chunk)}]")
+        return re.sub(r"\s*\{\d+\}", "", text)
 
     @staticmethod
     def _casus_text(casus: dict[str, Any]) -> str:
@@ -800,9 +832,14 @@ class Assistant:
         return text + note + other_note
 
     def _motivering(self, rule, ruimte, ruimte_chunks, precedents, cat: Catalogue, day, casus,
-                    registry) -> list[tuple[str, str]]:
+                    registry, kb: Brief | None = None) -> list[tuple[str, str]]:
+        """The concept-motivering, filled with what the question and casus say: the facts in
+        "Bijzondere omstandigheden", the arithmetic in "Gevolgen", the doel from the
+        toelichting, the three evenredigheid steps with the facts so far, and both conclusions
+        drafted. A placeholder only where a fact is really missing (those are under "Nog nodig")."""
         todo = "[in te vullen door de professional]"
         sections: list[tuple[str, str]] = []
+        doel_text = None
         if rule is not None:
             n = registry.add(rule)
             first = select_sentences(rule.text, set(), 1)
@@ -812,7 +849,8 @@ class Assistant:
             doel = self._purpose(rule, cat, day)
             if doel is not None:
                 chunk, sentence = doel
-                sections.append(("Doel van de regel", f"„{sentence}“ [{registry.add(chunk)}]"))
+                doel_text = f"„{sentence}“ [{registry.add(chunk)}]"
+                sections.append(("Doel van de regel", doel_text))
             else:
                 sections.append(("Doel van de regel", "Het doel van de regel staat niet in de gevonden bronnen; "
                                  f"vul het aan (bijv. uit de toelichting of memorie van toelichting). {todo}"))
@@ -822,9 +860,16 @@ class Assistant:
         circ = casus.get("omstandigheden")
         if isinstance(circ, (list, tuple)):
             circ = "; ".join(str(c) for c in circ)
-        sections.append(("Bijzondere omstandigheden", f"{circ} {todo}" if circ else todo))
+        told = list(kb.facts_text) if kb is not None else []
+        facts_line = "; ".join(told)
+        omst = "; ".join(x for x in (facts_line and f"Uit de vraag: {facts_line}", circ) if x)
+        sections.append(("Bijzondere omstandigheden", omst or todo))
         gevolgen = casus.get("gevolgen")
-        sections.append(("Gevolgen voor de inwoner", f"{gevolgen} {todo}" if gevolgen else todo))
+        effect = kb.consequence if kb is not None else None
+        if kb is not None and kb.verdict == "nee" and not effect:
+            effect = "De regel wordt toegepast zoals zij luidt; er is geen bevoegdheid om af te wijken."
+        gev = " ".join(x for x in (effect, gevolgen) if x)
+        sections.append(("Gevolgen voor de inwoner", gev or todo))
         weigh = []
         awb34 = cat.awb_34_lid2(day)
         if awb34 is not None:
@@ -834,9 +879,15 @@ class Assistant:
         guide = cat.guidance(r"evenredigheid", day)
         ref = f" (zie {guide.citation} [{registry.add(guide)}])" if guide is not None else ""
         weigh.append(f"Evenredigheid in drie stappen{ref}:")
-        weigh.append(f"1. Geschiktheid: dient toepassing van de regel in deze casus haar doel? {todo}")
-        weigh.append(f"2. Noodzakelijkheid: is er een minder belastende manier om dat doel te bereiken? {todo}")
-        weigh.append(f"3. Evenwichtigheid: staan de gevolgen voor de inwoner in verhouding tot het doel? {todo}")
+        judge = "Oordeel van de professional: ..."
+        weigh.append("1. Geschiktheid: dient toepassing van de regel in deze casus haar doel"
+                     + (f" ({doel_text})" if doel_text else "") + "? " + (judge if doel_text else todo))
+        weigh.append("2. Noodzakelijkheid: is er een minder belastende manier om dat doel te bereiken"
+                     + (" (bijvoorbeeld een lening, een gedeeltelijke toekenning of een betalingsregeling)" if kb else "")
+                     + f"? {judge}")
+        weigh.append("3. Evenwichtigheid: staan de gevolgen voor de inwoner in verhouding tot het doel?"
+                     + (f" Wat de feiten tot nu toe zeggen: {effect}" if effect else "")
+                     + (f" Omstandigheden: {facts_line}." if facts_line else "") + f" {judge if (effect or omst) else todo}")
         if ruimte is not None:
             weigh.append(f"Grondslag om af te wijken: {_BASIS_LABEL[ruimte.basis]}"
                          + (f" ({ruimte.citation}) [{ruimte.markers[0]}]" if ruimte.markers else "") + ".")
@@ -848,8 +899,21 @@ class Assistant:
             sections.append(("Vergelijkbare besluiten", "\n".join(lines)))
         else:
             sections.append(("Vergelijkbare besluiten", "Geen vergelijkbare besluiten gevonden."))
-        sections.append(("Conclusie", "De conclusie is aan de professional (en de collega van het "
-                         f"vier-ogenprincipe); de assistent beslist niet. {todo}"))
+        rule_name = rule.citation if rule is not None else "de regel"
+        if ruimte is not None and ruimte.basis == "geen":
+            conclusie = (f"De regel ({rule_name}) wordt toegepast: de wet laat geen ruimte om af te wijken. "
+                         "De situatie wordt gemeld als knelpunt. De professional beslist; de assistent beslist niet.")
+        elif kb is not None and kb.verdict in ("binnen de regel", "niet nodig"):
+            conclusie = (f"Afwijken is niet nodig: de situatie past binnen {rule_name}. "
+                         "De professional beslist; de assistent beslist niet.")
+        else:
+            grond = _BASIS_LABEL[ruimte.basis] if ruimte is not None else "de grondslag hierboven"
+            conclusie = ("Kies een van beide conclusies (de professional beslist, de assistent niet):\n"
+                         f"A. Afwijken: gelet op de bijzondere omstandigheden en de gevolgen hierboven wijkt het college "
+                         f"af van {rule_name} ({grond}), omdat toepassing onevenredig uitpakt in verhouding tot het doel.\n"
+                         f"B. Niet afwijken: de omstandigheden maken de gevolgen niet onevenredig; {rule_name} wordt "
+                         "toegepast zoals zij luidt.")
+        sections.append(("Conclusie", conclusie))
         return sections
 
     @staticmethod

@@ -64,6 +64,9 @@ class Passage:
     n: int
     chunk: Chunk
     layer: str  # Dutch label of the layer, e.g. "Wet en regelgeving"
+    # Sentences of the chunk that carry the power, condition or amount the answer turns on (from
+    # the rule model); quoted first, before the sentences that merely share words.
+    focus: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -191,7 +194,9 @@ class GroundedGenerator(Generator):
                 current = p.layer
                 lines.append("")
                 lines.append(f"{p.layer}:")
-            chosen = select_sentences(p.chunk.text, terms, self.sentences_per_passage)
+            focus = [f for f in dict.fromkeys(p.focus) if f in p.chunk.text]
+            chosen = focus[: self.sentences_per_passage] or select_sentences(
+                p.chunk.text, terms, self.sentences_per_passage)
             quote = " … ".join(f"„{s}“" for s in chosen)
             lines.append(f"- {p.chunk.citation}: {quote} [{p.n}]")
         return "\n".join(lines).strip()

@@ -24,9 +24,10 @@ LOCAL_FILES = [
     "richtsnoeren/richtsnoer-maatwerk-en-afwijken.md",
     "besluiten/MB-2024-041.md", "besluiten/MB-2025-024.md", "besluiten/MB-2026-011.md",
     "besluiten/MB-2025-039.md", "besluiten/MB-2025-003.md",
+    "beleidsregels/beleidsregels-bijzondere-bijstand-lindewaarde.md",
 ]
 NL_FILES = ["awb/art-4-84.md", "awb/art-3-4.md", "participatiewet/art-58.md",
-            "participatiewet/art-21.md", "participatiewet/art-22a.md"]
+            "participatiewet/art-21.md", "participatiewet/art-22a.md", "participatiewet/art-35.md"]
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +170,23 @@ def test_motivering_draft_has_all_parts_with_citations(assistant):
     assert "artikel 3:4" in text["Belangenafweging"]
     assert "wachtlijst" in text["Bijzondere omstandigheden"]
     assert "professional" in text["Conclusie"]
+    assert "A. Afwijken" in text["Conclusie"] and "B. Niet afwijken" in text["Conclusie"]
     assert re.search(r"\[\d+\]", text["Regel en versie"])
+
+
+def test_kort_antwoord_and_motivering_use_the_facts_of_the_question(assistant):
+    """The facts the question gives reach the kort antwoord (the arithmetic) and the motivering
+    (omstandigheden, gevolgen); no placeholder where the question gave the facts."""
+    a = assistant.ask("Klant moet verhuizen, de verhuiskosten zijn 950 euro. Hoeveel vergoeden we maximaal?")
+    assert a.oordeel and "€ 800" in a.kort_antwoord and "€ 150 boven de grens" in a.kort_antwoord
+    assert a.answer.startswith("Kort antwoord:")
+    text = dict(a.motivering)
+    assert "verhuiskosten zijn 950 euro" in text["Bijzondere omstandigheden"]
+    assert "€ 150" in text["Gevolgen voor de inwoner"]
+    for head in ("Bijzondere omstandigheden", "Gevolgen voor de inwoner"):
+        assert "[in te vullen" not in text[head]
+    assert any("omstandigheden" in q for q in a.nog_nodig)
+    assert_traceable(a, assistant.index)
 
 
 def test_to_dict_has_the_promised_fields(assistant):

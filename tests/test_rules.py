@@ -175,3 +175,63 @@ def test_every_citation_in_a_besluit_resolves(model):
             if link is not None and link.dangling:
                 problems.append(f"{path.name}: {ref.text!r}")
     assert problems == []
+
+
+# ---- the kort antwoord ------------------------------------------------------------------------
+
+
+def _brief(model, regulation, article, question, day=TODAY):
+    from assistant.rules.brief import brief
+
+    art = model.find(regulation, article)
+    chain = chain_of(model, art, day)
+    terms = content_terms(question)
+    facts = read_facts(question)
+    room = decide_room(model, chain, terms, facts, day)
+    return brief(chain, room, question, terms, facts, day, lambda t: 1.0), room
+
+
+def test_brief_states_the_deciding_amount_and_does_the_arithmetic(model):
+    kb, room = _brief(model, "Beleidsregels bijzondere bijstand Lindewaarde", "4",
+                      "wasmachine kapot, nieuwe kost 600 euro. hoeveel vergoeden we max?")
+    assert kb.deciding_value.raw == "€ 525"  # the 2026 amount, not the reiskosten rate
+    assert kb.arithmetic == "€ 600 ligt € 75 boven de grens van € 525"
+    text = " ".join(s.text for s in kb.sentences)
+    assert "„wasmachine: € 525”" in text and "4:84" in text
+    assert "€ 75" in kb.consequence and "eigen rekening" in kb.consequence
+    # Under the limit: no deviation needed, and no question about omstandigheden.
+    kb, _ = _brief(model, "Beleidsregels bijzondere bijstand Lindewaarde", "4", "koelkast van 350 euro, hoeveel max?")
+    assert kb.verdict == "binnen de regel" and "€ 350 blijft binnen de grens van € 400" in kb.arithmetic
+    assert not any("omstandigheden" in q.text for q in kb.open_questions)
+    # The peildatum picks the version: in 2025 the wasmachine maximum was € 450.
+    kb, _ = _brief(model, "Beleidsregels bijzondere bijstand Lindewaarde", "4",
+                   "wasmachine van 500 euro, hoeveel max?", day=dt.date(2025, 6, 1))
+    assert kb.deciding_value.raw == "€ 450" and "€ 50 boven" in kb.arithmetic
+
+
+def test_brief_asks_for_the_condition_of_a_power_as_a_question(model):
+    from assistant.rules.brief import as_question
+
+    kb, room = _brief(model, "Beleidsregels terugvordering en invordering Participatiewet Lindewaarde 2024", "3",
+                      "kan ik afzien van terugvordering bij dringende redenen?")
+    assert kb.verdict == "ja, mits" and kb.sentences[0].text.startswith("Ja, mits daarvoor dringende redenen aanwezig zijn")
+    assert [q.text for q in kb.open_questions] == ["Zijn daarvoor dringende redenen aanwezig?"]
+    assert as_question("indien de belanghebbende in een inrichting verblijft, stelt het college") == \
+        "Verblijft de belanghebbende in een inrichting?"
+    # Not verb-final: asked as written, never rephrased by guess.
+    assert as_question("voor zover de kosten hoger zijn dan € 15 per maand") == \
+        "Is voldaan aan: „de kosten hoger zijn dan € 15 per maand”?"
+
+
+def test_brief_says_no_where_the_law_leaves_no_room(model):
+    kb, room = _brief(model, "Participatiewet", "22a", "kostendelersnorm verlagen inwonende zoon")
+    assert room.basis == "geen" and kb.verdict == "nee" and "knelpunt" in kb.sentences[-1].text
+
+
+def test_situation_is_what_the_question_tells():
+    from assistant.rules.brief import situation_of
+
+    assert situation_of("klant wil wasmachine vervangen, oude is kapot. hoeveel max?") == [
+        "klant wil wasmachine vervangen, oude is kapot"]
+    assert situation_of("oma geeft elke maand 50 euro, moet dat van de bijstand af?") == ["oma geeft elke maand 50 euro"]
+    assert situation_of("mag dat?") == []

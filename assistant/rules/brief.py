@@ -1,0 +1,302 @@
+"""The kort antwoord: what the professional reads first. Built from the chain, the room and
+the facts of the question, deterministically: the governing provision, the deciding amount or
+term (quoted verbatim from a cited passage), the arithmetic the rule asks for with the numbers
+of the question, and the conditions the facts do not settle, as short questions.
+
+Every sentence names the chunks it rests on; the answer layer turns them into [n] markers and
+the verifier checks every quote, as for the rest of the answer. Nothing here decides: it says
+what the rule says for these facts and what is still needed to judge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from assistant.documents import Chunk
+from assistant.generation import GENERIC_TERMS, content_terms
+from assistant.rules.facts import Amount, Facts
+from assistant.rules.model import Article
+from assistant.rules.provisions import Provision, Value
+from assistant.rules.reasoning import Chain, Room, _euro
+
+# What the question asks for: an amount, a term, a duty or a power. One cue each, from the
+# words professionals use; a question without a cue is about the room to deviate.
+_ASKS_AMOUNT = re.compile(r"\bhoe ?veel\b|\bhoe hoog\b|\bmax(?:imum|imaal|\.)?\b|\bwelk bedrag\b|\bbedrag\b"
+                          r"|\bvergoed\w*\b|\bnorm\b|\bgrens\b|\bvrijla\w*\b", re.I)
+_ASKS_TERM = re.compile(r"\bhoe lang\b|\btermijn\w*\b|\bbinnen hoeveel\b|\bhoeveel (?:dagen|weken|maanden|jaar)\b"
+                        r"|\bwanneer\b|\bhoe snel\b|\buiterlijk\b|\bverjaar\w*\b", re.I)
+_ASKS_DUTY = re.compile(r"\bmoet(?:en)?\b|\bverplicht\w*\b|\bmelden\b|\bdoorgeven\b|\bplicht\b", re.I)
+# A maximum: the amount caps what is granted ("tot ten hoogste", "maximaal").
+_MAXIMUM = re.compile(r"ten hoogste|maximaal|maximum|niet meer dan|hoogstens|tot een bedrag van", re.I)
+_YEARLY = re.compile(r"per (?:kalender)?jaar|kalenderjaar|jaarlijks", re.I)
+_MONTHLY = re.compile(r"per maand|maandelijks", re.I)
+_LEAD_CONJ = re.compile(r"^(?:indien|mits|voor zover|voorzover|als|wanneer|zolang|tenzij)\s+", re.I)
+# Finite verbs a condition clause ends on (Dutch subordinate clauses put the verb last).
+_FINITE = frozenset("""is zijn heeft hebben wordt worden kan kunnen bestaat bestaan ontvangt ontvangen voldoet
+    voldoen woont wonen verblijft verblijven doet doen blijft blijven gaat gaan leidt leiden zal zullen moet moeten
+    mag mogen staat staan ontstaat beschikt beschikken geldt gelden hoeft hoeven voorziet voorzien verkeert verkeren
+    betreft betreffen komt komen heeft""".split())
+_QUESTION_WORD = re.compile(r"\b(?:moet|moeten|mag|mogen|kan|kunnen|kun|hoeveel|hoe|wat|wie|welke|wanneer|waar|is|zijn|"
+                            r"klopt|geldt|telt|tellen)\b", re.I)
+
+
+@dataclass
+class Sentence:
+    """One statement: Dutch text with {0}, {1} ... where the markers of `chunks` go."""
+
+    text: str
+    chunks: list[Chunk] = field(default_factory=list)
+
+
+@dataclass
+class OpenQuestion:
+    text: str  # a short Dutch question
+    chunk: Chunk | None = None  # the passage the condition comes from
+
+
+@dataclass
+class Brief:
+    verdict: str  # ja | nee | ja, mits | hangt af van | binnen de regel | niet nodig | regel
+    sentences: list[Sentence]
+    deciding: Provision | None = None
+    deciding_value: Value | None = None
+    arithmetic: str | None = None
+    consequence: str | None = None  # the effect of applying the rule, for "Gevolgen voor de inwoner"
+    open_questions: list[OpenQuestion] = field(default_factory=list)
+    facts_text: list[str] = field(default_factory=list)  # what the question says about the situation
+    focus_sentences: dict[str, list[str]] = field(default_factory=dict)  # chunk_id -> sentences that carry it
+
+
+def asks(question: str) -> str:
+    if _ASKS_TERM.search(question):
+        return "term"
+    if _ASKS_AMOUNT.search(question):
+        return "amount"
+    if _ASKS_DUTY.search(question):
+        return "duty"
+    return "room"
+
+
+def situation_of(question: str) -> list[str]:
+    """The parts of the question that tell the situation, not the question itself: sentences
+    that are not questions, and in a one-sentence question the clauses before the one that asks."""
+    parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+|\n+", question) if p.strip()]
+    told = [p.rstrip(".!") for p in parts if not p.endswith("?")]
+    if not told and parts:
+        clauses = [c.strip() for c in re.split(r",\s*|\s+-\s+", parts[-1].rstrip("?")) if c.strip()]
+        told = [c for c in clauses[:-1] if not _QUESTION_WORD.match(c)]
+    return [t for t in told if len(t) > 3]
+
+
+# Where a conditional clause ends: at a comma, or where the main clause's verb and subject follow
+# without one ("Indien daarvoor dringende redenen aanwezig zijn kan het college ...").
+_MAIN_CLAUSE = re.compile(r",|\s(?:kan|kunnen|stelt|vordert|verleent|verstrekt|wordt|worden|legt|neemt|houdt|mag)\s+"
+                          r"(?:het college|de|het|burgemeester|hij|zij|er)\b", re.I)
+
+
+def clause(condition: str) -> str:
+    m = _MAIN_CLAUSE.search(condition)
+    return condition[: m.start()] if m else condition
+
+
+def as_question(condition: str) -> str:
+    """'indien daarvoor dringende redenen aanwezig zijn' -> 'Zijn daarvoor dringende redenen
+    aanwezig?'. A clause that does not end on a finite verb is asked as it is written."""
+    c = _LEAD_CONJ.sub("", " ".join(clause(condition).split())).rstrip(" ,;:.")
+    words = c.split()
+    if len(words) >= 2 and words[-1].lower() in _FINITE:
+        return f"{words[-1].capitalize()} {' '.join(words[:-1])}?"
+    return f"Is voldaan aan: „{c}”?" if c else ""
+
+
+def _clean_quote(text: str) -> str:
+    return text.strip().rstrip(";:,")
+
+
+def _chunk(art: Article, prov: Provision) -> Chunk | None:
+    return next((c for c in art.chunks if c.chunk_id == prov.chunk_id), None)
+
+
+def deciding_provision(chain: Chain, terms: set[str], kind: str, day: dt.date,
+                       idf: Callable[[str], float]) -> tuple[Article, Provision, Value | None] | None:
+    """The provision with the amount or term the question turns on: the one of the chain whose
+    own words match the question best (idf-weighted), among those carrying the asked kind of
+    value; the focus article and its local elaborations first."""
+    terms = terms - GENERIC_TERMS
+    want = {"term": ("termijn",), "amount": ("bedrag", "percentage")}.get(kind, ("bedrag", "percentage", "termijn"))
+    best = None
+    for rank, art in enumerate([chain.focus, *chain.down, *chain.up]):
+        for i, prov in enumerate(art.provisions_on(day, ["amount", "term", "exemption", "exception"])):
+            values = [v for v in prov.values if v.kind in want]
+            if not values:
+                continue
+            shared = (content_terms(prov.text) - GENERIC_TERMS) & terms
+            if not shared:
+                continue
+            score = sum(idf(t) for t in shared) - 0.3 * rank - 0.001 * len(prov.text)
+            if best is None or score > best[0]:
+                best = (score, art, prov, values[0])
+    return best[1:] if best else None
+
+
+def _fact_amount(facts: Facts, limit: Value | None) -> Amount | None:
+    for a in facts.amounts:
+        if limit is None or limit.number is None or abs(a.value - limit.number) > 0.005:
+            return a
+    return None
+
+
+def arithmetic(prov: Provision, chunk: Chunk | None, value: Value, facts: Facts) -> tuple[str, bool | None, str] | None:
+    """(text, within, consequence) for an amount in the question against the limit of the
+    provision; None when the question gives no amount or the provision sets no limit."""
+    if value.kind != "bedrag" or value.number is None:
+        return None
+    a = _fact_amount(facts, value)
+    if a is None:
+        return None
+    context = (chunk.text if chunk is not None else prov.text)
+    is_max = bool(_MAXIMUM.search(prov.text) or _MAXIMUM.search(context))
+    is_exempt = prov.kind in ("exemption", "exception")
+    if not (is_max or is_exempt):
+        return None
+    limit = value.number
+    yearly_limit = bool(_YEARLY.search(prov.text))
+    monthly_limit = bool(_MONTHLY.search(prov.text))
+    if yearly_limit and a.per and a.per not in ("jaar", "kalenderjaar") and a.per_year is not None:
+        total = a.per_year
+        factor = round(a.per_year / a.value)
+        shown = f"{factor} × {_euro(a.value)} = {_euro(total)} per jaar"
+    elif monthly_limit and a.per in ("jaar", "kalenderjaar"):
+        total = a.value / 12
+        shown = f"{_euro(a.value)} per jaar = {_euro(total)} per maand"
+    else:
+        total = a.value
+        shown = _euro(total)
+    within = total <= limit + 0.005
+    if within:
+        text = f"{shown} blijft binnen de grens van {value.raw}"
+        consequence = (f"Binnen de regel: {shown} blijft onder {value.raw}; toepassing van de regel heeft voor de "
+                       "inwoner geen nadelig gevolg op dit punt.")
+    else:
+        over = total - limit
+        text = f"{shown} ligt {_euro(over)} boven de grens van {value.raw}"
+        if is_exempt:
+            consequence = (f"Bij toepassing van de regel telt het deel boven {value.raw} ({_euro(over)}) mee; "
+                           "dat gaat van de uitkering af of telt mee als middel.")
+        else:
+            consequence = (f"Bij toepassing van de regel ontvangt de inwoner ten hoogste {value.raw}; "
+                           f"{_euro(over)} van {shown} blijft voor eigen rekening.")
+    return text, within, consequence
+
+
+def _condition_questions(provs: Sequence[tuple[Provision, Chunk | None]], settled: set[str]) -> list[OpenQuestion]:
+    out: list[OpenQuestion] = []
+    seen: set[str] = set()
+    for prov, chunk in provs:
+        for cond in prov.conditions:
+            if any(v.raw in cond for v in prov.values if v.raw in settled):
+                continue  # the arithmetic answered it
+            q = as_question(cond)
+            if q and q.lower() not in seen and 3 <= len(q.split()) <= 30:
+                seen.add(q.lower())
+                out.append(OpenQuestion(q, chunk))
+    return out
+
+
+def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts, day: dt.date,
+          idf: Callable[[str], float], casus_circumstances: bool = False) -> Brief:
+    """The kort antwoord for a question whose rule and room are known."""
+    kind = asks(question)
+    focus = chain.focus
+    focus_chunk = next(iter(focus.valid_chunks(day)), None)
+    out = Brief(verdict="regel", sentences=[], facts_text=situation_of(question))
+
+    # The deciding amount or term: when the question asks for one, or gives numbers the rule's
+    # limit must be compared with.
+    found = deciding_provision(chain, terms, kind, day, idf) if (kind in ("amount", "term") or facts.amounts) else None
+    calc = None
+    settled: set[str] = set()
+    if found is not None:
+        art, prov, value = found
+        chunk = _chunk(art, prov)
+        out.deciding, out.deciding_value = prov, value
+        if chunk is not None:
+            out.focus_sentences.setdefault(chunk.chunk_id, []).append(prov.text)
+            out.sentences.append(Sentence(f"Doorslaggevend is {prov.citation}: „{_clean_quote(prov.text)}” {{0}}.",
+                                          [chunk]))
+        if value is not None:
+            calc = arithmetic(prov, chunk, value, facts)
+            if calc is not None:
+                settled.add(value.raw)
+                out.arithmetic, out.consequence = calc[0], calc[2]
+
+    # The room, in one sentence, with the arithmetic where it decides.
+    rc = _chunk(room.article, room.provision) if room.article is not None and room.provision is not None else None
+    if rc is None and room.article is not None:
+        rc = next(iter(room.article.valid_chunks(day)), None)
+    if rc is not None and room.provision is not None:
+        out.focus_sentences.setdefault(rc.chunk_id, []).append(room.provision.text)
+    cite = [rc] if rc is not None else []
+    ref = "{0}" if rc is not None else ""
+    room_cite = room.article.citation if room.article is not None else ""
+    conds = [c for c in (room.provision.conditions if room.provision else [])]
+    mits = _LEAD_CONJ.sub("", " ".join(clause(conds[0]).split())).rstrip(" ,;:.") if conds else ""
+
+    if calc is not None and calc[1] is True:
+        out.verdict = "binnen de regel"
+        out.sentences.append(Sentence(f"Met de bedragen uit de vraag: {calc[0]}. Dat past binnen de regel; "
+                                      "afwijken is hiervoor niet nodig.", []))
+    elif room.basis == "niet-nodig":
+        out.verdict = "niet nodig"
+        out.sentences.append(Sentence(f"Afwijken is niet nodig: de situatie valt onder {room_cite} {ref}"
+                                      f" ({room.reason.split('(', 1)[-1].split(')')[0]}).", cite))
+    else:
+        if calc is not None:
+            out.sentences.append(Sentence(f"Met de bedragen uit de vraag: {calc[0]}; binnen de regel past dat "
+                                          "niet.", []))
+        if room.basis == "wettelijke-bevoegdheid":
+            out.verdict = "ja, mits" if mits else "ja"
+            head = f"Ja, mits {mits}" if mits else "Ja"
+            out.sentences.append(Sentence(f"{head}: {room_cite} {ref} geeft het college zelf de bevoegdheid om "
+                                          "hiervan af te wijken of af te zien.", cite))
+        elif room.basis == "hardheidsclausule":
+            out.verdict = "ja, mits"
+            out.sentences.append(Sentence(f"Alleen met de hardheidsclausule: {room_cite} {ref} laat het college afwijken"
+                                          + (f", mits {mits}" if mits else " als toepassing van de verordening "
+                                             "onbillijk uitpakt") + ".", cite))
+        elif room.basis == "beleidsregel-4:84-awb":
+            out.verdict = "ja, mits"
+            lead = "Afwijken kan alleen" if calc is not None else "Ja, mits"
+            out.sentences.append(Sentence(f"{lead} als bijzondere omstandigheden de gevolgen voor de inwoner "
+                                          f"onevenredig maken: dan wijkt het college af van de beleidsregel op grond "
+                                          f"van {room_cite} {ref}.".replace("Ja, mits als", "Ja, mits"), cite))
+        else:  # geen
+            out.verdict = "nee"
+            fc = [focus_chunk] if focus_chunk is not None else []
+            alt = ""
+            if room.alternatives:
+                alt = " Kijk wel naar " + "; ".join(a.citation for a in room.alternatives[:2]) + "."
+            out.sentences.append(Sentence(f"Nee: {focus.citation} {{0}} laat hier geen ruimte; geen laag in de keten "
+                                          "geeft een bevoegdheid om af te wijken. Meld het als knelpunt." + alt, fc))
+
+    # Nog nodig: the conditions the facts do not settle.
+    provs: list[tuple[Provision, Chunk | None]] = []
+    if room.provision is not None and room.basis not in ("beleidsregel-4:84-awb", "hardheidsclausule"):
+        provs.append((room.provision, rc))  # (4:84's and a hardheidsclausule's condition: asked below)
+    if out.deciding is not None and found is not None:
+        provs.append((out.deciding, _chunk(found[0], out.deciding)))
+    out.open_questions = _condition_questions(provs, settled)
+    if out.deciding is not None and out.deciding_value is not None and out.deciding_value.kind == "bedrag" \
+            and calc is None and not facts.amounts:
+        out.open_questions.append(OpenQuestion("Om welk bedrag gaat het (kosten of inkomen, per maand of per jaar)?"))
+    if room.basis in ("beleidsregel-4:84-awb", "hardheidsclausule") and not (calc and calc[1]) \
+            and not casus_circumstances:
+        out.open_questions.append(OpenQuestion(
+            "Welke bijzondere omstandigheden maken toepassing van de regel voor deze inwoner onevenredig?"))
+    if out.verdict in ("ja, mits",) and out.open_questions:
+        out.verdict = "hangt af van" if len(out.open_questions) > 1 else out.verdict
+    out.open_questions = out.open_questions[:4]
+    return out
