@@ -361,7 +361,7 @@ class Assistant:
 
         index = Index.from_settings(settings)
         generator = make_generator(settings.llm, settings.llm_model, settings.llm_base_url,
-                                   settings.llm_api_key, settings.llm_timeout)
+                                   settings.llm_api_key, settings.llm_timeout, settings.llm_max_tokens)
         return cls(index, generator, Pseudonymiser(), gemeente=settings.gemeente)
 
     # ---- state ---------------------------------------------------------------------------

@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     )
     llm_api_key: str | None = Field(None, description="API-sleutel voor een openai-compatibele server, indien nodig.")
     llm_timeout: float = Field(60.0, description="Seconden voordat een LLM-aanroep opgeeft (dan valt het antwoord terug op grounded).")
+    llm_max_tokens: int = Field(
+        700, ge=16, le=8192,
+        description="Maximaal aantal tokens dat het taalmodel per antwoord mag schrijven (openai: max_tokens, ollama: num_predict).",
+    )
 
     @property
     def chroma_dir(self) -> Path:

@@ -293,12 +293,18 @@ def FakeChatModel(**kwargs):
 # ---- registry ---------------------------------------------------------------------------------
 
 
+# Where an answer ends at the latest: a model that starts a new turn or repeats the prompt's
+# sections is cut there instead of writing until its context is full.
+STOP_SEQUENCES = [USER_SEPARATOR, "\nVraag:", "\nPassages:"]
+
+
 @dataclass
 class BackendConfig:
     model: str | None = None
     base_url: str | None = None
     api_key: str | None = None
     timeout: float = 60.0
+    max_tokens: int = 700  # output budget of every call
 
 
 def _grounded(cfg: BackendConfig) -> Generator:
@@ -324,7 +330,8 @@ def _ollama(cfg: BackendConfig) -> Generator:
     if not cfg.model:
         raise GenerationError("kies een model voor ollama met MAATWERK_LLM_MODEL (bijv. llama3.1:8b)")
     model = ChatOllama(model=cfg.model, base_url=cfg.base_url or "http://localhost:11434",
-                       temperature=0, client_kwargs={"timeout": cfg.timeout})
+                       temperature=0, num_predict=cfg.max_tokens, stop=STOP_SEQUENCES,
+                       client_kwargs={"timeout": cfg.timeout})
     return ChatModelGenerator(model, "ollama", cfg.model)
 
 
@@ -337,7 +344,8 @@ def _openai(cfg: BackendConfig) -> Generator:
         raise GenerationError("kies een model voor de openai-backend met MAATWERK_LLM_MODEL")
     # A placeholder key: local OpenAI-compatible servers (vLLM, llama.cpp server) accept any.
     model = ChatOpenAI(model=cfg.model, base_url=cfg.base_url, api_key=cfg.api_key or "geen-sleutel",
-                       timeout=cfg.timeout, max_retries=0, temperature=0)
+                       timeout=cfg.timeout, max_retries=0, temperature=0, max_tokens=cfg.max_tokens,
+                       stop=STOP_SEQUENCES)
     return ChatModelGenerator(model, "openai", cfg.model)
 
 
@@ -349,7 +357,8 @@ def _llamacpp(cfg: BackendConfig) -> Generator:
         raise _missing("langchain-community en llama-cpp-python", "llamacpp", "llamacpp") from None
     if not cfg.model or not Path(cfg.model).is_file():
         raise GenerationError("zet MAATWERK_LLM_MODEL op het pad van een GGUF-bestand voor llamacpp")
-    model = ChatLlamaCpp(model_path=cfg.model, temperature=0, n_ctx=4096, max_tokens=700, verbose=False)
+    model = ChatLlamaCpp(model_path=cfg.model, temperature=0, n_ctx=4096, max_tokens=cfg.max_tokens,
+                         stop=STOP_SEQUENCES, verbose=False)
     return ChatModelGenerator(model, "llamacpp", Path(cfg.model).name)
 
 
@@ -363,8 +372,8 @@ BACKENDS: dict[str, Callable[[BackendConfig], Generator]] = {
 
 
 def make_generator(name: str, model: str | None = None, base_url: str | None = None,
-                   api_key: str | None = None, timeout: float = 60.0) -> Generator:
+                   api_key: str | None = None, timeout: float = 60.0, max_tokens: int = 700) -> Generator:
     factory = BACKENDS.get((name or "grounded").strip().lower())
     if factory is None:
         raise GenerationError(f"onbekende antwoord-backend '{name}' (kies uit: {', '.join(BACKENDS)})")
-    return factory(BackendConfig(model, base_url, api_key, timeout))
+    return factory(BackendConfig(model, base_url, api_key, timeout, max_tokens))

@@ -28,8 +28,10 @@ QUESTION = "Kan de tijdelijke opvang van een dakloze zoon zonder kostendelersnor
 class StubServer:
     """Recorded chat replies on a free port; records what the client sent."""
 
-    def __init__(self, reply: str, delay: float = 0.0):
-        self.reply, self.delay, self.requests = reply, delay, []
+    def __init__(self, reply: str, delay: float = 0.0, runaway: float = 0.0):
+        # runaway: like a small model without an output budget, the server "keeps generating"
+        # for this many seconds unless the request carries a token limit.
+        self.reply, self.delay, self.runaway, self.requests = reply, delay, runaway, []
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -40,6 +42,10 @@ class StubServer:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 stub.requests.append((self.path, body))
                 time.sleep(stub.delay)
+                limit = body.get("max_tokens") or body.get("max_completion_tokens") \
+                    or (body.get("options") or {}).get("num_predict")
+                if stub.runaway and not limit:
+                    time.sleep(stub.runaway)
                 if self.path == "/api/chat":  # ollama, streamed as NDJSON
                     lines = [
                         {"model": body.get("model"), "created_at": "2026-01-01T00:00:00Z",
@@ -128,6 +134,30 @@ def test_llm_backend_over_http_fabrications_caught(index, backend):
     assert "[42]" not in a.answer and any("[42]" in w for w in a.warnings)
     assert a.trace["backend"] == backend and a.trace["model"] == "stub-model"
     assert "fallback" not in a.trace
+
+
+@pytest.mark.parametrize("backend", ["ollama", "openai"])
+def test_every_llm_call_carries_an_output_budget_and_stop_sequences(index, backend):
+    """Against a server that generates until its context is full unless a limit is sent, the
+    answer arrives from the model (no fallback) because every call carries max_tokens /
+    num_predict and stop sequences."""
+    from assistant.generation import STOP_SEQUENCES
+
+    reply, _ = passage_reply(index)
+    stub = StubServer(reply, runaway=6)
+    try:
+        base_url = stub.url if backend == "ollama" else stub.url + "/v1"
+        gen = make_generator(backend, model="stub-model", base_url=base_url, timeout=3, max_tokens=321)
+        a = Assistant(index, gen, Pseudonymiser(use_deduce=False)).ask(QUESTION, peildatum="2026-11-01")
+    finally:
+        stub.close()
+    _, body = stub.requests[-1]
+    if backend == "ollama":
+        assert body["options"]["num_predict"] == 321 and body["options"]["stop"] == STOP_SEQUENCES
+    else:
+        assert (body.get("max_tokens") or body.get("max_completion_tokens")) == 321
+        assert body["stop"] == STOP_SEQUENCES
+    assert "fallback" not in a.trace, a.warnings
 
 
 def test_openai_timeout_falls_back_to_grounded(index):
