@@ -148,6 +148,32 @@ class Precedent:
     # Set when a jurist marked the besluit achterhaald (overturned in bezwaar/beroep): shown as
     # history, never counted as support.
     achterhaald_door: str | None = None
+    # The besluit's omstandigheden split by whether this casus mentions them too: what is shared
+    # and what is the difference that matters (Precedent.compare).
+    ook_hier: list[str] = field(default_factory=list)
+    anders: list[str] = field(default_factory=list)
+    regel_kort: str = ""  # one line: facts -> outcome -> difference
+
+    def compare(self, situation_terms: set[str]) -> None:
+        """Which of the besluit's omstandigheden this casus also mentions (at least half of the
+        circumstance's content words occur in the question or casus) and which it does not."""
+        self.ook_hier, self.anders = [], []
+        for o in self.omstandigheden:
+            terms = content_terms(o)
+            shared = len(terms & situation_terms)
+            (self.ook_hier if terms and shared * 2 >= len(terms) else self.anders).append(o)
+        outcome = self.uitkomst + (f" ({self.grondslag_afwijking})" if self.grondslag_afwijking else "")
+        parts = [f"{self.id} [{self.n}]" + (f", {self.datum}" if self.datum else "")
+                 + (": " + "; ".join(self.omstandigheden[:3]) if self.omstandigheden else "") + f" → {outcome}"]
+        if self.achterhaald_door:
+            parts.append(f"achterhaald ({self.achterhaald_door}), telt niet mee")
+        elif not self.zelfde_regel:
+            parts.append("andere regel, alleen ter vergelijking")
+        if self.anders:
+            parts.append("verschil: deze casus noemt niet " + "; ".join(self.anders[:3]))
+        elif self.omstandigheden:
+            parts.append("ook in deze casus genoemd: " + "; ".join(self.ook_hier[:3]))
+        self.regel_kort = " — ".join(parts) + "."
 
 
 @dataclass
@@ -515,6 +541,9 @@ class Assistant:
             registry.add(c)
         precedents, consistency = self._precedents(rule, chain, besluit_hits, relevant, cat, day, casus, registry,
                                                     answer.warnings)
+        situation = content_terms(q + " " + casus_text)
+        for p_ in precedents:
+            p_.compare(situation)
         answer.precedents, answer.consistency = precedents, consistency
 
         preface = []

@@ -1269,3 +1269,63 @@ def write_report(report: KnelpuntenReport, fmt: str, out: Path) -> list[Path]:
                   errno.EISDIR: "dat is een map", errno.ENOTDIR: "een deel van het pad is geen map"}.get(
                       exc.errno, "het besturingssysteem weigert het")
         raise ReportError(f"Kan niet schrijven naar {out}: {reason}. Kies een ander pad met --out.") from exc
+
+
+# ---- one answer, for the professional: copy as Markdown, the draft motivering as DOCX -----------
+
+def answer_markdown(answer: dict[str, Any]) -> str:
+    """One answer (Answer.to_dict()) as the professional copies it into a dossier: kort antwoord,
+    what is still needed, the room, the precedents in one line each, the sources with version."""
+    lines = [f"# Vraag\n\n{answer.get('question', '')}", f"Peildatum: {answer.get('peildatum', '')}"]
+    if answer.get("kort_antwoord"):
+        lines.append(f"## Kort antwoord ({answer.get('oordeel') or 'zie toelichting'})\n\n{answer['kort_antwoord']}")
+    if answer.get("nog_nodig"):
+        lines.append("## Nog nodig om te beoordelen\n\n" + "\n".join(f"- {x}" for x in answer["nog_nodig"]))
+    r = answer.get("afwijkingsruimte") or {}
+    if r:
+        lines.append(f"## Afwijkingsruimte\n\n{r.get('toelichting', '')}")
+    precedents = [p.get("regel_kort") or p.get("id") for p in answer.get("precedents") or []]
+    if precedents:
+        lines.append("## Eerdere besluiten\n\n" + "\n".join(f"- {x}" for x in precedents))
+    if answer.get("motivering"):
+        lines.append("## Concept-motivering\n\n" + "\n\n".join(f"**{s['kop']}**\n\n{s['tekst']}"
+                                                            for s in answer["motivering"]))
+    cites = answer.get("citations") or []
+    if cites:
+        lines.append("## Bronnen\n\n" + "\n".join(
+            f"[{c['n']}] {c['citation']}" + (f" (geldig vanaf {c['valid_from']})" if c.get("valid_from") else "")
+            for c in cites))
+    lines.append("De professional beslist; dit antwoord is een hulpmiddel, geen besluit.")
+    return "\n\n".join(lines) + "\n"
+
+
+def motivering_docx(answer: dict[str, Any]) -> bytes:
+    """The draft motivering of one answer as a Word document, with the sources it cites."""
+    from docx import Document
+    from docx.shared import Pt
+
+    doc = Document()
+    doc.styles["Normal"].font.name = "Calibri"
+    doc.styles["Normal"].font.size = Pt(10.5)
+    doc.add_heading("Concept-motivering", level=1)
+    p = doc.add_paragraph()
+    p.add_run("Vraag: ").bold = True
+    p.add_run(str(answer.get("question", "")))
+    doc.add_paragraph(f"Peildatum: {answer.get('peildatum', '')}")
+    if answer.get("kort_antwoord"):
+        doc.add_heading("Kort antwoord", level=2)
+        doc.add_paragraph(answer["kort_antwoord"])
+    for sec in answer.get("motivering") or []:
+        doc.add_heading(sec["kop"], level=2)
+        for para in str(sec["tekst"]).split("\n"):
+            if para.strip():
+                doc.add_paragraph(para.strip())
+    if answer.get("citations"):
+        doc.add_heading("Bronnen", level=2)
+        for c in answer["citations"]:
+            doc.add_paragraph(f"[{c['n']}] {c['citation']}"
+                              + (f" (geldig vanaf {c['valid_from']})" if c.get("valid_from") else ""))
+    doc.add_paragraph("Concept van de Maatwerkassistent. De professional beslist.")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

@@ -384,6 +384,31 @@ def test_ask_follow_up_record_submit_and_review(app_env):
     assert "goedgekeurd" in set(mine.dataframe[0].value["status"])
 
 
+def test_answer_reads_kort_antwoord_first_and_open_questions_are_answered_in_place(app_env):
+    at = login("demo-professional")
+    at.chat_input[0].set_value("Klant wil een wasmachine van 600 euro via de bijzondere bijstand, mag dat?").run()
+    assert not at.exception, [e.value for e in at.exception]
+    answer = at.session_state["conversation"].turns[0].answer
+    assert answer["kort_antwoord"] and answer["nog_nodig"]
+    shown = texts(at)
+    # The direct answer with the deciding amount and the arithmetic, the room said once.
+    assert "Kort antwoord" in shown and "525" in shown and "75" in shown
+    assert shown.count("Afwijkingsruimte") == 1 and "Afwijkingsruimte (" not in shown
+    assert any(p.proto.popover.label.startswith("[") for p in at.get("popover"))  # each [n] opens a preview
+    assert {b.label for b in at.get("download_button")} >= {"Antwoord (.md)", "Concept-motivering (.docx)"}
+
+    # The open question answered in place: it joins the casus and the casus is assessed again.
+    at.text_input(key="nodig_0_0").input("Zij heeft een kind met een huidaandoening; veel was.")
+    at.button(key="FormSubmitter:nodig_0-Aanvullen en opnieuw beoordelen").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    conv = at.session_state["conversation"]
+    assert len(conv.turns) == 2 and conv.turns[1].question.startswith("Aanvulling:")
+    assert "huidaandoening" in conv.turns[1].question and conv.turns[1].answer["grounded"]
+    assert conv.casus()["omstandigheden"] == [conv.turns[1].question]
+    bijz = dict((m["kop"], m["tekst"]) for m in conv.turns[1].answer["motivering"])["Bijzondere omstandigheden"]
+    assert "huidaandoening" in bijz and "[in te vullen" not in bijz
+
+
 def test_return_with_comment_and_resubmit(app_env):
     at = login("demo-consulent")
     at.date_input(key="peildatum").set_value(dt.date(2026, 3, 1)).run()

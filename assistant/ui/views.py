@@ -109,30 +109,128 @@ def render_ruimte(r: dict[str, Any] | None) -> None:
 
 
 def render_precedents(answer: dict[str, Any]) -> None:
+    """Precedents in one line each: facts → outcome → the difference from this casus."""
     precedents = answer.get("precedents") or []
     if not precedents and not answer.get("consistency"):
         return
-    st.markdown("##### Eerdere besluiten en consistentie")
+    st.markdown("##### Eerdere besluiten")
     if answer.get("consistency"):
-        st.markdown(md_escape(answer["consistency"]))
-    if precedents:
-        st.dataframe([
-            {"besluit": p.get("id"), "bron": f"[{p.get('n')}]", "datum": p.get("datum"), "uitkomst": p.get("uitkomst"),
-             "grondslag": p.get("grondslag_afwijking") or "", "zelfde regel": "ja" if p.get("zelfde_regel") else "nee",
-             "omstandigheden": "; ".join(p.get("omstandigheden") or [])}
-            for p in precedents], hide_index=True, width="stretch")
+        st.caption(md_escape(_first_sentence(answer["consistency"])))
+    for p in precedents:
+        line = p.get("regel_kort") or (f"{p.get('id')} [{p.get('n')}] → {p.get('uitkomst')}")
+        st.markdown(f"- {md_escape(line)}")
 
 
-def render_answer(answer: dict[str, Any]) -> None:
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip(), maxsplit=1)[0]
+
+
+VERDICT_COLOR = {"ja": "green", "nee": "red", "ja, mits": "orange", "hangt af van": "orange",
+                 "binnen de regel": "green", "niet nodig": "green", "regel": "gray"}
+# Lines of the composed answer that the page shows as blocks of their own (said once).
+_SHOWN_APART = ("Kort antwoord:", "Nog nodig om te beoordelen:", "Afwijkingsruimte (", "Eerdere besluiten:")
+_MARKER_RE = re.compile(r"\[(\d+)\]")
+
+
+def answer_body(answer: dict[str, Any]) -> str:
+    """The composed answer without the kort antwoord, the open questions, the room and the
+    precedents line: the page shows those in their own blocks, so each is said once."""
+    out, skipping = [], False
+    for line in (answer.get("answer") or "").split("\n"):
+        if line.startswith(_SHOWN_APART):
+            skipping = line.startswith("Nog nodig")
+            continue
+        if skipping and line.startswith("- "):
+            continue
+        skipping = False
+        out.append(line)
+    return "\n".join(out).strip()
+
+
+def source_chips(answer: dict[str, Any], text: str, key: str) -> None:
+    """Each [n] of a text as a small button with a preview of its passage (citation, version,
+    the quoted words), so a source is one click away instead of far below."""
+    by_n = {c["n"]: c for c in answer.get("citations") or []}
+    ns = [n for n in dict.fromkeys(int(m) for m in _MARKER_RE.findall(text or "")) if n in by_n]
+    if not ns:
+        return
+    cols = st.columns(min(len(ns), 6))
+    for i, n in enumerate(ns):
+        c = by_n[n]
+        with cols[i % len(cols)].popover(f"[{n}]", help=c["citation"], width="stretch", key=f"src_{key}_{n}"):
+            st.markdown(f"**[{n}] {md_escape(c['citation'])}**")
+            st.caption(f"{TYPE_LABEL.get(c.get('source_type') or '', c.get('source_type') or '')} · "
+                       f"{validity(c.get('valid_from'), c.get('valid_to'))}")
+            if c.get("quote"):
+                st.markdown(f"> {md_escape(c['quote'])}")
+
+
+def render_kort(answer: dict[str, Any], key: str) -> None:
+    """The direct answer first: oordeel, kort antwoord with its sources."""
+    kort = answer.get("kort_antwoord")
+    if not kort:
+        return
+    with st.container(border=True):
+        head = st.columns([4, 1], vertical_alignment="center")
+        head[0].markdown("**Kort antwoord**")
+        verdict = answer.get("oordeel") or ""
+        if verdict and verdict != "regel":
+            with head[1]:
+                st.badge(verdict, color=VERDICT_COLOR.get(verdict, "gray"))
+        st.markdown(md_escape(kort))
+        source_chips(answer, kort, key)
+
+
+def render_details(answer: dict[str, Any], key: str) -> None:
+    """After the kort antwoord (and the open questions): the room once, the chain with the
+    sentences that carry the power or amount, precedents in one line each, sources folded."""
+    render_ruimte(answer.get("afwijkingsruimte"))
+    body = answer_body(answer)
+    if body:
+        st.markdown("##### Onderbouwing")
+        st.markdown(md_escape(body))
+    render_precedents(answer)
+    with st.expander(f"Alle bronnen ({len(answer.get('citations') or [])})", icon=":material/menu_book:"):
+        render_sources(answer)
+    export_answer(answer, key)
+
+
+def export_answer(answer: dict[str, Any], key: str) -> None:
+    """Copy and export of one answer: Markdown to copy (the code block has a copy button),
+    the answer as .md and the draft motivering as .docx."""
+    from assistant.reports import answer_markdown, motivering_docx
+
+    text = answer_markdown(answer)
+    cols = st.columns(3)
+    with cols[0].popover("Kopiëren", icon=":material/content_copy:", width="stretch", key=f"copy_{key}"):
+        st.caption("Klik op het kopieericoon rechtsboven in het blok.")
+        st.code(text, language=None, wrap_lines=True)
+    cols[1].download_button("Antwoord (.md)", text, file_name="antwoord.md", mime="text/markdown",
+                            key=f"dl_md_{key}", icon=":material/download:", width="stretch", on_click="ignore")
+    if answer.get("motivering"):
+        cols[2].download_button("Concept-motivering (.docx)", motivering_docx(answer),
+                                file_name="concept-motivering.docx", key=f"dl_docx_{key}",
+                                mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                                icon=":material/description:", width="stretch", on_click="ignore")
+
+
+def render_answer(answer: dict[str, Any], key: str = "0", open_questions=None) -> None:
+    """An answer as the professional reads it. open_questions(answer) renders the 'Nog nodig'
+    block (the Vraag page makes it answerable in place); without it, a plain list."""
     for w in answer.get("warnings") or []:
         st.warning(md_escape(w), icon=":material/warning:")
     if not answer.get("grounded"):
         st.info(md_escape(answer.get("answer") or ""), icon=":material/help:")
         return
-    st.markdown(md_escape(answer.get("answer") or ""))
-    render_ruimte(answer.get("afwijkingsruimte"))
-    render_precedents(answer)
-    render_sources(answer)
+    render_kort(answer, key)
+    if answer.get("nog_nodig"):
+        if open_questions is not None:
+            open_questions(answer)
+        else:
+            st.markdown("**Nog nodig om te beoordelen**")
+            for x in answer["nog_nodig"]:
+                st.markdown(f"- {md_escape(x)}")
+    render_details(answer, key)
 
 
 def render_trace(answer: dict[str, Any], key: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import streamlit as st
 
@@ -116,6 +117,38 @@ def feedback(conv: Conversation, i: int, turn: Turn) -> None:
                 st.rerun()
 
 
+def open_questions(conv: Conversation, i: int, turn: Turn):
+    """The 'Nog nodig' questions of an answer, answerable in place on the latest answer: the
+    replies join the casus as an addition and the casus is assessed again."""
+    latest = turn is conv.answered[-1]
+
+    def render(answer) -> None:
+        questions = [re.sub(r"\s*\[\d+\]", "", q).strip() for q in answer.get("nog_nodig") or []]
+        if not latest:  # answered (or overtaken) by a later turn of this casus
+            st.markdown("**Nog nodig om te beoordelen**")
+            for q in questions:
+                st.markdown(f"- {views.md_escape(q)}")
+            return
+        with st.form(f"nodig_{i}", border=True, enter_to_submit=False):
+            st.markdown("**Nog nodig om te beoordelen**")
+            st.caption("Beantwoord wat u weet; de antwoorden worden aan de casus toegevoegd en de vraag "
+                       "wordt opnieuw beoordeeld.")
+            replies = [st.text_input(q, key=f"nodig_{i}_{j}",
+                                     placeholder="Uw antwoord (leeg laten als het niet bekend is)")
+                       for j, q in enumerate(questions)]
+            sent = st.form_submit_button("Aanvullen en opnieuw beoordelen", icon=":material/refresh:")
+        if sent:
+            given = [(q, r.strip()) for q, r in zip(questions, replies) if r.strip()]
+            if not given:
+                st.warning("Vul bij minstens één vraag een antwoord in.", icon=":material/edit:")
+                return
+            st.session_state["pending_question"] = "Aanvulling: " + " ".join(
+                f"{q} {r.rstrip('.')}." for q, r in given)
+            st.rerun()
+
+    return render
+
+
 def record(conv: Conversation) -> None:
     """The professional's own conclusion: the assistant drafts, the professional decides."""
     answer = conv.last_answer
@@ -219,7 +252,7 @@ for i, turn in enumerate(conv.turns):
         if turn.error:
             st.error(turn.error)
         else:
-            views.render_answer(turn.answer)
+            views.render_answer(turn.answer, key=str(i), open_questions=open_questions(conv, i, turn))
             feedback(conv, i, turn)
 
 if conv.answered:
