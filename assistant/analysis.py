@@ -79,15 +79,21 @@ class Lexicon:
         except (yaml.YAMLError, AttributeError) as exc:
             raise ValueError(str(exc)) from exc
 
-    def expansions(self, text: str) -> list[str]:
-        """Terms from every group that the text mentions, except those it already contains."""
+    def aliases(self, text: str) -> list[tuple[list[str], list[str]]]:
+        """Per group the text mentions: (the group's terms the text uses, all its terms). The
+        answer layer counts a question word as found in a passage when the passage uses
+        another term of the word's group ("korten" is found where the law says "verlagen")."""
         norm = " " + " ".join(words(text)) + " "
-        out: list[str] = []
+        out: list[tuple[list[str], list[str]]] = []
         for group in self.groups:
             hit = [t for t in group if f" {t} " in norm]
             if hit:
-                out.extend(t for t in group if t not in hit)
+                out.append((hit, list(group)))
         return out
+
+    def expansions(self, text: str) -> list[str]:
+        """Terms from every group that the text mentions, except those it already contains."""
+        return [t for hit, group in self.aliases(text) for t in group if t not in hit]
 
 
 class Analyzer:

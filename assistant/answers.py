@@ -314,7 +314,7 @@ class RelevancePolicy:
     made of them is out of scope. Calibrated in evals/RESULTS-answers.md."""
 
     min_hit_weight: float = 3.0
-    min_coverage: float = 0.5
+    min_coverage: float = 0.3
     relative_to_best: float = 0.35
     expansion_weight: float = 0.5
 
@@ -331,12 +331,16 @@ class RelevancePolicy:
         return (weight >= self.min_hit_weight and (len(matched) >= 2 or n_terms <= 2)
                 and weight >= self.relative_to_best * best)
 
-    def known_coverage(self, weights: dict[str, float], covered: set[str], catalogue: Catalogue) -> float:
+    def known_coverage(self, weights: dict[str, float], covered: set[str], catalogue: Catalogue,
+                       aliases: dict[str, list[frozenset[str]]] | None = None) -> float:
         """Share of the weight of the question's words the corpus knows that the relevant hits
         cover. Words the corpus never uses (a client's own words for a situation) say nothing
         about whether the sources answer it, so they no longer count against the question;
-        a question made only of such words covers nothing and is out of scope."""
-        known = {t: w for t, w in weights.items() if catalogue.df.get(t)}
+        a question made only of such words covers nothing and is out of scope. A lay word the
+        lexicon ties to words of the law ("korten": "verlagen") is known through them."""
+        aliases = aliases or {}
+        known = {t: w for t, w in weights.items()
+                 if catalogue.df.get(t) or any(all(catalogue.df.get(x) for x in a) for a in aliases.get(t, ()))}
         total = sum(known.values())
         if not total:
             return 0.0
@@ -345,6 +349,20 @@ class RelevancePolicy:
     def hit_weight(self, weights: dict[str, float], expansions: set[str], chunk_terms: set[str]) -> float:
         own = sum(w for t, w in weights.items() if t in chunk_terms)
         return own + self.expansion_weight * sum(1.0 for t in expansions if t in chunk_terms)
+
+
+def question_aliases(lexicon, question: str, terms: set[str]) -> dict[str, list[frozenset[str]]]:
+    """Per question term, the other terms of its lexicon groups as sets of stemmed words (a
+    phrase such as "dringende redenen" is found only where all its words are)."""
+    out: dict[str, list[frozenset[str]]] = {}
+    if lexicon is None:
+        return out
+    for hit, group in lexicon.aliases(question):
+        phrases = [frozenset(content_terms(t)) for t in group]
+        phrases = [p for p in phrases if p]
+        for t in {x for h in hit for x in content_terms(h)} & terms:
+            out.setdefault(t, []).extend(p for p in phrases if t not in p)
+    return out
 
 
 # ---- the assistant ----------------------------------------------------------------------------
@@ -467,6 +485,10 @@ class Assistant:
         terms = content_terms(search_q)
         expansions = content_terms(" ".join(self.lexicon.expansions(search_q))) - terms if self.lexicon else set()
         weights = self.relevance.question_weights(terms - GENERIC_TERMS or terms, cat)
+        aliases = question_aliases(self.lexicon, search_q, set(weights))
+
+        def matches(ct: set[str]) -> set[str]:
+            return {t for t in weights if t in ct or any(a <= ct for a in aliases.get(t, ()))}
 
         main_types = [t for t in SOURCE_TYPES if t != "besluit"]
         hits = self.index.search(search_q, k=self.k, peildatum=day, source_types=main_types, per_doc=2)
@@ -474,7 +496,7 @@ class Assistant:
         scored = []
         for h in hits + besluit_hits:
             ct = cat.chunk_terms(h.chunk)
-            matched = {t for t in weights if t in ct}
+            matched = matches(ct)
             scored.append((h, matched, self.relevance.hit_weight(weights, expansions, ct)))
         best = {kind: max([w for h, _, w in scored if (h.chunk.source_type == "besluit") == kind] or [0.0])
                 for kind in (True, False)}
@@ -487,7 +509,7 @@ class Assistant:
                 covered |= matched
             answer.hits.append(self._hit_dict(h, is_rel, w))
         explicit = cat.explicit_rule(search_q, day)
-        coverage = self.relevance.known_coverage(weights, covered, cat)
+        coverage = self.relevance.known_coverage(weights, covered, cat, aliases)
         answer.trace["coverage"] = round(coverage, 3)
         # A question that names an article the index holds is in scope by itself.
         in_scope = explicit is not None or (bool(relevant) and coverage >= self.relevance.min_coverage)

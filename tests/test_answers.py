@@ -284,3 +284,14 @@ def test_achterhaald_precedent_is_history_not_support(tmp_path):
     assert "MB-2025-024" in answer.consistency and "telt niet mee" in answer.consistency
     motivering = dict(answer.motivering)["Vergelijkbare besluiten"]
     assert "niet als steun gebruiken" in motivering.split("MB-2025-024")[1].splitlines()[0]
+
+
+def test_a_lay_word_counts_where_the_law_uses_its_lexicon_term(index):
+    """'korten' is found in a passage that says 'verlagen': the question is covered by the
+    rule, not refused for using the professional's word instead of the law's."""
+    from assistant.analysis import Lexicon
+    from assistant.answers import question_aliases
+
+    lexicon = Lexicon([["verlaging", "verlagen", "korten"]])
+    aliases = question_aliases(lexicon, "mag ik de uitkering korten", {"kort", "uitker"})
+    assert frozenset({"verlag"}) in aliases["kort"] and "uitker" not in aliases

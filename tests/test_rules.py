@@ -235,3 +235,37 @@ def test_situation_is_what_the_question_tells():
         "klant wil wasmachine vervangen, oude is kapot"]
     assert situation_of("oma geeft elke maand 50 euro, moet dat van de bijstand af?") == ["oma geeft elke maand 50 euro"]
     assert situation_of("mag dat?") == []
+
+
+def test_a_negated_imperative_is_an_exception():
+    from assistant.rules.provisions import classify
+
+    assert "exception" in classify("Het college vordert een overige vordering van minder dan € 150 niet terug.")
+    assert "exception" in classify("Het college ziet af van het opleggen van een verlaging als verwijtbaarheid ontbreekt.")
+    assert "exception" not in classify("Het college vordert de kosten van bijstand terug.")
+
+
+def test_an_exemption_elsewhere_in_the_regeling_decides_by_its_amount(local_model):
+    """The question lands on the regeling's general article; the exemption in another article
+    of the same regeling (small claims) decides, by the arithmetic, and only within its limit."""
+    art2 = local_model.find("Beleidsregels terugvordering en invordering Participatiewet Lindewaarde 2024", "2")
+    terms = content_terms("vordering terugvorderen geen fraude")
+    room = decide_room(local_model, chain_of(local_model, art2, TODAY), terms, read_facts("een vordering van 120 euro"), TODAY)
+    assert room.basis == "niet-nodig" and room.article.number == "4" and "€ 120" in room.reason
+    room = decide_room(local_model, chain_of(local_model, art2, TODAY), terms, read_facts("een vordering van 900 euro"), TODAY)
+    assert room.basis != "niet-nodig"
+
+
+def test_domain_words_are_weighed_per_passage_of_each_domain():
+    """A word every Wmo passage uses votes Wmo even though the Participatiewet has far more
+    passages that use it now and then."""
+    from types import SimpleNamespace
+
+    from assistant.rules.reasoning import DomainModel
+
+    chunks = ([SimpleNamespace(domain="participatiewet", source_type="wet", t={"bijstand", "hulp"})] * 2
+              + [SimpleNamespace(domain="participatiewet", source_type="wet", t={"bijstand"})] * 98
+              + [SimpleNamespace(domain="wmo", source_type="verordening", t={"hulp", "huishouden"})] * 4)
+    dm = DomainModel(chunks, lambda c: c.t)
+    scores = dm.scores({"hulp"})
+    assert scores["wmo"] > 0 and scores["participatiewet"] == 0

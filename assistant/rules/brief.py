@@ -241,7 +241,9 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
         out.focus_sentences.setdefault(rc.chunk_id, []).append(room.provision.text)
     cite = [rc] if rc is not None else []
     ref = "{0}" if rc is not None else ""
-    room_cite = room.article.citation if room.article is not None else ""
+    # 4:84 Awb is the basis even where the index does not hold its text: name it all the same.
+    room_cite = room.article.citation if room.article is not None else (
+        "artikel 4:84 Awb" if room.basis == "beleidsregel-4:84-awb" else "")
     conds = [c for c in (room.provision.conditions if room.provision else [])]
     mits = _LEAD_CONJ.sub("", " ".join(clause(conds[0]).split())).rstrip(" ,;:.") if conds else ""
 

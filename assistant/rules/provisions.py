@@ -61,7 +61,12 @@ _EXEMPTION = re.compile(
 )
 _EXCEPTION = re.compile(
     r"\bis niet van toepassing\b|\bgeldt niet\b|\bmet uitzondering van\b|\buitgezonderd\b|\bvindt niet plaats\b"
-    r"|\btenzij\b|\bniet verplicht\b|\bgeen verplichting\b|\bontheffing\b|\bvrijstelling\b|\bontheft\b",
+    r"|\btenzij\b|\bniet verplicht\b|\bgeen verplichting\b|\bontheffing\b|\bvrijstelling\b|\bontheft\b"
+    # A negated imperative: the administration must refrain ("vordert ... niet terug", "ziet af
+    # van verlaging", "wordt geen maatregel opgelegd").
+    r"|\b(?:vordert|verlaagt|legt|verhaalt|herziet)\b[^.;]{0,60}\bniet\b"
+    r"|\bwordt\b[^.;]{0,40}\bniet\b[^.;]{0,20}\b(?:teruggevorderd|verlaagd|opgelegd|verhaald|ingevorderd)\b"
+    r"|\bziet\b[^.;]{0,40}\baf van\b|\bgeen (?:verlaging|maatregel|terugvordering)\b",
     re.I,
 )
 _DEFINITION = re.compile(r"^[a-z]{1,2}\.\s*[\w\- ]{2,60}:\s|\bwordt verstaan onder\b|^[\w\- ]{2,60}:\s", re.I)
