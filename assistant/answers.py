@@ -642,7 +642,8 @@ class Assistant:
         text = sentence.text
         for i, chunk in enumerate(sentence.chunks):
             text = text.replace("{%d}" % i, f"[{registry.add(chunk)}]")
-        return re.sub(r"\s*\{\d+\}", "", text)
+        # A passage the index does not hold leaves no marker, and no space before the stop.
+        return re.sub(r"\s+([.,;)])", r"\1", re.sub(r"\s*\{\d+\}", "", text))
 
     @staticmethod
     def _casus_text(casus: dict[str, Any]) -> str:
