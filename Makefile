@@ -46,7 +46,7 @@ load: $(STAMP)
 	$(BIN)/python -m evals.load --users 1,10,50
 
 eval: $(STAMP)
-	MAATWERK_DATA_DIR=.maatwerk/eval-nl $(BIN)/maatwerk index ../shared/corpus-nl --quiet
+	MAATWERK_DATA_DIR=.maatwerk/eval-nl $(BIN)/maatwerk index corpus/landelijk evals/corpus-vergelijking --quiet
 	MAATWERK_DATA_DIR=.maatwerk/eval-nl $(BIN)/maatwerk eval retrieval --gold evals/gold/retrieval.yaml \
 		--gold evals/gold/retrieval-holdout.yaml
 

@@ -6,8 +6,9 @@ Measures per set: in-scope refusal rate, correct refusals out of scope, expected
 among the citations, afwijkingsruimte accuracy, answers whose "regel" is another gemeente's,
 the key amount or term named in the answer, quotes verbatim, latency.
 
-Index corpus/ and the national law before scoring, e.g.
-  MAATWERK_DATA_DIR=/tmp/mw-practice maatwerk index corpus ../shared/corpus-nl
+Index corpus/ (the sample gemeente and, in corpus/landelijk, the national law) and the other
+gemeenten's rules before scoring:
+  MAATWERK_DATA_DIR=/tmp/mw-practice maatwerk index corpus evals/corpus-vergelijking
   MAATWERK_DATA_DIR=/tmp/mw-practice python -m evals.answers_practice --gold evals/gold/answers-practice.yaml
 """
 
@@ -24,7 +25,8 @@ from evals.answers import EvalResult, check_answer
 from evals.retrieval import read_gold_items
 
 # Where the gold files' prefixes point: the writer saw the national corpus as corpus-nl/ and the
-# sample gemeente as lindewaarde/; the index stores paths relative to each indexed folder.
+# sample gemeente as lindewaarde/; the index stores paths relative to each indexed folder, so
+# national law is "landelijk/participatiewet/..." when corpus/ is indexed as a whole.
 _PREFIXES = ("corpus-nl/", "lindewaarde/", "corpus/", "landelijk/")
 
 
@@ -85,7 +87,8 @@ def _article_found(expected: dict, cited: list) -> bool:
     want_file = _rel(str(expected.get("file", "")))
     want_art = str(expected.get("article", "")).lower().strip()
     for chunk in cited:
-        same_file = chunk.source == want_file or _unversioned(chunk.source) == _unversioned(want_file)
+        source = _unversioned(chunk.source)
+        same_file = source == _unversioned(want_file) or source.endswith("/" + _unversioned(want_file))
         if same_file and (not want_art or (chunk.article or "").lower() == want_art or chunk.article is None):
             return True
     return False

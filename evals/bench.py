@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCES = [REPO / "corpus", REPO.parent / "shared" / "corpus-nl"]
+DEFAULT_SOURCES = [REPO / "corpus"]  # the sample gemeente and the national layer
 
 
 def _corpus_chunks(sources):

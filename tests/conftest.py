@@ -12,7 +12,10 @@ from assistant.embeddings import HashingEmbeddings
 from assistant.index import Index
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_CORPUS = REPO.parent / "shared" / "corpus-nl"
+# The national layer of the corpus (Awb, Participatiewet, Wmo 2015, Jeugdwet, Wgs, rulings) and, for
+# the evals, two other gemeenten's rules: together the files the retrieval gold sets name.
+NATIONAL = REPO / "corpus" / "landelijk"
+OTHER_GEMEENTEN = REPO / "evals" / "corpus-vergelijking"
 
 
 def write(path: Path, text: str) -> Path:

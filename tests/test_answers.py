@@ -17,7 +17,7 @@ from assistant.index import Index
 from assistant.privacy import Pseudonymiser
 
 ROOT = Path(__file__).resolve().parent.parent
-NL = ROOT.parent / "shared" / "corpus-nl"  # beside the checkout, as in CI
+NL = ROOT / "corpus" / "landelijk"  # the national layer, in the repository
 LOCAL_FILES = [
     "beleidsregels/beleidsregels-kostendelersnorm-lindewaarde-2024.md",
     "verordeningen/verordening-wmo-lindewaarde-2023.md",

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from assistant.config import Settings
-from conftest import REPO, SHARED_CORPUS
+from conftest import NATIONAL, OTHER_GEMEENTEN, REPO
 
 
 def test_every_setting_is_documented_in_the_readme():
@@ -26,16 +26,40 @@ def test_readme_commands_exist_in_makefile_and_ci_runs_the_test_command():
     assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
 
 
-@pytest.mark.skipif(not SHARED_CORPUS.exists(), reason="shared corpus not present")
-def test_gold_sets_over_the_shared_corpus_name_files_that_exist():
+def _gold_file(rel: str):
+    """A retrieval gold set's path (relative to the national corpus, lokaal/ for other gemeenten)."""
+    return (OTHER_GEMEENTEN if rel.startswith("lokaal/") else NATIONAL) / rel
+
+
+def test_gold_sets_over_the_national_corpus_name_files_that_exist():
     import yaml
 
     from evals.retrieval import load_gold
 
-    for name in ("retrieval.yaml", "retrieval-holdout.yaml"):
+    for name in ("retrieval.yaml", "retrieval-holdout.yaml", "retrieval-blind-b.yaml", "retrieval-blind-c.yaml",
+                 "retrieval-blind-d.yaml"):
         questions = load_gold(REPO / "evals" / "gold" / name)
         assert len({q.id for q in questions}) == len(questions) >= 40, name
-        missing = [(q.id, p) for q in questions for p in q.relevant if not (SHARED_CORPUS / p).is_file()]
+        missing = [(q.id, p) for q in questions for p in q.relevant if not _gold_file(p).is_file()]
         assert not missing, (name, missing)
     judged = yaml.safe_load((REPO / "evals" / "gold" / "retrieval-pooled.yaml").read_text(encoding="utf-8"))
-    assert all((SHARED_CORPUS / j["file"]).is_file() and j["grade"] in (0, 1, 2) for j in judged)
+    assert all(_gold_file(j["file"]).is_file() and j["grade"] in (0, 1, 2) for j in judged)
+
+
+def test_answer_gold_sets_name_files_that_exist():
+    """Practice set and holdout: the governing files, written as the blind writers saw them
+    (corpus-nl/ for the national layer, lindewaarde/ for the sample gemeente), all exist."""
+    import yaml
+
+    where = {"corpus-nl/": NATIONAL, "lindewaarde/": REPO / "corpus"}
+    for name in ("answers-practice.yaml", "answers-holdout.yaml", "answers-review.yaml"):
+        items = yaml.safe_load((REPO / "evals" / "gold" / name).read_text(encoding="utf-8"))
+        assert len({i["id"] for i in items}) == len(items) >= 12, name
+        missing = []
+        for item in items:
+            for g in item.get("governing") or []:
+                prefix = next(p for p in where if g["file"].startswith(p))
+                rel = g["file"][len(prefix):]
+                if not ((where[prefix] / rel).is_file() or (prefix == "corpus-nl/" and _gold_file(rel).is_file())):
+                    missing.append((item["id"], g["file"]))
+        assert not missing, (name, missing)

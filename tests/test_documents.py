@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from assistant.documents import LoadError, base_citation, find_files, load_document, ordinal, split_document
-from conftest import SHARED_CORPUS, write
+from conftest import NATIONAL, write
 
 
 def chunks_of(path, root, **kw):
@@ -152,11 +152,10 @@ def test_too_large_file_is_refused(tmp_path):
         load_document(p, tmp_path, max_bytes=100)
 
 
-@pytest.mark.skipif(not SHARED_CORPUS.exists(), reason="shared corpus not present")
-def test_shared_corpus_loads_without_errors_and_versions_do_not_overlap():
+def test_national_layer_loads_without_errors_and_versions_do_not_overlap():
     art7 = []
-    for f in find_files(SHARED_CORPUS):
-        for c in chunks_of(f, SHARED_CORPUS):
+    for f in find_files(NATIONAL):
+        for c in chunks_of(f, NATIONAL):
             assert c.citation and c.text.strip()
             if c.source.startswith(("participatiewet/art-7.md", "participatiewet/art-7@")):
                 art7.append(c)

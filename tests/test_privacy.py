@@ -281,7 +281,9 @@ def test_sample_corpus_holds_no_personal_data():
     the detector agrees (and file names such as 'x@2025-01-01.md' are not e-mail addresses)."""
     corpus = Path(__file__).resolve().parents[1] / "corpus"
     found = {}
-    for path in sorted(corpus.rglob("*.md")):
+    # corpus/landelijk holds real published law and rulings (judges' names, case numbers), not
+    # the fictional gemeente's documents this test is about.
+    for path in sorted(p for p in corpus.rglob("*.md") if not p.is_relative_to(corpus / "landelijk")):
         hits = contains_personal_data(path.read_text(encoding="utf-8"))
         if hits:
             found[str(path.relative_to(corpus))] = [(f.kind, f.value) for f in hits]

@@ -1,5 +1,4 @@
-"""The rule model on the real sample corpus and the real national law (../shared/corpus-nl, as
-in CI): references, provisions per kind, chains, whose rule it is, and the room along a chain.
+"""The rule model on the real sample corpus and the real national law (corpus/landelijk): references, provisions per kind, chains, whose rule it is, and the room along a chain.
 Built from split documents directly, so these tests need no embedding model."""
 
 from __future__ import annotations
@@ -19,27 +18,30 @@ from assistant.generation import content_terms
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-NL = ROOT.parent / "shared" / "corpus-nl"
+NL = CORPUS / "landelijk"
+OTHER_GEMEENTEN = ROOT / "evals" / "corpus-vergelijking"
 TODAY = dt.date(2026, 12, 4)
 
 
-def _chunks(root: Path) -> list:
+def _chunks(root: Path, without: Path | None = None) -> list:
     out = []
     for path in find_files(root):
+        if without is not None and path.is_relative_to(without):
+            continue
         out.extend(split_document(load_document(path, root), 1500, root.name))
     return out
 
 
 @pytest.fixture(scope="module")
 def local_model() -> RuleModel:
-    return RuleModel(_chunks(CORPUS), gemeente="Lindewaarde")
+    """The sample gemeente's own documents, without the national layer."""
+    return RuleModel(_chunks(CORPUS, without=NL), gemeente="Lindewaarde")
 
 
 @pytest.fixture(scope="module")
 def model() -> RuleModel:
-    if not NL.exists():
-        pytest.skip(f"{NL} ontbreekt")
-    return RuleModel(_chunks(CORPUS) + _chunks(NL), gemeente="Lindewaarde")
+    """The whole default corpus (sample gemeente + national law) and two other gemeenten's rules."""
+    return RuleModel(_chunks(CORPUS) + _chunks(OTHER_GEMEENTEN), gemeente="Lindewaarde")
 
 
 # ---- references --------------------------------------------------------------------------------

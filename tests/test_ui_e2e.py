@@ -162,6 +162,9 @@ def test_ask_open_citation_submit_and_review(server, browser):
     login(page, server["url"], "demo-professional")
     ask(page, QUESTION)
     page.get_by_text("Afwijkingsruimte").first.wait_for()
+    page.get_by_text("Kort antwoord").first.wait_for()
+    # The sources are folded behind one expander; each opens to its full passage.
+    page.get_by_text(re.compile(r"^Alle bronnen \(\d+\)")).first.click()
     page.get_by_text(re.compile(r"^\[1\] ")).first.click()
     page.get_by_text("Volledige passage").first.wait_for()
     assert page.get_by_text(re.compile(r"geldig van \d{4}-\d{2}-\d{2} tot")).first.is_visible()
