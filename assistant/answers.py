@@ -682,11 +682,12 @@ class Assistant:
         counts for a third when the domain is clear. Among articles that match about as well as
         the best, the most specific layer wins: the chain shows the law above it anyway."""
         rules = cat.rules
-        per_doc: dict[str, tuple[float, int, Chunk]] = {}
+        per_doc: dict[str, tuple[float, int, Chunk, bool]] = {}  # weight, rank, chunk, off-domain
         for h in hits:
             if h.chunk.doc_id in per_doc or rules.is_foreign(h.chunk):
                 continue
             best = None
+            off = False
             for c in cat.doc(h.chunk.doc_id, day) or [h.chunk]:
                 if not c.article or _META_HEADING.search(c.heading or "") or _HARDSHIP.search(c.text[:200]):
                     continue
@@ -695,15 +696,20 @@ class Assistant:
                 w = weigh(c)
                 if signal.confident and c.domain not in (signal.domain, "algemeen"):
                     w *= off_domain
+                    off = True
                 # Search rank breaks near-ties in lexical weight.
                 w *= 1.0 + 0.3 / (1 + h.rank)
                 if best is None or w > best[0]:
                     best = (w, h.rank, c)
             if best is not None:
-                per_doc[h.chunk.doc_id] = best
+                per_doc[h.chunk.doc_id] = best + (off,)
+        # A clear domain keeps the question in it: a rule of another domain is chosen only when
+        # search found none in the question's own.
+        if any(not v[3] for v in per_doc.values()):
+            per_doc = {k: v for k, v in per_doc.items() if not v[3]}
         if not per_doc:
             return None
-        top = max(w for w, _, _ in per_doc.values())
+        top = max(v[0] for v in per_doc.values())
         close_enough = [v for v in per_doc.values() if v[0] >= close * top]
         specificity = {"beleidsregel": 0, "verordening": 1}
         if hint:  # the professional named the layer ("de verordening stelt ...")

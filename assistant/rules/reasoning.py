@@ -49,9 +49,12 @@ class DomainModel:
             row = self.counts.get(t)
             if not row or sum(row.values()) < 3:
                 continue
-            # Rates per passage of each domain, so that the domain with the most passages (the
-            # Participatiewet) does not win every shared word by its size alone.
-            rates = {d: n / self.totals[d] for d, n in row.items() if self.totals[d]}
+            # Counts damped by the square root of each domain's size, so that the domain with
+            # the most passages (the Participatiewet) does not win every shared word by its
+            # size alone, nor a small one (the Wgs) every word it happens to use. On the
+            # practice set: raw counts 60/77 right (confident 53/60), rates 65/77 (53/60),
+            # square root 63/77 (56/59).
+            rates = {d: n / self.totals[d] ** 0.5 for d, n in row.items() if self.totals[d]}
             d, top = max(rates.items(), key=lambda kv: kv[1])
             share = top / sum(rates.values())
             if share >= 0.8 and row[d] >= 2:
