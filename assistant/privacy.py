@@ -1018,6 +1018,11 @@ def _default_pseudonymiser() -> Pseudonymiser:
     return Pseudonymiser()
 
 
+def default_pseudonymiser() -> Pseudonymiser:
+    """One shared detector (loading the name lexicons once)."""
+    return _default_pseudonymiser()
+
+
 def contains_personal_data(text: str) -> list[Finding]:
     """Findings left in text that should already be pseudonymised (placeholders are ignored)."""
     return _default_pseudonymiser().find(text or "")

@@ -186,3 +186,22 @@ def test_cli_corpus_add_prints_the_count_per_kind(tmp_path, monkeypatch):
     for kind in ("BSN", "IBAN", "TELEFOON", "EMAIL", "NAAM", "ADRES"):
         assert f" {kind}" in line, line
     assert leaks(out.output) == []
+
+
+def test_llm_gets_scrubbed_passages_even_from_an_index_built_without(small_corpus, make_index, monkeypatch):
+    """An index from before corpus pseudonymisation (until its next run): the prompt is scrubbed."""
+    import assistant.index as index_module
+
+    write(small_corpus / "besluiten/MB-2025-077.md", BESLUIT)
+    monkeypatch.setattr(index_module, "scrub_document", lambda doc, ps: (doc, Counter()))
+    index = make_index()
+    index.index_paths([small_corpus], progress=False)
+    assert leaks(chroma_text(index)), "the index holds the raw besluit (so the check below can fail)"
+
+    generator = make_generator("fake")
+    generator.chat_model.enqueue("Ja, zie het eerdere besluit [1].")
+    Assistant(index, generator).ask("Eerder besluit over bijzondere bijstand voor een wasmachine bij incontinentie?",
+                                    peildatum="2026-08-01")
+    sent = "\n".join(str(m.content) for call in generator.chat_model.history for m in call)
+    assert "wasmachine" in sent and "[IBAN]" in sent
+    assert leaks(sent) == []
