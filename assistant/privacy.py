@@ -104,6 +104,7 @@ _EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@(?=[\w-]*[A-Za-z])[\w-]+(?:\.[\w-]
 _OBF_AT = r"(?:\s*@\s*|\s*[\[({]\s*(?:at|apenstaartje)\s*[\])}]\s*|\s+(?:at|apenstaartje)\s+)"
 _OBF_DOT = r"(?:\s*\.\s*|\s*[\[({]\s*(?:dot|punt)\s*[\])}]\s*|\s+(?:dot|punt)\s+)"
 _OBF_TLD = r"(?:nl|com|be|org|net|eu|de|info|fr|uk|biz|online|email|me|io|co)"
+_OBF_AT_WORD_RE = re.compile(r"(?i)\b(?:at|apenstaartje)\b")
 _OBF_EMAIL_RE = re.compile(
     rf"(?i)(?<![\w.+@-])[\w+-]+(?:(?:\.|\s+punt\s+|\s*[\[(]\s*(?:dot|punt)\s*[\])]\s*)[\w+-]+)*"
     rf"{_OBF_AT}[\w-]+(?:{_OBF_DOT}[\w-]+)*?{_OBF_DOT}{_OBF_TLD}(?![\w])"
@@ -215,6 +216,10 @@ _PLATE_COMPACT = "|".join(_sidecode_pattern(c, "") for c in _SIDECODES)
 # after a word about a vehicle.
 _PLATE_RE = re.compile(rf"(?<![\w-])(?:{_PLATE_DASHED})(?![\w-])")
 _PLATE_LOOSE_RE = re.compile(rf"(?i)(?<![\w-])(?:{_PLATE_DASHED}|{_PLATE_COMPACT})(?![\w-])")
+_PLATE_WORD_RE = re.compile(
+    r"(?i)\b(?:kenteken\w*|auto|voertuig\w*|bus|bestelbus|bestelauto|scooter|brommer|motor\w*|aanhang\w*"
+    r"|camper|caravan|wagen|rijdt|rdw\S*)\b"
+)
 _PLATE_CONTEXT_RE = re.compile(
     r"(?i)\b(?:kenteken\w*|auto|voertuig\w*|bus|bestelbus|bestelauto|scooter|brommer|motor\w*|aanhang\w*"
     r"|camper|caravan|wagen|rijdt|rdw\S*)\b[^\n.;]{0,30}$"
@@ -654,7 +659,8 @@ class Pseudonymiser:
     @staticmethod
     def _emails(text: str) -> list[Finding]:
         found = [Finding("EMAIL", m.start(), m.end(), m.group(0)) for m in _EMAIL_RE.finditer(text)]
-        found += [Finding("EMAIL", m.start(), m.end(), m.group(0)) for m in _OBF_EMAIL_RE.finditer(text)]
+        if "@" in text or _OBF_AT_WORD_RE.search(text):
+            found += [Finding("EMAIL", m.start(), m.end(), m.group(0)) for m in _OBF_EMAIL_RE.finditer(text)]
         return found
 
     @staticmethod
@@ -716,6 +722,8 @@ class Pseudonymiser:
     @staticmethod
     def _plates(text: str) -> list[Finding]:
         found = [Finding("KENTEKEN", m.start(), m.end(), m.group(0)) for m in _PLATE_RE.finditer(text)]
+        if not _PLATE_WORD_RE.search(text):
+            return found
         for m in _PLATE_LOOSE_RE.finditer(text):
             if _PLATE_CONTEXT_RE.search(text[: m.start()]) and any(c.isalpha() for c in m.group(0)):
                 found.append(Finding("KENTEKEN", m.start(), m.end(), m.group(0)))
