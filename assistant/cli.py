@@ -124,6 +124,11 @@ def index_cmd(settings: Settings, paths: tuple[Path, ...], rebuild: bool, quiet:
         f"{report.chunks_removed} verwijderd; totaal {index.count()} passages "
         f"({report.seconds:.1f} s)."
     )
+    if report.replaced:
+        from assistant.privacy import format_counts
+
+        click.echo(f"Persoonsgegevens vervangen in de index ({len(report.replaced)} bestanden): "
+                   f"{format_counts(report.replaced_total())}")
     if report.errors:
         sys.exit(1)
 

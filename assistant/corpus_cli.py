@@ -13,6 +13,7 @@ import click
 
 from assistant.cli import UserError, open_index, parse_peildatum
 from assistant.config import Settings
+from assistant.privacy import PUBLIC_SOURCE_TYPES, format_counts
 
 
 @contextmanager
@@ -49,6 +50,11 @@ def _line(d) -> str:
 def _print_added(result) -> None:
     for d in result.added:
         click.echo(f"Toegevoegd: document {d.id}, {d.citation} (geldig {d.period}) -> {d.path}")
+        counts = result.replaced_in(d)
+        if counts or d.source_type not in PUBLIC_SOURCE_TYPES:
+            # The file in the corpus folder is the original; the index (and so every passage an
+            # LLM sees) holds the text with these values replaced by [BSN], [NAAM], ...
+            click.echo(f"  Persoonsgegevens vervangen in de index: {format_counts(counts)}")
     for d in result.closed:
         click.echo(f"Vorige versie gesloten: document {d.id}, {d.citation}, geldig {d.period}")
     if result.unchanged:
@@ -130,7 +136,10 @@ def corpus_show(settings: Settings, ref: str, as_json: bool) -> None:
 @click.pass_obj
 def corpus_add(settings: Settings, path, as_user, citation, title, source_type, domain, valid_from, valid_to,
                bevoegd_gezag, official_url, dest_dir) -> None:
-    """Voeg PATH toe aan het corpus: kopiëren, registreren, indexeren. Dezelfde citeertitel = nieuwe versie."""
+    """Voeg PATH toe aan het corpus: kopiëren, registreren, indexeren. Dezelfde citeertitel = nieuwe versie.
+
+    Persoonsgegevens worden vóór het indexeren vervangen ([BSN], [NAAM], ...); de uitvoer toont
+    per soort hoeveel. Het bestand in de corpusmap blijft het origineel."""
     meta = {"citation": citation, "title": title, "source_type": source_type, "domain": domain,
             "valid_from": parse_peildatum(valid_from) if valid_from else None,
             "valid_to": parse_peildatum(valid_to) if valid_to else None,

@@ -78,12 +78,20 @@ class GenerationRequest:
     casus: str = ""  # pseudonymised case context, may be empty
     prompt: Prompt | None = None
 
-    def passages_block(self) -> str:
+    def passages_block(self, scrub: bool = False) -> str:
+        """The passages as the prompt lists them. scrub: pass each through the corpus
+        pseudonymisation once more (what an LLM receives: the index holds scrubbed text already,
+        this also covers an index built before that, until it is re-indexed)."""
+        from assistant.privacy import corpus_kinds, default_pseudonymiser
+
         out = []
         for p in self.passages:
             c = p.chunk
             validity = f"geldig {c.valid_from or '?'} tot {c.valid_to or 'heden'}"
-            out.append(f"[{p.n}] {c.citation} ({p.layer}; {validity})\n{' '.join(c.text.split())}")
+            text = ' '.join(c.text.split())
+            if scrub:
+                text = default_pseudonymiser().scrub(text, corpus_kinds(c.source_type))[0]
+            out.append(f"[{p.n}] {c.citation} ({p.layer}; {validity})\n{text}")
         return "\n\n".join(out)
 
 
@@ -219,7 +227,7 @@ class ChatModelGenerator(Generator):
             peildatum=request.peildatum,
             casus=request.casus or "(geen casusgegevens)",
             afwijkingsruimte="\n".join(request.preface) or "(niet vastgesteld)",
-            passages=request.passages_block() or "(geen passages gevonden)",
+            passages=request.passages_block(scrub=True) or "(geen passages gevonden)",
         )
         return [SystemMessage(content=system), HumanMessage(content=user)]
 

@@ -16,7 +16,8 @@ import shutil
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urlparse
@@ -28,6 +29,7 @@ from assistant.documents import (
     SOURCE_TYPES,
     SPLITTER_VERSION,
     Chunk,
+    Document,
     LoadError,
     file_fingerprint,
     find_files,
@@ -35,6 +37,7 @@ from assistant.documents import (
     split_document,
 )
 from assistant.embeddings import NamedEmbeddings
+from assistant.privacy import CORPUS_PRIVACY_VERSION, Pseudonymiser, corpus_kinds
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +165,14 @@ class IndexReport:
     seconds: float = 0.0
     # (old path, new path) of indexed folders found moved: their passages followed, unembedded.
     relocated: list[tuple[str, str]] = field(default_factory=list)
+    # Personal data replaced before indexing, per file (source path) and kind: {"besluiten/x.md": {"BSN": 1}}.
+    replaced: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def replaced_total(self) -> dict[str, int]:
+        total: Counter = Counter()
+        for counts in self.replaced.values():
+            total.update(counts)
+        return dict(total)
 
     @property
     def ok(self) -> bool:
@@ -222,6 +233,35 @@ def _chunk_metadata(chunk: Chunk, root: str, file_hash: str, file_chunks: int | 
         "lid": chunk.lid or "",
         "extra": json.dumps(chunk.extra, ensure_ascii=False),
     }
+
+
+# Metadata that identifies or dates a document: never rewritten (the registry matches on it).
+_KEEP_META = {"source_type", "domain", "domein", "valid_from", "valid_to", "official_url", "datum", "id"}
+
+
+def scrub_document(doc: Document, pseudonymiser: Pseudonymiser) -> tuple[Document, Counter]:
+    """The document as it may be indexed: personal data in its text and free-text metadata
+    replaced by "[KIND]" placeholders before chunking, so that neither Chroma, the lexical index
+    files, the passage ids nor a passage sent to an LLM hold it. Which kinds depends on the
+    source type (privacy.corpus_kinds): a besluit loses names and addresses too, a law text only
+    citizens' numbers and contact data."""
+    kinds = corpus_kinds(doc.meta["source_type"])
+    counts: Counter = Counter()
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            text, found = pseudonymiser.scrub(value, kinds)
+            counts.update(found)
+            return text
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        return value
+
+    blocks = [replace(b, text=clean(b.text)) for b in doc.blocks]
+    meta = {k: (v if k in _KEEP_META else clean(v)) for k, v in doc.meta.items()}
+    return replace(doc, blocks=blocks, meta=meta), counts
 
 
 def unit_key(doc_id: str, source_type: str, article: str | None, heading: str | None) -> str:
@@ -495,6 +535,7 @@ class Index:
         self.besluit_weight = BESLUIT_WEIGHT
         self._lexical: LexicalIndex | None = None
         self._lock = threading.Lock()
+        self._pseudonymiser: Pseudonymiser | None = None
         self._collection = client.get_or_create_collection(
             collection_name,
             metadata={"hnsw:space": "cosine"},
@@ -528,6 +569,12 @@ class Index:
     @property
     def fingerprint(self) -> str:
         return self.meta.get("fingerprint", "")
+
+    @property
+    def pseudonymiser(self) -> Pseudonymiser:
+        if self._pseudonymiser is None:
+            self._pseudonymiser = Pseudonymiser()
+        return self._pseudonymiser
 
     @_translating
     def count(self) -> int:
@@ -613,9 +660,12 @@ class Index:
             entry["ids"].add(cid)
             if entry["hash"] != meta["file_hash"] or entry["n"] != meta.get("file_chunks"):
                 entry["hash"] = ""  # half-written by an interrupted run: index the file again
+        rescrub = bool(by_file) and self.meta.get("privacy") != CORPUS_PRIVACY_VERSION
         for entry in by_file.values():
             if entry["n"] is not None and entry["n"] != len(entry["ids"]):
                 entry["hash"] = ""  # some of its passages never arrived (interrupted run)
+            if rescrub:
+                entry["hash"] = ""  # built before (this version of) the corpus pseudonymisation
 
         to_add: list[tuple[Chunk, dict[str, Any]]] = []
         to_delete: set[str] = set()
@@ -644,8 +694,10 @@ class Index:
                     if old and old["hash"] == digest:
                         report.files_unchanged += 1
                         continue
-                    doc = load_document(f, root, max_bytes=max_bytes)
+                    doc, counts = scrub_document(load_document(f, root, max_bytes=max_bytes), self.pseudonymiser)
                     chunks = split_document(doc, self.max_chunk_chars, root_name=root.name)
+                    if counts:
+                        report.replaced[source] = dict(counts)
                 except LoadError as exc:
                     report.errors.append(exc)
                     continue
@@ -749,6 +801,7 @@ class Index:
         meta.update({
             "embedder": self.embedder.identity,
             "splitter": SPLITTER_VERSION,
+            "privacy": CORPUS_PRIVACY_VERSION,
             "fingerprint": digest.hexdigest()[:16],
             "chunks": len(ids),
             "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

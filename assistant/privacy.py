@@ -8,9 +8,14 @@ import re
 import threading
 import unicodedata
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
+
+from stdnum import iban as _stdnum_iban
+from stdnum.nl import bsn as _stdnum_bsn
+from stdnum.nl import identiteitskaartnummer as _stdnum_nl_id
 
 KINDS = (
     "BSN",
@@ -22,6 +27,8 @@ KINDS = (
     "GEBOORTEDATUM",
     "NAAM",
     "DOSSIERNUMMER",
+    "KENTEKEN",
+    "DOCUMENTNUMMER",
 )
 
 # Overlaps are resolved by this order: checksum-verified and highly structured
@@ -31,11 +38,13 @@ _PRIORITY = {
     "IBAN": 1,
     "DOSSIERNUMMER": 2,
     "BSN": 3,
-    "TELEFOON": 4,
-    "GEBOORTEDATUM": 5,
-    "POSTCODE": 6,
-    "ADRES": 7,
-    "NAAM": 8,
+    "DOCUMENTNUMMER": 4,
+    "TELEFOON": 5,
+    "KENTEKEN": 6,
+    "GEBOORTEDATUM": 7,
+    "POSTCODE": 8,
+    "ADRES": 9,
+    "NAAM": 10,
 }
 
 PLACEHOLDER_RE = re.compile(r"\[(?:%s)-\d+\]" % "|".join(KINDS))
@@ -53,13 +62,12 @@ class Finding:
 
 
 def elfproef(digits: str) -> bool:
-    """BSN check: 9 digits (an 8-digit BSN is read with a leading zero), weights 9..2 and -1."""
-    if len(digits) == 8:
-        digits = "0" + digits
-    if len(digits) != 9 or not digits.isdigit() or digits == "000000000":
+    """BSN check (python-stdnum): 9 digits (an 8-digit BSN is read with a leading zero),
+    weights 9..2 and -1; separators (spaces, dots, dashes) are ignored."""
+    compact = re.sub(r"[\s.-]", "", digits)
+    if not compact.isdigit() or len(compact) not in (8, 9) or not compact.strip("0"):
         return False
-    total = sum(int(d) * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2, -1)))
-    return total % 11 == 0
+    return _stdnum_bsn.is_valid(compact)
 
 
 _IBAN_LENGTHS = {
@@ -73,14 +81,13 @@ _IBAN_LENGTHS = {
 
 
 def iban_valid(iban: str) -> bool:
-    compact = re.sub(r"\s", "", iban).upper()
+    """IBAN check (python-stdnum): mod-97 and the country's length and BBAN format; spaces and
+    dashes are ignored. The national check digits (Belgium) are not demanded: a number that
+    passes mod-97 but not its bank's own check is a typo of an account, still personal data."""
+    compact = re.sub(r"[\s-]", "", iban).upper()
     if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", compact):
         return False
-    expected = _IBAN_LENGTHS.get(compact[:2])
-    if expected is not None and len(compact) != expected:
-        return False
-    rearranged = compact[4:] + compact[:4]
-    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+    return _stdnum_iban.is_valid(compact, check_country=False)
 
 
 # --------------------------------------------------------------------------- patterns
@@ -91,20 +98,35 @@ _LO = "a-zß-öø-ÿ"
 # The domain's first label must hold a letter: "regels@2025-01-01.md" is a file name, not mail.
 _EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@(?=[\w-]*[A-Za-z])[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
 
-_IBAN_START_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?=[ ]?[A-Za-z0-9])")
-
-_BSN_RE = re.compile(
-    r"(?<![\w.,/-])(\d{4}\.\d{2}\.\d{3}|\d{3}[ .]\d{3}[ .]\d{3}|\d{2}[ .]\d{3}[ .]\d{3}\b|\d{9}|\d{8})(?![\w/-]|[.,]\d)"
+# Obfuscated addresses as people type them to dodge spam filters: "j.smit at ziggo punt nl",
+# "p.devries[at]hotmail[dot]com", "k.bakker (at) kpnmail (punt) nl", "s.yilmaz @ outlook . com".
+# A known top-level domain at the end keeps "at" (also a Dutch verb form) from matching prose.
+_OBF_AT = r"(?:\s*@\s*|\s*[\[({]\s*(?:at|apenstaartje)\s*[\])}]\s*|\s+(?:at|apenstaartje)\s+)"
+_OBF_DOT = r"(?:\s*\.\s*|\s*[\[({]\s*(?:dot|punt)\s*[\])}]\s*|\s+(?:dot|punt)\s+)"
+_OBF_TLD = r"(?:nl|com|be|org|net|eu|de|info|fr|uk|biz|online|email|me|io|co)"
+_OBF_AT_WORD_RE = re.compile(r"(?i)\b(?:at|apenstaartje)\b")
+_OBF_EMAIL_RE = re.compile(
+    rf"(?i)(?<![\w.+@-])[\w+-]+(?:(?:\.|\s+punt\s+|\s*[\[(]\s*(?:dot|punt)\s*[\])]\s*)[\w+-]+)*"
+    rf"{_OBF_AT}[\w-]+(?:{_OBF_DOT}[\w-]+)*?{_OBF_DOT}{_OBF_TLD}(?![\w])"
 )
+
+# Country code and check digits, optionally spaced ("NL 78 SNSB ..." only in capitals).
+_IBAN_START_RE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]{2}-?\d{2}|[A-Z]{2} \d{2})(?=[ -]?[A-Za-z0-9])")
+
+# Nine digits in any grouping with one kind of separator ("253-082-043", "4863 98 584",
+# "734 18 35 62", "403.378.783"); the elfproef decides. Not glued to other digit groups.
+_BSN_RE = re.compile(r"(?<![\w.,/-])(?<!\d[ .-])(\d(?:[ .-]?\d){7,8})(?![\w/-]|[.,]\d|[ .-]\d)")
+_AMOUNT_BEFORE_RE = re.compile(r"(?i)(?:€|\beur|\beuro|\bbedrag(?:\s+van)?)\s*$")
 _BSN_CONTEXT_RE = re.compile(r"(?i)\b(?:bsn|burgerservicenummer|sofi-?nummer|sofinr)\b[^\n\d]{0,30}$")
 
 # A phone candidate is any run of digits with phone separators starting like a
 # Dutch or international number; validity is decided on the digit count below.
 _PHONE_RE = re.compile(
-    r"(?<![\w+/.,-])(?:(?:\+|00)\s?31\s?(?:\(0\)\s?)?[-\s]?|\(0\d{1,3}\)\s?|0)\d(?:(?:\s?-\s?|\s)?\d){6,10}(?![\w])"
+    r"(?<![\w+/.,-])(?:(?:\+|00)\s?\d{2,3}\s?(?:\(0\)\s?)?[-\s]?|\(0\d{1,3}\)\s?|0)"
+    r"\d(?:(?:\s?[-.]\s?|\s)?\d){6,12}(?![\w])"
 )
 
-_POSTCODE_RE = re.compile(r"(?<![\w-])([1-9]\d{3}) ?(?!SA|SD|SS|BW)([A-Z]{2})(?![\w-])")
+_POSTCODE_RE = re.compile(r"(?<![\w/-])([1-9]\d{3}) ?(?!SA|SD|SS|BW)([A-Z]{2})(?![\w-])")
 
 _STREET_SUFFIXES = (
     "straat", "weg", "laan", "plein", "gracht", "kade", "singel", "dijk", "hof", "pad",
@@ -125,15 +147,41 @@ _STREET_PREFIX_RE = re.compile(
     rf"\s+(\d{{1,5}}(?:[-\s]?(?:I{{1,3}}|IV|hs|bis|bg|huis|[a-zA-Z])(?![\w])|-\d{{1,3}}(?!\d))?)(?![\w,.]\d|\w|-\d)"
 )
 
+# A street without a known suffix ("Brink 7", "Achter de Kerk 3", "Lange Voorhout 9") is taken
+# when the context says it is an address, or when a postcode follows it.
+_ADDR_CONTEXT = (
+    r"(?i:(?:\b(?:woon|brief|post|verblijfs|correspondentie|bezoek|nieuw|oud|huidig)?adres(?:sen)?\b\s*:?"
+    r"|\bwoon(?:t|de|achtig)\b[^.\n;]{0,30}?\b(?:op|aan|in|te)\b"
+    r"|\bwonende\b(?:\s+(?:op|aan|te))?|\bverhui\w*\b[^.\n;]{0,30}?\bnaar\b|\bwoning\s+(?:aan|op)\b"
+    r"|\bhuisbezoek\w*\b[^.\n;]{0,30}?\b(?:op|aan|bij)\b|\bingeschreven\b[^.\n;]{0,20}?\b(?:op|aan)\b))"
+)
+_STREET_PHRASE = (
+    rf"((?:[{_UP}][\w'’-]*)(?:\s+(?:(?:van|de|der|den|het|'t|ter|ten|op|aan|in|bij|over)\s+)*[{_UP}][\w'’-]*){{0,3}})"
+)
+_HOUSE_NO = (
+    r"(\d{1,5}(?:[-\s]?(?:I{1,3}|IV|hs|bis|bg|huis|[a-zA-Z])(?![\w])|-\d{1,3}(?!\d))?)(?![\w,.]\d|\w|-\d)"
+    r"(?!\s*(?:jaar|jaren|maand|maanden|week|weken|dag|dagen|keer|uur|euro|kinderen|personen|procent|%))"
+)
+_CONTEXT_STREET_RE = re.compile(rf"{_ADDR_CONTEXT}(?:[^.\n;:]{{0,30}}?[\s,(])?\s*{_STREET_PHRASE}\s+{_HOUSE_NO}")
+_POSTCODE_STREET_RE = re.compile(
+    rf"(?<![\w-]){_STREET_PHRASE}\s+{_HOUSE_NO}(?=\s*,?\s*[1-9]\d{{3}} ?[A-Z]{{2}}(?![\w-]))"
+)
+# Leading words that belong to a street name even though they are stopwords elsewhere.
+_STREET_LEADS = {"de", "het", "van", "ter", "ten", "den", "op", "in", "achter", "over", "'t"}
+
 _MONTHS = (
     "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
     "september", "oktober", "november", "december",
 )
 _MONTH_ABBR = ("jan", "feb", "mrt", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dec")
 _DATE_RE = re.compile(
-    r"(?<![\w/.-])(?:\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)?\d{2}"
+    r"(?<![\w/.-])(?:\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)?\d{2}|(?:19|20)\d{2}-\d{1,2}-\d{1,2}"
     rf"|\d{{1,2}}\s+(?:{'|'.join(_MONTHS + _MONTH_ABBR)})\.?\s+(?:19|20)\d{{2}})(?![\w/-]|\.\d)",
     re.IGNORECASE,
+)
+# "geboren in maart 1979": a month and year only, after the word "geboren".
+_BORN_MONTH_RE = re.compile(
+    rf"(?i)\b(?:geboren|geb\.?)\s+(?:in\s+|op\s+)?((?:{'|'.join(_MONTHS + _MONTH_ABBR)})\.?\s+(?:19|20)\d{{2}})(?![\w/-])"
 )
 _DOB_CONTEXT_RE = re.compile(
     r"(?i)(?:\bgeboren\b|\bgeb\b\.?|\bgeboortedatum\b|\bgeb\.datum\b|\bd\.o\.b\.?)[^\n.;]{0,30}$"
@@ -147,6 +195,44 @@ _CASE_NO_RE = re.compile(
     r"((?:[A-Z]{1,3}[/-]?)?\d[\d/-]*\d)(?![\w/-])"
 )
 _ZAAK_RE = re.compile(r"(?<![\w/])[A-Z]{1,3}/\d{2,4}/\d{3,}(?![\w/])")
+# The product's own precedent numbers (corpus besluiten "MB-2025-030", promoted cases
+# "MB-2025-C012") identify a published, pseudonymised decision, not a person: they stay.
+_PRECEDENT_REF_RE = re.compile(r"MB-(?:19|20)\d{2}-C?\d{3,}")
+
+# Dutch licence plates, all 14 sidecodes (L = letter, D = digit).
+_SIDECODES = (
+    "LL-DD-DD", "DD-DD-LL", "DD-LL-DD", "LL-DD-LL", "LL-LL-DD", "DD-LL-LL", "DD-LLL-D",
+    "D-LLL-DD", "LL-DDD-L", "L-DDD-LL", "LLL-DD-L", "L-DD-LLL", "D-LL-DDD", "DDD-LL-D",
+)
+
+
+def _sidecode_pattern(code: str, dash: str) -> str:
+    return dash.join("".join("[A-Z]" if c == "L" else r"\d" for c in part) for part in code.split("-"))
+
+
+_PLATE_DASHED = "|".join(_sidecode_pattern(c, "-") for c in _SIDECODES)
+_PLATE_COMPACT = "|".join(_sidecode_pattern(c, "") for c in _SIDECODES)
+# In capitals with dashes a plate is recognised anywhere; in lower case or without dashes only
+# after a word about a vehicle.
+_PLATE_RE = re.compile(rf"(?<![\w-])(?:{_PLATE_DASHED})(?![\w-])")
+_PLATE_LOOSE_RE = re.compile(rf"(?i)(?<![\w-])(?:{_PLATE_DASHED}|{_PLATE_COMPACT})(?![\w-])")
+_PLATE_WORD_RE = re.compile(
+    r"(?i)\b(?:kenteken\w*|auto|voertuig\w*|bus|bestelbus|bestelauto|scooter|brommer|motor\w*|aanhang\w*"
+    r"|camper|caravan|wagen|rijdt|rdw\S*)\b"
+)
+_PLATE_CONTEXT_RE = re.compile(
+    r"(?i)\b(?:kenteken\w*|auto|voertuig\w*|bus|bestelbus|bestelauto|scooter|brommer|motor\w*|aanhang\w*"
+    r"|camper|caravan|wagen|rijdt|rdw\S*)\b[^\n.;]{0,30}$"
+)
+
+# Passport / identity card (2 letters, 6 letters or digits, 1 digit; checked by python-stdnum),
+# driving licence and V-number (10 digits): only after a word naming the document.
+_DOC_CONTEXT_RE = re.compile(
+    r"(?i)\b(?:paspoort\w*|reisdocument\w*|identiteitskaart\w*|id-kaart\w*|identiteitsbewijs\w*|id"
+    r"|legitimatie\w*|documentnummer|document|rijbewijs\w*|vreemdelingennummer|v-nummer"
+    r"|verblijfsdocument\w*|verblijfspas\w*)\b[^\n;]{0,25}$"
+)
+_DOC_NO_RE = re.compile(r"(?<![\w-])([A-Za-z]{2}[A-Za-z0-9]{6}\d|\d{10})(?![\w-])")
 
 # --------------------------------------------------------------------------- name rules
 
@@ -180,6 +266,26 @@ _LOWER_TITLE_NAME_RE = re.compile(
     r"(?i:\b(?:mevrouw|mevr\.?|mw\.?|meneer|mijnheer|dhr\.?|de\s+heer))\s+"
     r"((?:(?:van|de|der|den|ter|ten)\s+)*[a-zß-öø-ÿ][a-zß-öø-ÿ'-]{2,})(?![\w-])"
 )
+# A whole name in lower case without a title: "piet de boer", "henk van der linden".
+_LOWER_FULL_NAME_RE = re.compile(
+    r"(?<![\w'’-])([a-zß-öø-ÿ][a-zß-öø-ÿ'-]{1,})\s+((?:(?:van|de|der|den|ter|ten|el|al|in\s+'t)\s+)*)"
+    r"([a-zß-öø-ÿ][a-zß-öø-ÿ'-]{2,})(?![\w'’-])"
+)
+# A name in capitals after initials: "M. JANSEN-DE GROOT".
+_CAPS_NAME_RE = re.compile(
+    r"(?<![\w.])((?:[A-Z]\.\s?){1,5}(?:(?:VAN|DE|DER|DEN|TER|TEN)\s+)*[A-Z][A-Z'’]+"
+    r"(?:-(?:(?:VAN|DE|DER|DEN|TER|TEN)\s+)*[A-Z][A-Z'’]+)*)(?![\w])"
+)
+# A bare surname opening a sentence is taken only before a verb that reports what a person did.
+_REPORT_VERBS = (
+    "belde|belt|mailde|mailt|meldt|meldde|vraagt|vroeg|heeft|had|wil|wilde|komt|kwam|zegt|zei|geeft|gaf"
+    "|vertelt|vertelde|woont|woonde|werkt|werkte|stuurt|stuurde|ontvangt|ontving|krijgt|kreeg|dient|diende"
+    "|verzoekt|verzocht|tekent|tekende|verscheen|verschijnt|reageert|reageerde|liet|laat"
+)
+_INITIAL_SURNAME_RE = re.compile(rf"(?:^|(?<=[.!?\n]))(\s*)({_NAME_WORD})\s+(?=(?:{_REPORT_VERBS})\b)")
+# "Wet Mulder", "Wet Hillen": a law named after a person is legal text.
+_LAW_NAME_BEFORE_RE = re.compile(r"(?i)\bwet\s+$")
+
 # Lowercase words after a title that are also surnames in the lexicon.
 _LOWER_NOT_NAMES = {"geeft", "belt", "heeft", "was", "wil", "komt", "zegt", "vertelt", "woont", "is", "en", "of"}
 _COMPANY_AFTER_RE = re.compile(r"^\s*(?:B\.?V\.?|N\.?V\.?|V\.?O\.?F\.?|C\.?V\.?|Holding|Groep)\b")
@@ -346,8 +452,10 @@ _TITLE_PREFIX_RE = re.compile(rf"^(?i:(?:{_TITLES}|{_ROLES})\b\.?\s*)+")
 def _normalise(kind: str, value: str) -> str:
     """Key under which variants of the same value share one placeholder."""
     v = unicodedata.normalize("NFC", value).strip()
-    if kind in ("BSN", "IBAN", "POSTCODE", "DOSSIERNUMMER"):
+    if kind in ("BSN", "IBAN", "POSTCODE", "DOSSIERNUMMER", "KENTEKEN", "DOCUMENTNUMMER"):
         v = re.sub(r"[\s.]", "", v).upper()
+        if kind in ("BSN", "IBAN", "KENTEKEN"):
+            v = v.replace("-", "")
         if kind == "BSN" and len(v) == 8:
             v = "0" + v
         return v
@@ -357,7 +465,15 @@ def _normalise(kind: str, value: str) -> str:
             digits = "0" + digits[4:]
         elif digits.startswith("31") and v.lstrip().startswith("+"):
             digits = "0" + digits[2:]
+        elif digits.startswith("00"):
+            digits = "+" + digits[2:]
+        elif v.lstrip().startswith("+"):
+            digits = "+" + digits
         return digits
+    if kind == "EMAIL":
+        v = re.sub(r"(?i)\s*[\[({]?\s*\b(?:at|apenstaartje)\b\s*[\])}]?\s*", "@", v) if "@" not in v else v
+        v = re.sub(r"(?i)\s*[\[({]\s*(?:dot|punt)\s*[\])}]\s*|\s+(?:dot|punt)\s+", ".", v)
+        return re.sub(r"\s+", "", v).casefold()
     if kind == "EMAIL":
         return v.casefold()
     if kind == "GEBOORTEDATUM":
@@ -367,20 +483,29 @@ def _normalise(kind: str, value: str) -> str:
 
 def _normalise_date(value: str) -> str:
     m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2,4})", value)
-    if m:
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    month_year = re.fullmatch(r"([A-Za-z]+)\.?\s+(\d{4})", value)
+    if iso:
+        y, mo, d = (int(x) for x in iso.groups())
+    elif month_year:
+        return f"{month_year.group(2)}-{_month_number(month_year.group(1)):02d}"
+    elif m:
         d, mo, y = (int(x) for x in m.groups())
     else:
         m = re.fullmatch(r"(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})", value)
         if not m:
             return value.casefold()
-        word = m.group(2).casefold()
-        months = {name: i + 1 for i, name in enumerate(_MONTHS)}
-        months.update({"jan": 1, "feb": 2, "mrt": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-                       "sept": 9, "okt": 10, "nov": 11, "dec": 12})
-        d, mo, y = int(m.group(1)), months.get(word, 0), int(m.group(3))
+        d, mo, y = int(m.group(1)), _month_number(m.group(2)), int(m.group(3))
     if y < 100:
         y += 1900 if y > 30 else 2000
     return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def _month_number(word: str) -> int:
+    months = {name: i + 1 for i, name in enumerate(_MONTHS)}
+    months.update({"jan": 1, "feb": 2, "mrt": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+                   "sept": 9, "okt": 10, "nov": 11, "dec": 12})
+    return months.get(word.casefold(), 0)
 
 
 # --------------------------------------------------------------------------- placeholder map
@@ -469,22 +594,45 @@ class Pseudonymiser:
 
     # ------------------------------------------------------------------ public API
 
-    def find(self, text: str) -> list[Finding]:
+    def find(self, text: str, kinds: Iterable[str] | None = None) -> list[Finding]:
+        """Personal data in text, overlaps resolved. kinds: only these kinds are looked for (the
+        others do not compete for overlaps either, so a BSN inside a case number is still found)."""
         if not text:
             return []
-        masked = strip_placeholders(text)
+        masked = strip_corpus_placeholders(strip_placeholders(text))
         candidates: list[Finding] = []
         candidates += self._emails(masked)
         candidates += self._ibans(masked)
         candidates += self._case_numbers(masked)
         candidates += self._bsns(masked)
+        candidates += self._documents(masked)
         candidates += self._phones(masked)
+        candidates += self._plates(masked)
         candidates += self._birth_dates(masked)
         candidates += self._postcodes(masked)
         candidates += self._addresses(masked)
-        if self.detect_names:
+        wanted = set(KINDS if kinds is None else kinds)
+        if self.detect_names and "NAAM" in wanted:
             candidates += self._names(masked, candidates)
-        return _resolve(candidates, text)
+        return _resolve([c for c in candidates if c.kind in wanted], text)
+
+    def scrub(self, text: str, kinds: Iterable[str] | None = None) -> tuple[str, Counter]:
+        """Text for the corpus index: every finding of the given kinds replaced by an unnumbered
+        placeholder ("[BSN]"). Unnumbered on purpose: a passage's "[NAAM]" must never be read as
+        the "[NAAM-1]" of the question's own map (which re-identifies answers on screen).
+        Returns the text and the number of replacements per kind."""
+        counts: Counter = Counter()
+        if not text:
+            return text, counts
+        out: list[str] = []
+        pos = 0
+        for f in self.find(text, kinds):
+            out.append(text[pos : f.start])
+            out.append(f"[{f.kind}]")
+            counts[f.kind] += 1
+            pos = f.end
+        out.append(text[pos:])
+        return "".join(out), counts
 
     def pseudonymise(self, text: str, mapping: PlaceholderMap | None = None) -> str:
         if not text:
@@ -510,7 +658,10 @@ class Pseudonymiser:
 
     @staticmethod
     def _emails(text: str) -> list[Finding]:
-        return [Finding("EMAIL", m.start(), m.end(), m.group(0)) for m in _EMAIL_RE.finditer(text)]
+        found = [Finding("EMAIL", m.start(), m.end(), m.group(0)) for m in _EMAIL_RE.finditer(text)]
+        if "@" in text or _OBF_AT_WORD_RE.search(text):
+            found += [Finding("EMAIL", m.start(), m.end(), m.group(0)) for m in _OBF_EMAIL_RE.finditer(text)]
+        return found
 
     @staticmethod
     def _ibans(text: str) -> list[Finding]:
@@ -519,7 +670,7 @@ class Pseudonymiser:
             country = m.group(0)[:2].upper()
             if country not in _IBAN_LENGTHS:
                 continue
-            # Walk the BBAN allowing single spaces between characters until the
+            # Walk the BBAN allowing a single space or dash between characters until the
             # country's length is reached, then demand a boundary and a valid checksum.
             need = _IBAN_LENGTHS[country] - 4
             i, taken = m.end(), 0
@@ -528,7 +679,7 @@ class Pseudonymiser:
                 if ch.isalnum() and ch.isascii():
                     taken += 1
                     i += 1
-                elif ch == " " and i + 1 < len(text) and text[i + 1].isalnum() and text[i - 1] != " ":
+                elif ch in " -" and i + 1 < len(text) and text[i + 1].isalnum() and text[i - 1] not in " -":
                     i += 1
                 else:
                     break
@@ -543,11 +694,39 @@ class Pseudonymiser:
     def _bsns(text: str) -> list[Finding]:
         found = []
         for m in _BSN_RE.finditer(text):
-            digits = re.sub(r"\D", "", m.group(1))
+            value = m.group(1)
+            digits = re.sub(r"\D", "", value)
+            groups = re.split(r"[ .-]", value)
+            if len(set(re.findall(r"[ .-]", value))) > 1 or (len(groups) > 1 and min(map(len, groups)) < 2):
+                continue  # mixed separators or one-digit groups: a date, an amount, a list
             if len(digits) == 8 and not _BSN_CONTEXT_RE.search(text[: m.start()]):
                 continue  # 8 digits are too common to accept without a BSN label
+            if "." in value and _AMOUNT_BEFORE_RE.search(text[: m.start()]):
+                continue  # "€ 123.456.789"
             if elfproef(digits):
-                found.append(Finding("BSN", m.start(1), m.end(1), m.group(1)))
+                found.append(Finding("BSN", m.start(1), m.end(1), value))
+        return found
+
+    @staticmethod
+    def _documents(text: str) -> list[Finding]:
+        found = []
+        for m in _DOC_NO_RE.finditer(text):
+            value = m.group(1)
+            if not _DOC_CONTEXT_RE.search(text[: m.start()]):
+                continue
+            if not value.isdigit() and not _stdnum_nl_id.is_valid(value.upper()):
+                continue
+            found.append(Finding("DOCUMENTNUMMER", m.start(1), m.end(1), value))
+        return found
+
+    @staticmethod
+    def _plates(text: str) -> list[Finding]:
+        found = [Finding("KENTEKEN", m.start(), m.end(), m.group(0)) for m in _PLATE_RE.finditer(text)]
+        if not _PLATE_WORD_RE.search(text):
+            return found
+        for m in _PLATE_LOOSE_RE.finditer(text):
+            if _PLATE_CONTEXT_RE.search(text[: m.start()]) and any(c.isalpha() for c in m.group(0)):
+                found.append(Finding("KENTEKEN", m.start(), m.end(), m.group(0)))
         return found
 
     @staticmethod
@@ -560,10 +739,10 @@ class Pseudonymiser:
                 if _valid_phone(value):
                     found.append(Finding("TELEFOON", m.start(), m.start() + len(value), value))
                     break
-                cut = max(value.rfind(" "), value.rfind("-"))
+                cut = max(value.rfind(" "), value.rfind("-"), value.rfind("."))
                 if cut <= 0:
                     break
-                value = value[:cut].rstrip(" -")
+                value = value[:cut].rstrip(" -.")
         return found
 
     @staticmethod
@@ -572,7 +751,7 @@ class Pseudonymiser:
         for m in _CASE_NO_RE.finditer(text):
             value = m.group(1)
             digits = re.sub(r"\D", "", value)
-            if len(digits) < 5 or re.fullmatch(r"(?:19|20)\d{2}", value):
+            if len(digits) < 5 or re.fullmatch(r"(?:19|20)\d{2}", value) or _PRECEDENT_REF_RE.fullmatch(value):
                 continue
             found.append(Finding("DOSSIERNUMMER", m.start(1), m.end(1), value))
         for m in _ZAAK_RE.finditer(text):
@@ -586,6 +765,8 @@ class Pseudonymiser:
             before = text[: m.start()]
             if _DOB_CONTEXT_RE.search(before) or _date_after_name(text, m.start(), m.end()):
                 found.append(Finding("GEBOORTEDATUM", m.start(), m.end(), m.group(0)))
+        for m in _BORN_MONTH_RE.finditer(text):
+            found.append(Finding("GEBOORTEDATUM", m.start(1), m.end(1), m.group(1)))
         return found
 
     @staticmethod
@@ -606,6 +787,18 @@ class Pseudonymiser:
                 words.pop(0)
             if _norm_key(words[-1].group(0)) in _STOPWORDS:
                 continue
+            start = m.start(1) + words[0].start()
+            found.append(Finding("ADRES", start, m.end(2), text[start : m.end(2)]))
+        for m in [*_CONTEXT_STREET_RE.finditer(text), *_POSTCODE_STREET_RE.finditer(text)]:
+            words = list(re.finditer(r"\S+", m.group(1)))
+            if all(_norm_key(w.group(0)) in _STOPWORDS for w in words):
+                continue  # "Utrecht 3", "Postbus 12", "Artikel 4"
+            trimmed = list(words)
+            while trimmed and _norm_key(trimmed[0].group(0)) in _STOPWORDS and _norm_key(trimmed[0].group(0)) not in _STREET_LEADS:
+                trimmed.pop(0)
+            # "Hof van Egmond": a stopword before a lowercase tussenvoegsel is part of the street.
+            if trimmed and trimmed[0].group(0)[:1].isupper():
+                words = trimmed
             start = m.start(1) + words[0].start()
             found.append(Finding("ADRES", start, m.end(2), text[start : m.end(2)]))
         return found
@@ -636,7 +829,7 @@ class Pseudonymiser:
                 return
             if all(t.isupper() and len(t) > 1 for t in caps):
                 return  # abbreviations such as UWV, CAK
-            if _COMPANY_AFTER_RE.match(text[e:]):
+            if _COMPANY_AFTER_RE.match(text[e:]) or _LAW_NAME_BEFORE_RE.search(text[:s]):
                 return
             spans.append((s, e))
 
@@ -679,6 +872,31 @@ class Pseudonymiser:
                     start = first.start(1)
             add(start, m.end())
 
+        # A whole name typed in lower case: a known first name, then (tussenvoegsels and) a known
+        # surname. Without a tussenvoegsel both words must be names ("piet jansen").
+        for w in re.finditer(r"(?<![\w'’-])[a-zß-öø-ÿ]", text):
+            m = _LOWER_FULL_NAME_RE.match(text, w.start())
+            if m is None:
+                continue
+            first, tussen, last = _norm_key(m.group(1)), m.group(2), _norm_key(m.group(3))
+            if first not in self._first_names or last not in self._surnames:
+                continue
+            if {first, last} & (_STOPWORDS | _LOWER_NOT_NAMES) or _LAW_NAME_BEFORE_RE.search(text[: m.start()]):
+                continue
+            spans.append((m.start(1), m.end(3)))
+
+        # Names in capitals after initials, when a part is a known name.
+        for m in _CAPS_NAME_RE.finditer(text):
+            parts = [p for p in re.split(r"[\s.-]+", m.group(1)) if len(p) > 2]
+            if any(_norm_key(p) in self._surnames or _norm_key(p) in self._first_names for p in parts):
+                spans.append((m.start(1), m.end(1)))
+
+        # "Hofstede belde vandaag": a known surname opening a sentence, before a reporting verb.
+        for m in _INITIAL_SURNAME_RE.finditer(text):
+            key = _norm_key(m.group(2))
+            if (key in self._surnames or key in self._first_names) and key not in _STOPWORDS:
+                add(m.start(2), m.end(2))
+
         # Professionals often type names in lowercase after a title: "mevrouw jansen".
         for m in _LOWER_TITLE_NAME_RE.finditer(text):
             last = m.group(1).split()[-1]
@@ -717,7 +935,11 @@ def _valid_phone(value: str) -> bool:
     stripped = value.lstrip()
     if stripped.startswith("+") or stripped.startswith("00"):
         digits = digits[2:] if stripped.startswith("00") else digits
-        return digits.startswith("31") and len(digits) == 11 and digits[2] != "0"
+        if digits.startswith("31"):  # Netherlands: 9 digits after the country code
+            return len(digits) == 11 and digits[2] != "0"
+        if digits.startswith("32"):  # Belgium: 8 (landline) or 9 (mobile) digits
+            return len(digits) in (10, 11) and digits[2] != "0"
+        return 10 <= len(digits) <= 14 and digits[0] != "0"
     return len(digits) == 10 and digits[0] == "0" and digits[1] != "0"
 
 
@@ -752,6 +974,36 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+# --------------------------------------------------------------------------- corpus documents
+
+# Published law, policy and case law: personal names in them are public office holders or
+# already pseudonymised parties, and their citations, dates and numbers must stay intact. Only
+# the kinds that never belong in such a text (a citizen's numbers and contact data) are removed.
+# Everything else (besluiten, werkinstructies, overig: whatever a jurist uploads) gets all kinds.
+PUBLIC_SOURCE_TYPES = frozenset(
+    {"wet", "amvb", "ministeriele_regeling", "verordening", "beleidsregel", "richtsnoer", "uitspraak"}
+)
+NUMBER_KINDS = ("BSN", "IBAN", "TELEFOON", "EMAIL", "KENTEKEN", "DOCUMENTNUMMER")
+# Bump when the corpus scrubbing changes: an index built before is scrubbed again on the next run.
+CORPUS_PRIVACY_VERSION = "1"
+CORPUS_PLACEHOLDER_RE = re.compile(r"\[(?:%s)\]" % "|".join(KINDS))
+
+
+def corpus_kinds(source_type: str) -> tuple[str, ...]:
+    """Which kinds of personal data are removed from a corpus document of this type."""
+    return NUMBER_KINDS if source_type in PUBLIC_SOURCE_TYPES else KINDS
+
+
+def strip_corpus_placeholders(text: str) -> str:
+    return CORPUS_PLACEHOLDER_RE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def format_counts(counts: dict[str, int]) -> str:
+    """'2 BSN, 1 IBAN, 3 NAAM' in KINDS order; 'geen' when nothing was replaced."""
+    parts = [f"{counts[k]} {k}" for k in KINDS if counts.get(k)]
+    return ", ".join(parts) if parts else "geen"
+
+
 def strip_placeholders(text: str) -> str:
     """The text with every placeholder blanked out (same length, so offsets stay valid):
     placeholders must not be read as names or numbers, nor as search words."""
@@ -772,6 +1024,11 @@ def _resolve(candidates: list[Finding], text: str) -> list[Finding]:
 @functools.lru_cache(maxsize=1)
 def _default_pseudonymiser() -> Pseudonymiser:
     return Pseudonymiser()
+
+
+def default_pseudonymiser() -> Pseudonymiser:
+    """One shared detector (loading the name lexicons once)."""
+    return _default_pseudonymiser()
 
 
 def contains_personal_data(text: str) -> list[Finding]:

@@ -186,6 +186,11 @@ class AddResult:
     closed: list[RegisteredDocument] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # citations whose text did not change
     warnings: list[str] = field(default_factory=list)  # index errors in *other* corpus files
+    # Personal data replaced before indexing, per added file (corpus path) and kind.
+    replaced: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def replaced_in(self, doc: RegisteredDocument) -> dict[str, int]:
+        return self.replaced.get(doc.path, {})
 
     @property
     def document(self) -> RegisteredDocument:
@@ -460,11 +465,15 @@ class Registry:
             raise RegistryError(f"Document {ref} staat niet in het register; zie `maatwerk corpus list`.")
         return row
 
-    def _reindex(self, ours: Sequence[str]) -> list[str]:
+    def _reindex(self, ours: Sequence[str], result: AddResult | None = None) -> list[str]:
         """Re-index the corpus folder (unchanged files are skipped by hash). A load error in one
-        of *our* files fails the change; errors in other files are returned as warnings."""
+        of *our* files fails the change; errors in other files are returned as warnings. The
+        personal data replaced in our files (the index only holds the pseudonymised text) goes
+        into result.replaced."""
         report = self.index.index_paths([self.corpus_dir], progress=False, max_bytes=self.max_bytes)
         mine = set(ours)
+        if result is not None:
+            result.replaced = {p: counts for p, counts in report.replaced.items() if p in mine}
         bad = [e for e in report.errors if e.path in mine]
         if bad:
             raise RegistryError("Indexeren mislukt, er is niets gewijzigd: "
@@ -708,7 +717,7 @@ class Registry:
                 added_rows.append(row)
                 if to_close is not None:
                     closed_rows.append(to_close)
-            result.warnings = self._reindex(ours)
+            result.warnings = self._reindex(ours, result)
             result.added = [self._model(r, s) for r in added_rows]
             result.closed = [self._model(r, s) for r in closed_rows]
         return result

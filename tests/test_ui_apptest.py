@@ -565,3 +565,28 @@ def test_serve_command_line():
     assert cmd[cmd.index("--server.maxUploadSize") + 1] == "10"
     assert Path(cmd[4]).name == "streamlit_app.py" and Path(cmd[4]).exists()
     assert "--port" in CliRunner().invoke(serve, ["--help"]).output
+
+
+def test_corpus_upload_shows_the_personal_data_replaced_in_the_index(app_env):
+    six = {"BSN": "253-082-043", "IBAN": "NL68 ABNA 6024 6788 42", "TELEFOON": "+32 470 12 34 56",
+           "EMAIL": "m.bakker at gmail punt com", "NAAM": "Marieke Bakker-Huisman", "ADRES": "Achter de Kerk 3"}
+    besluit = (
+        "---\ntitle: \"Maatwerkbesluit MB-2025-077: wasmachine\"\ncitation: \"Maatwerkbesluit MB-2025-077\"\n"
+        "source_type: besluit\nid: MB-2025-077\ndatum: '2025-09-01'\ndomein: participatiewet\n---\n"
+        "# Maatwerkbesluit MB-2025-077\n\n## Feiten\n"
+        f"Belanghebbende, mevrouw {six['NAAM']}, adres {six['ADRES']}, 4302 AB Lindewaarde, burgerservicenummer "
+        f"{six['BSN']}, vraagt bijzondere bijstand voor een wasmachine. Zij is bereikbaar op {six['TELEFOON']} "
+        f"en via {six['EMAIL']}.\n\n## Besluit\nHet college verleent op grond van artikel 4:84 Awb € 575,00, "
+        f"over te maken op {six['IBAN']}.\n")
+    probes = [*six.values(), "253082043", "Bakker-Huisman"]
+
+    at = login("demo-jurist")
+    upload(at, "MB-2025-077.md", besluit.encode())
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    line = next(s.value for s in at.success if "Persoonsgegevens vervangen in de index" in s.value)
+    for kind in six:
+        assert f" {kind}" in line, line
+    assert not [v for v in probes if v in texts(at)]
+    stored = "\n".join(c.text for c in registry().index.all_chunks() if c.citation == "Maatwerkbesluit MB-2025-077")
+    assert "wasmachine" in stored and not [v for v in probes if v in stored]

@@ -16,6 +16,7 @@ import streamlit as st
 
 from assistant.cases import CaseError
 from assistant.documents import DOMAINS, SOURCE_TYPES
+from assistant.privacy import format_counts
 from assistant.ui import runtime, views
 
 me = runtime.require("corpus")
@@ -391,6 +392,9 @@ with tab_add:
                 if result is not None:
                     ok = [f"Toegevoegd: document {d.id}, {d.citation} (geldig {views.period(d.valid_from, d.valid_to)}), "
                           f"bestand {d.path}." for d in result.added]
+                    # What the index holds instead of the personal data in the upload.
+                    ok += [f"Persoonsgegevens vervangen in de index ({d.citation}): "
+                           f"{format_counts(result.replaced_in(d))}." for d in result.added]
                     ok += [f"Vorige versie gesloten per {views.day(d.valid_to)}: document {d.id}, {d.citation} "
                            f"(nu geldig {views.period(d.valid_from, d.valid_to)})." for d in result.closed]
                     warn = [f"Let op (ander bestand in het corpus): {w}" for w in result.warnings]
