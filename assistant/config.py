@@ -111,7 +111,7 @@ class Settings(BaseSettings):
         description="Welke claimwaarde welke rol geeft: waarde=rol, kommagescheiden.",
     )
     oidc_username_claim: str = Field(
-        "preferred_username", description="Claim voor de gebruikersnaam in de casuslog (anders email, dan sub)."
+        "preferred_username", description="Claim voor de gebruikersnaam in de casuslog (anders email, dan sub); het account zelf hoort bij uitgever + kenmerk (iss + sub), niet bij deze naam."
     )
     llm: str = Field(
         "grounded",

@@ -85,6 +85,9 @@ def acting_user(settings: Settings, log, as_user: str | None, password_stdin: bo
             if not (as_user or "").strip():
                 raise UserError("Zeg wie u bent: --as NAAM (u wordt om uw wachtwoord gevraagd) of een diensttoken "
                                 "in MAATWERK_TOKEN.")
+            if auth.is_demo_username(as_user) and not demo_active(settings, log):
+                raise auth.AuthError("Demo-accounts zijn uitgeschakeld: de demostand staat uit (MAATWERK_DEMO=true, "
+                                     "alleen op een casuslog zonder echte gebruikers).")
             password = read_password(as_user.strip().lower(), password_stdin)
             try:
                 me = auth.login_local(log, as_user, password, demo_active(settings, log),
@@ -93,7 +96,7 @@ def acting_user(settings: Settings, log, as_user: str | None, password_stdin: bo
             except auth.AuthError as exc:
                 raise UserError(str(exc)) from exc
             user = log.get_user(me.username)
-    except CaseError as exc:
+    except (CaseError, auth.AuthError) as exc:
         raise UserError(str(exc)) from exc
     if roles is not None and user.role not in roles:
         raise UserError(refusal or f"Dit mag alleen een {' of '.join(roles)}.")
