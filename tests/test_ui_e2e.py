@@ -49,7 +49,7 @@ def server(tmp_path_factory):
     shutil.copytree(REPO / "corpus", corpus)  # the corpus tests add, close and retire documents
     port = free_port()
     env = dict(os.environ, MAATWERK_DATA_DIR=str(data), MAATWERK_EMBEDDER="hashing",
-               MAATWERK_CORPUS_DIR=str(corpus), MAATWERK_LLM="grounded")
+               MAATWERK_CORPUS_DIR=str(corpus), MAATWERK_LLM="grounded", MAATWERK_DEMO="true")
     log = open(data / "streamlit.log", "w")
     proc = subprocess.Popen(streamlit_command(port), cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
