@@ -395,3 +395,17 @@ def test_an_existing_database_is_migrated_and_keeps_working(tmp_path):
         assert log.verify_audit().ok
     finally:
         log.close()
+
+
+def test_serve_tells_the_operator_about_demo_mode_and_users_init(tmp_path):
+    from assistant.config import Settings
+    from assistant.ui_cli import login_banner
+
+    def banner(demo: bool) -> str:
+        return login_banner(Settings(data_dir=tmp_path, database_url=None, demo=demo, _env_file=None))
+
+    assert "DEMOSTAND" in banner(True) and "lindewaarde-demo" in banner(True)  # what `make run` shows first
+    assert "maatwerk users init" in banner(False) and "DEMOSTAND" not in banner(False)
+    CaseLog.from_url(f"sqlite:///{tmp_path / 'maatwerk.db'}").init_admin("beheer", ADMIN_PW)
+    assert "wordt genegeerd" in banner(True)
+    assert banner(False).startswith("Inloggen met lokale accounts")
