@@ -746,7 +746,11 @@ class CaseLog:
         """A new account. by: the beheerder who creates it (recorded as created_by, so four eyes can
         tell that the two accounts are one person's doing); None is the system itself (first OIDC
         login, demo seeding, tests); the command line and the app always pass a beheerder."""
+        from assistant.auth import is_demo_username
+
         name = self._valid_new_user(username, role)
+        if by is not None and is_demo_username(name):
+            raise CaseError("Namen die met 'demo-' of 'demo.' beginnen zijn voor demo-accounts; kies een andere naam.")
         hashed = _hash_password(password) if password is not None else None
         with self._write() as s:
             actor, created_by = SYSTEM_ACTOR, None
@@ -881,7 +885,11 @@ class CaseLog:
                     s.execute(delete(LoginFailureRow).where(LoginFailureRow.username == name))
             return _user_model(row)
         with self._write() as s:
-            fail = s.get(LoginFailureRow, name)
+            # Names tried once and long ago (typos, guesses at names) are forgotten.
+            s.execute(delete(LoginFailureRow).where(
+                LoginFailureRow.last_failed_at < now - dt.timedelta(hours=24),
+                (LoginFailureRow.locked_until.is_(None)) | (LoginFailureRow.locked_until < now)))
+            fail = s.execute(self._lock(select(LoginFailureRow).where(LoginFailureRow.username == name))).scalar_one_or_none()
             if fail is None:
                 fail = LoginFailureRow(username=name, failures=0, lockouts=0, last_failed_at=now)
                 s.add(fail)

@@ -409,3 +409,8 @@ def test_serve_tells_the_operator_about_demo_mode_and_users_init(tmp_path):
     CaseLog.from_url(f"sqlite:///{tmp_path / 'maatwerk.db'}").init_admin("beheer", ADMIN_PW)
     assert "wordt genegeerd" in banner(True)
     assert banner(False).startswith("Inloggen met lokale accounts")
+
+
+def test_a_beheerder_cannot_create_accounts_with_demo_names(installed):
+    r = as_(installed, "beheer", "users", "add", "demo-baas", "--role", "beheerder", extra_input="demo-baas-wachtwoord\n")
+    assert r.exit_code == 2 and "demo-accounts" in r.output

@@ -139,7 +139,7 @@ def nav_titles(page) -> list[str]:
     ("demo-professional", ["Vraag en casus", "Mijn casussen", "Verantwoording"]),
     ("demo-kwaliteit", ["Beoordelen", "Knelpunten", "Verantwoording"]),
     ("demo-jurist", ["Corpus", "Verantwoording"]),
-    ("demo-beheerder", ["Knelpunten", "Corpus", "Verantwoording"]),
+    ("demo-beheerder", ["Knelpunten", "Corpus", "Gebruikers", "Verantwoording"]),
 ])
 def test_each_role_sees_only_its_pages(server, browser, username, expected):
     page = new_page(browser)
