@@ -20,10 +20,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # The app on http://localhost:8501; on first start it indexes corpus/ with a progress bar.
-# Demo accounts (demo-professional, demo-kwaliteit, demo-jurist, ...; password lindewaarde-demo)
-# exist only while no real user does: see docs/ui.md.
+# A first-time user expects to look around, so `make run` starts in demo mode (MAATWERK_DEMO=true,
+# announced in the terminal and on the login page): demo accounts demo-professional,
+# demo-kwaliteit, demo-jurist, demo-beheerder with password lindewaarde-demo. Demo mode holds only
+# while the case log has no real users: after `maatwerk users init NAAM` the demo accounts are
+# deactivated and `make run` serves the real accounts. `make run MAATWERK_DEMO=false` never demos.
+MAATWERK_DEMO ?= true
 run: $(STAMP)
-	$(BIN)/maatwerk serve
+	MAATWERK_DEMO=$(MAATWERK_DEMO) $(BIN)/maatwerk serve
 
 # Debian's Chromium for the end-to-end UI tests (Playwright drives it; it never downloads a
 # browser). Installed when we may (root with apt); otherwise those tests skip and say why.

@@ -3,9 +3,12 @@ of the embedded default, and the mapping from OIDC claims to a role. No Streamli
 rules are unit-tested without a browser.
 
 Demo accounts exist only to try the product on one laptop. They are recognisable by name
-(demo-..., or demo.... for the users of assistant.demo's seeded cases) and team ("demo"), and a demo login is accepted only while demo mode is on: the
-setting MAATWERK_DEMO=true, or a case log with no users other than demo accounts. As soon as a
-beheerder adds a real user, demo logins stop working without anyone deleting them.
+(demo-..., or demo.... for the users of assistant.demo's seeded cases) and team ("demo"). Demo
+mode is explicit: the setting MAATWERK_DEMO=true, and only on a demo case log (one without real
+accounts). An empty user table never implies it; and once a real account exists (`maatwerk users
+init`), demo mode is off even with MAATWERK_DEMO=true. Whenever demo mode is off, the demo
+accounts are deactivated in the case log itself (sync_demo_accounts), so neither the app nor the
+command line accepts them, whatever password is published.
 """
 
 from __future__ import annotations
@@ -67,10 +70,13 @@ def is_demo_username(username: str) -> bool:
 
 
 def demo_mode(caselog, demo_setting: bool) -> bool:
-    """Demo mode: explicitly on, or nobody but demo accounts (or nobody at all) exists."""
-    if demo_setting:
-        return True
-    return all(is_demo_username(u.username) for u in caselog.list_users())
+    """Demo mode: asked for explicitly (MAATWERK_DEMO=true) on a case log without real accounts."""
+    return bool(demo_setting) and not caselog.has_real_users()
+
+
+def demo_ignored(caselog, demo_setting: bool) -> bool:
+    """MAATWERK_DEMO=true on a case log that has real accounts: the setting is ignored (say so)."""
+    return bool(demo_setting) and caselog.has_real_users()
 
 
 def ensure_demo_accounts(caselog) -> list[str]:
@@ -86,16 +92,37 @@ def ensure_demo_accounts(caselog) -> list[str]:
     return created
 
 
-def login_local(caselog, username: str, password: str, demo_active: bool) -> Identity:
+def sync_demo_accounts(caselog, demo_active: bool) -> None:
+    """Demo mode on: the demo accounts exist and are active. Off: every demo account (also the
+    demo.* users of seeded cases) is deactivated in the case log, so the CLI refuses them too."""
+    users = caselog.list_users()
+    if demo_active:
+        ensure_demo_accounts(caselog)
+        for u in users:
+            if is_demo_username(u.username) and not u.active:
+                caselog.set_active(u.username, True)
+        return
+    for u in users:
+        if is_demo_username(u.username) and u.active:
+            caselog.set_active(u.username, False)
+
+
+def login_local(caselog, username: str, password: str, demo_active: bool, max_failures: int = 5,
+                lock_minutes: int = 15) -> Identity:
+    """Password login, for the app and the command line alike (throttled and locked out per name
+    by CaseLog.authenticate; unknown names cost a bcrypt check too)."""
+    from assistant.cases import LoginRefused
+
     name = (username or "").strip().lower()
     if not name or not password:
         raise AuthError("Vul uw gebruikersnaam en wachtwoord in.")
     if is_demo_username(name) and not demo_active:
-        raise AuthError("Demo-accounts zijn uitgeschakeld omdat er echte gebruikers zijn.")
-    if not caselog.verify_password(name, password):
-        # One message for unknown user and wrong password: no hint which of the two it was.
-        raise AuthError("Gebruikersnaam of wachtwoord onjuist.")
-    user = caselog.get_user(name)
+        raise AuthError("Demo-accounts zijn uitgeschakeld: de demostand staat uit (MAATWERK_DEMO=true, alleen op "
+                        "een casuslog zonder echte gebruikers).")
+    try:
+        user = caselog.authenticate(name, password, max_failures=max_failures, lock_minutes=lock_minutes)
+    except LoginRefused as exc:
+        raise AuthError(str(exc)) from exc
     return Identity(user.username, user.display_name, user.role, demo=is_demo_username(name))
 
 
@@ -179,18 +206,24 @@ def username_from_claims(claims: Mapping[str, Any], claim: str = "preferred_user
 
 def identity_from_claims(caselog, claims: Mapping[str, Any], claim: str, role_map: Mapping[str, str],
                          username_claim: str = "preferred_username") -> Identity:
-    """Map OIDC claims to an Identity; the first login creates the case-log user (no password:
-    OIDC users never log in locally). A role that differs from the stored one is refused until
-    a beheerder aligns them, so a token can never silently change who may review."""
+    """Map OIDC claims to an Identity. The account is found by issuer + subject (iss, sub), never by
+    the username claim, which the identity provider may reuse or let users choose; the first login
+    creates the account (no password: OIDC users never log in locally), under the preferred name
+    or, if that is taken, preferred-2, -3, ... A role that differs from the stored one is refused
+    until a beheerder aligns them, so a token can never silently change who may review."""
     role = role_from_claims(claims, claim, role_map)
     if role is None:
         raise AuthError("Uw account heeft geen rol voor de Maatwerkassistent. Vraag een beheerder om toegang.")
-    username = username_from_claims(claims, username_claim)
-    display = str(claims.get("name") or username)
-    try:
-        user = caselog.get_user(username)
-    except Exception:
-        user = caselog.add_user(username, role, display_name=display)
+    issuer, subject = str(claims.get("iss") or "").strip(), str(claims.get("sub") or "").strip()
+    if not issuer or not subject:
+        raise AuthError("Het identiteitsbewijs van de organisatie mist de uitgever (iss) of het kenmerk (sub).")
+    user = caselog.oidc_user(issuer, subject)
+    if user is None:
+        username = username_from_claims(claims, username_claim)
+        display = str(claims.get("name") or username)
+        user = caselog.add_oidc_user(issuer, subject, username, role, display)
+    elif not user.active:
+        raise AuthError("Uw account is gedeactiveerd. Vraag een beheerder om toegang.")
     if user.role != role:
         raise AuthError(f"Uw rol bij de organisatie ({ROLE_LABELS[role]}) verschilt van de rol in de "
                         f"Maatwerkassistent ({ROLE_LABELS.get(user.role, user.role)}). Vraag een beheerder dit recht te zetten.")

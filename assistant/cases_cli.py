@@ -1,5 +1,6 @@
-"""`maatwerk users|cases|audit ...`: the case log on the command line, a few lines per command
-over assistant.cases. cli.py registers them lazily by name."""
+"""`maatwerk cases|audit ...`: the case log on the command line, a few lines per command over
+assistant.cases. Every command that depends on who acts authenticates first (identity_cli:
+MAATWERK_TOKEN, or --as with a password). cli.py registers them lazily by name."""
 
 from __future__ import annotations
 
@@ -11,17 +12,27 @@ import click
 
 from assistant.cli import UserError, parse_peildatum
 from assistant.config import Settings
+from assistant.identity_cli import acting_user, identity_options
 
 
 def open_caselog(settings: Settings):
+    """The case log, with the demo accounts brought in line with the demo mode first: when it is
+    off they are deactivated here too, so the command line never accepts them."""
+    from assistant import auth
     from assistant.cases import CaseError, CaseLog
 
     if not settings.database_url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        return CaseLog.from_url(settings.sqlalchemy_url)
+        log = CaseLog.from_url(settings.sqlalchemy_url)
     except CaseError as exc:
         raise UserError(str(exc)) from exc
+    try:
+        auth.sync_demo_accounts(log, settings.auth == "local" and auth.demo_mode(log, settings.demo))
+    except CaseError as exc:
+        log.close()
+        raise UserError(str(exc)) from exc
+    return log
 
 
 class _CaseLogContext:
@@ -75,43 +86,6 @@ def _print_case(case, as_json: bool) -> None:
         click.echo(f"  opmerking {c.author} ({c.kind}): {c.text}")
 
 
-# --------------------------------------------------------------------------- users
-
-
-@click.group("users")
-def users_group() -> None:
-    """Gebruikers van het casuslogboek (rollen: professional, kwaliteit, jurist, beheerder)."""
-
-
-@users_group.command("add")
-@click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["professional", "kwaliteit", "jurist", "beheerder"]))
-@click.option("--team", help="Team van de gebruiker (bijv. 'Werk en Inkomen').")
-@click.option("--naam", "display_name", help="Weergavenaam (standaard: NAME).")
-@click.pass_obj
-def users_add(settings: Settings, name: str, role: str, team: str | None, display_name: str | None) -> None:
-    """Voeg gebruiker NAME toe."""
-    with _CaseLogContext(settings) as log:
-        user = log.add_user(name, role, team=team, display_name=display_name)
-    click.echo(f"Gebruiker {user.username} toegevoegd als {user.role}" + (f" (team {user.team})." if user.team else "."))
-
-
-@users_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
-@click.pass_obj
-def users_list(settings: Settings, as_json: bool) -> None:
-    """Toon alle gebruikers."""
-    with _CaseLogContext(settings) as log:
-        users = log.list_users()
-    if as_json:
-        click.echo(json.dumps([u.__dict__ for u in users], ensure_ascii=False, indent=2))
-        return
-    if not users:
-        click.echo("Nog geen gebruikers; voeg er een toe met `maatwerk users add NAAM --role ...`.")
-    for u in users:
-        click.echo(f"{u.username:20} {u.role:13} {u.team or '-':20} {u.display_name}")
-
-
 # --------------------------------------------------------------------------- cases
 
 
@@ -142,7 +116,7 @@ _UITKOMST = click.Choice(["afgeweken", "gedeeltelijk", "niet afgeweken"])
 
 
 @cases_group.command("new")
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam.")
+@identity_options()
 @click.option("--vraag", required=True, help="De vraag van de professional.")
 @click.option("--situatie", help="De situatie (wordt gepseudonimiseerd).")
 @click.option("--domein", help="participatiewet, wmo, jeugd, schuldhulp of algemeen.")
@@ -152,11 +126,12 @@ _UITKOMST = click.Choice(["afgeweken", "gedeeltelijk", "niet afgeweken"])
 @click.option("--knelpunt", help="Omschrijving van het knelpunt, als de regel knelt.")
 @click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
 @click.pass_obj
-def cases_new(settings, as_user, vraag, situatie, domein, peildatum, uitkomst, motivering, knelpunt, as_json) -> None:
+def cases_new(settings, as_user, password_stdin, vraag, situatie, domein, peildatum, uitkomst, motivering, knelpunt, as_json) -> None:
     """Leg een nieuwe casus vast (status concept); drukt het casusnummer af."""
     fields = _case_fields(situatie, domein, peildatum, uitkomst, motivering, knelpunt)
     with _CaseLogContext(settings) as log:
-        case = log.create_case(as_user, question=vraag, **fields)
+        me = acting_user(settings, log, as_user, password_stdin)
+        case = log.create_case(me.username, question=vraag, **fields)
     if as_json:
         click.echo(json.dumps(case.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -165,7 +140,7 @@ def cases_new(settings, as_user, vraag, situatie, domein, peildatum, uitkomst, m
 
 @cases_group.command("edit")
 @click.argument("case_id", type=int)
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam.")
+@identity_options()
 @click.option("--vraag")
 @click.option("--situatie")
 @click.option("--domein")
@@ -175,7 +150,7 @@ def cases_new(settings, as_user, vraag, situatie, domein, peildatum, uitkomst, m
 @click.option("--knelpunt", help="Omschrijving van het knelpunt.")
 @click.option("--versie", type=int, help="De versie die u bewerkt (weigert als iemand anders hem intussen wijzigde).")
 @click.pass_obj
-def cases_edit(settings, case_id, as_user, vraag, situatie, domein, peildatum, uitkomst, motivering, knelpunt, versie) -> None:
+def cases_edit(settings, case_id, as_user, password_stdin, vraag, situatie, domein, peildatum, uitkomst, motivering, knelpunt, versie) -> None:
     """Bewerk een concept of teruggestuurde casus."""
     fields = _case_fields(situatie, domein, peildatum, uitkomst, motivering, knelpunt)
     if vraag is not None:
@@ -183,19 +158,21 @@ def cases_edit(settings, case_id, as_user, vraag, situatie, domein, peildatum, u
     if not fields:
         raise UserError("geef minstens één veld om te wijzigen (bijv. --motivering)")
     with _CaseLogContext(settings) as log:
-        case = log.update_case(case_id, as_user, expected_version=versie, **fields)
+        me = acting_user(settings, log, as_user, password_stdin)
+        case = log.update_case(case_id, me.username, expected_version=versie, **fields)
     click.echo(f"Casus {case.id} bijgewerkt (versie {case.version}).")
 
 
 @cases_group.command("list")
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam.")
+@identity_options()
 @click.option("--status", type=click.Choice(["concept", "ingediend", "goedgekeurd", "teruggestuurd", "afgewezen"]))
 @click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
 @click.pass_obj
-def cases_list(settings, as_user, status, as_json) -> None:
+def cases_list(settings, as_user, password_stdin, status, as_json) -> None:
     """Toon de casussen die u mag zien."""
     with _CaseLogContext(settings) as log:
-        cases = log.list_cases(as_user, status=status)
+        me = acting_user(settings, log, as_user, password_stdin)
+        cases = log.list_cases(me.username, status=status)
     if as_json:
         click.echo(json.dumps([c.to_dict() for c in cases], ensure_ascii=False, indent=2))
         return
@@ -208,55 +185,59 @@ def cases_list(settings, as_user, status, as_json) -> None:
 
 @cases_group.command("show")
 @click.argument("case_id", type=int)
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam.")
+@identity_options()
 @click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
 @click.pass_obj
-def cases_show(settings, case_id, as_user, as_json) -> None:
+def cases_show(settings, case_id, as_user, password_stdin, as_json) -> None:
     """Toon casus CASE_ID."""
     with _CaseLogContext(settings) as log:
-        case = log.get_case(case_id, as_user)
+        me = acting_user(settings, log, as_user, password_stdin)
+        case = log.get_case(case_id, me.username)
     _print_case(case, as_json)
 
 
 @cases_group.command("submit")
 @click.argument("case_id", type=int)
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam.")
+@identity_options()
 @click.pass_obj
-def cases_submit(settings, case_id, as_user) -> None:
+def cases_submit(settings, case_id, as_user, password_stdin) -> None:
     """Dien casus CASE_ID in voor beoordeling."""
     with _CaseLogContext(settings) as log:
-        case = log.submit(case_id, as_user)
+        me = acting_user(settings, log, as_user, password_stdin)
+        case = log.submit(case_id, me.username)
     click.echo(f"Casus {case.id} ingediend voor beoordeling.")
 
 
 @cases_group.command("review")
 @click.argument("case_id", type=int)
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam (kwaliteit of beheerder).")
+@identity_options("Uw gebruikersnaam (kwaliteit of beheerder); wachtwoord via prompt of --password-stdin, of MAATWERK_TOKEN.")
 @click.option("--approve", "action", flag_value="approve", help="Keur goed.")
 @click.option("--return", "action", flag_value="return", help="Stuur terug naar de auteur (met --comment).")
 @click.option("--reject", "action", flag_value="reject", help="Wijs af.")
 @click.option("--comment", help="Toelichting (verplicht bij --return).")
 @click.option("--versie", type=int, help="De versie die u beoordeelde.")
 @click.pass_obj
-def cases_review(settings, case_id, as_user, action, comment, versie) -> None:
+def cases_review(settings, case_id, as_user, password_stdin, action, comment, versie) -> None:
     """Beoordeel casus CASE_ID: --approve, --return --comment ... of --reject."""
     if action is None:
         raise UserError("kies --approve, --return of --reject")
     with _CaseLogContext(settings) as log:
-        case = log.review(case_id, as_user, action, comment, expected_version=versie)
+        me = acting_user(settings, log, as_user, password_stdin)
+        case = log.review(case_id, me.username, action, comment, expected_version=versie)
     click.echo(f"Casus {case.id} {case.status}.")
 
 
 @cases_group.command("export")
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam (kwaliteit, jurist of beheerder).")
+@identity_options("Uw gebruikersnaam (kwaliteit, jurist of beheerder); wachtwoord via prompt of --password-stdin, of MAATWERK_TOKEN.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="json", show_default=True)
 @click.option("--status", type=click.Choice(["concept", "ingediend", "goedgekeurd", "teruggestuurd", "afgewezen"]))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Bestand (standaard: scherm).")
 @click.pass_obj
-def cases_export(settings, as_user, fmt, status, out) -> None:
+def cases_export(settings, as_user, password_stdin, fmt, status, out) -> None:
     """Exporteer de casussen (gepseudonimiseerd) als CSV of JSON."""
     with _CaseLogContext(settings) as log:
-        text = log.export(as_user, fmt, status=status)
+        me = acting_user(settings, log, as_user, password_stdin)
+        text = log.export(me.username, fmt, status=status)
     if out is None:
         click.echo(text, nl=False)
         return
@@ -290,14 +271,15 @@ def audit_verify(settings: Settings) -> None:
 
 
 @audit_group.command("purge")
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam (beheerder).")
+@identity_options("Uw gebruikersnaam (beheerder); wachtwoord via prompt of --password-stdin, of MAATWERK_TOKEN.")
 @click.option("--dagen", type=int, help="Bewaartermijn in dagen (standaard: MAATWERK_AUDIT_RETENTION_DAYS; minimaal 183).")
 @click.pass_obj
-def audit_purge(settings: Settings, as_user: str, dagen: int | None) -> None:
+def audit_purge(settings: Settings, as_user: str | None, password_stdin: bool, dagen: int | None) -> None:
     """Verwijder auditgebeurtenissen ouder dan de bewaartermijn; legt de opschoning zelf vast."""
     days = dagen if dagen is not None else settings.audit_retention_days
     with _CaseLogContext(settings) as log:
-        count = log.purge_audit(as_user, days)
+        me = acting_user(settings, log, as_user, password_stdin)
+        count = log.purge_audit(me.username, days)
     click.echo(f"{count} auditgebeurtenissen ouder dan {days} dagen verwijderd; de keten is opnieuw verankerd.")
 
 

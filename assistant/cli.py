@@ -79,7 +79,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
              lazy={"ask": "assistant.answers_cli:ask",
-                   "users": "assistant.cases_cli:users_group",
+                   "users": "assistant.identity_cli:users_group",
                    "cases": "assistant.cases_cli:cases_group",
                    "audit": "assistant.cases_cli:audit_group",
                    "report": "assistant.reports_cli:report_group",

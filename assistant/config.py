@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -80,7 +80,25 @@ class Settings(BaseSettings):
     )
     demo: bool = Field(
         False,
-        description="Demo-accounts altijd aan (true); anders alleen zolang er geen echte gebruikers zijn. Nooit in productie.",
+        description="Demostand (true): demo-accounts met een openbaar wachtwoord, alleen op een casuslog zonder echte "
+                    "gebruikers; anders zijn de demo-accounts gedeactiveerd. Nooit in productie.",
+    )
+    token: SecretStr | None = Field(
+        None,
+        description="Diensttoken voor de opdrachtregel (automatisering), uitgegeven met `maatwerk users token NAAM`; "
+                    "vervangt het wachtwoord van dat account.",
+    )
+    login_max_attempts: int = Field(
+        5, ge=1, le=100,
+        description="Aantal onjuiste wachtwoorden op rij waarna inloggen met die naam tijdelijk wordt geblokkeerd.",
+    )
+    login_lockout_minutes: int = Field(
+        15, ge=1, le=1440,
+        description="Minuten dat een naam na te veel onjuiste wachtwoorden geblokkeerd is (verdubbelt bij elke volgende blokkade, tot 64x).",
+    )
+    session_idle_minutes: int = Field(
+        30, ge=0,
+        description="Minuten zonder activiteit waarna een sessie in de app verloopt (0 = nooit).",
     )
     oidc_provider: str | None = Field(
         None, description="Naam van de [auth.<naam>]-sectie in .streamlit/secrets.toml; leeg = [auth]."
@@ -93,7 +111,7 @@ class Settings(BaseSettings):
         description="Welke claimwaarde welke rol geeft: waarde=rol, kommagescheiden.",
     )
     oidc_username_claim: str = Field(
-        "preferred_username", description="Claim voor de gebruikersnaam in de casuslog (anders email, dan sub)."
+        "preferred_username", description="Claim voor de gebruikersnaam in de casuslog (anders email, dan sub); het account zelf hoort bij uitgever + kenmerk (iss + sub), niet bij deze naam."
     )
     llm: str = Field(
         "grounded",

@@ -13,6 +13,7 @@ import click
 
 from assistant.cli import UserError, open_index, parse_peildatum
 from assistant.config import Settings
+from assistant.identity_cli import acting_user, identity_options
 from assistant.privacy import PUBLIC_SOURCE_TYPES, format_counts
 
 
@@ -36,6 +37,11 @@ def _registry(settings: Settings):
         raise UserError(str(exc)) from exc
     finally:
         log.close()
+
+
+def _me(settings: Settings, reg, as_user: str | None, password_stdin: bool) -> str:
+    """The authenticated username behind a corpus change (MAATWERK_TOKEN, or --as with password)."""
+    return acting_user(settings, reg.log, as_user, password_stdin).username
 
 
 def _line(d) -> str:
@@ -123,7 +129,7 @@ def corpus_show(settings: Settings, ref: str, as_json: bool) -> None:
 
 @corpus_group.command("add")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam (jurist of beheerder).")
+@identity_options("Uw gebruikersnaam (jurist of beheerder); wachtwoord via prompt of --password-stdin, of MAATWERK_TOKEN.")
 @click.option("--citation", help="Citeertitel (anders uit front matter of PAD.meta.yaml).")
 @click.option("--title", help="Titel.")
 @click.option("--type", "source_type", help="Type: wet, amvb, ministeriele_regeling, verordening, beleidsregel, richtsnoer, werkinstructie, besluit, uitspraak, overig.")
@@ -134,7 +140,7 @@ def corpus_show(settings: Settings, ref: str, as_json: bool) -> None:
 @click.option("--url", "official_url", help="Officiële vindplaats (URL).")
 @click.option("--map", "dest_dir", help="Submap in het corpus (standaard per type, bijv. beleidsregels).")
 @click.pass_obj
-def corpus_add(settings: Settings, path, as_user, citation, title, source_type, domain, valid_from, valid_to,
+def corpus_add(settings: Settings, path, as_user, password_stdin, citation, title, source_type, domain, valid_from, valid_to,
                bevoegd_gezag, official_url, dest_dir) -> None:
     """Voeg PATH toe aan het corpus: kopiëren, registreren, indexeren. Dezelfde citeertitel = nieuwe versie.
 
@@ -145,6 +151,7 @@ def corpus_add(settings: Settings, path, as_user, citation, title, source_type, 
             "valid_to": parse_peildatum(valid_to) if valid_to else None,
             "bevoegd_gezag": bevoegd_gezag, "official_url": official_url}
     with _registry(settings) as reg:
+        as_user = _me(settings, reg, as_user, password_stdin)
         result = reg.add(path, as_user, dest_dir=dest_dir, **meta)
         _print_added(result)
         if result.closed:
@@ -153,13 +160,14 @@ def corpus_add(settings: Settings, path, as_user, citation, title, source_type, 
 
 @corpus_group.command("retire")
 @click.argument("ref")
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam (jurist of beheerder).")
+@identity_options("Uw gebruikersnaam (jurist of beheerder); wachtwoord via prompt of --password-stdin, of MAATWERK_TOKEN.")
 @click.option("--per", help="Vervalt per deze datum (JJJJ-MM-DD; standaard vandaag).")
 @click.option("--reden", help="Toelichting.")
 @click.pass_obj
-def corpus_retire(settings: Settings, ref, as_user, per, reden) -> None:
+def corpus_retire(settings: Settings, ref, as_user, password_stdin, per, reden) -> None:
     """Trek document REF in per een datum; het blijft vindbaar voor eerdere peildata."""
     with _registry(settings) as reg:
+        as_user = _me(settings, reg, as_user, password_stdin)
         d = reg.retire(ref, as_user, per=parse_peildatum(per) if per else None, reden=reden)
         click.echo(f"Document {d.id} ({d.citation}) vervalt per {d.valid_to}; geldig {d.period}.")
         _print_impact(reg.impact(d.citation, as_user), brief=True)
@@ -205,13 +213,14 @@ def _print_impact(report, brief: bool = False) -> None:
 
 @corpus_group.command("impact")
 @click.argument("citation")
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam (kwaliteit, jurist of beheerder).")
+@identity_options("Uw gebruikersnaam (kwaliteit, jurist of beheerder); wachtwoord via prompt of --password-stdin, of MAATWERK_TOKEN.")
 @click.option("--artikel", help="Alleen dit artikel.")
 @click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
 @click.pass_obj
-def corpus_impact(settings: Settings, citation, as_user, artikel, as_json) -> None:
+def corpus_impact(settings: Settings, citation, as_user, password_stdin, artikel, as_json) -> None:
     """Precedenten en open knelpunten die CITATION aanhalen, en of een nieuwe versie of intrekking ze raakt."""
     with _registry(settings) as reg:
+        as_user = _me(settings, reg, as_user, password_stdin)
         report = reg.impact(citation, as_user, artikel=artikel)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -221,36 +230,39 @@ def corpus_impact(settings: Settings, citation, as_user, artikel, as_json) -> No
 
 @corpus_group.command("promote")
 @click.argument("case_id", type=int)
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam (jurist of beheerder).")
+@identity_options("Uw gebruikersnaam (jurist of beheerder); wachtwoord via prompt of --password-stdin, of MAATWERK_TOKEN.")
 @click.option("--id", "precedent_id", help="Kenmerk van het precedent (standaard MB-JJJJ-C<casus>).")
 @click.option("--omstandigheid", "omstandigheden", multiple=True, help="Omstandigheid (herhaalbaar); standaard uit de situatie.")
 @click.pass_obj
-def corpus_promote(settings: Settings, case_id, as_user, precedent_id, omstandigheden) -> None:
+def corpus_promote(settings: Settings, case_id, as_user, password_stdin, precedent_id, omstandigheden) -> None:
     """Maak van goedgekeurde casus CASE_ID een precedent (gepseudonimiseerd) in het corpus."""
     with _registry(settings) as reg:
+        as_user = _me(settings, reg, as_user, password_stdin)
         d = reg.promote_case(case_id, as_user, precedent_id=precedent_id, omstandigheden=list(omstandigheden) or None)
     click.echo(f"Casus {case_id} is precedent {d.precedent_id} (document {d.id}) -> {d.path}")
 
 
 @corpus_group.command("achterhaald")
 @click.argument("ref")
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam (jurist of beheerder).")
+@identity_options("Uw gebruikersnaam (jurist of beheerder); wachtwoord via prompt of --password-stdin, of MAATWERK_TOKEN.")
 @click.option("--ecli", required=True, help="De uitspraak die het besluit achterhaalt (ECLI:NL:...).")
 @click.option("--toelichting", help="Bijv. 'vernietigd in beroep'.")
 @click.pass_obj
-def corpus_achterhaald(settings: Settings, ref, as_user, ecli, toelichting) -> None:
+def corpus_achterhaald(settings: Settings, ref, as_user, password_stdin, ecli, toelichting) -> None:
     """Markeer precedent REF als achterhaald; het blijft zichtbaar als geschiedenis."""
     with _registry(settings) as reg:
+        as_user = _me(settings, reg, as_user, password_stdin)
         d = reg.mark_achterhaald(ref, as_user, ecli, toelichting=toelichting)
     click.echo(f"Precedent {d.precedent_id or d.id} is achterhaald door {d.achterhaald_door}.")
 
 
 @corpus_group.command("sync")
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam (jurist of beheerder).")
+@identity_options("Uw gebruikersnaam (jurist of beheerder); wachtwoord via prompt of --password-stdin, of MAATWERK_TOKEN.")
 @click.pass_obj
-def corpus_sync(settings: Settings, as_user) -> None:
+def corpus_sync(settings: Settings, as_user, password_stdin) -> None:
     """Registreer bestanden die al in de corpusmap staan maar nog niet in het register."""
     with _registry(settings) as reg:
+        as_user = _me(settings, reg, as_user, password_stdin)
         added, problems = reg.register_existing(as_user)
     click.echo(f"{len(added)} bestaande documenten geregistreerd.")
     for p in problems:
@@ -260,20 +272,21 @@ def corpus_sync(settings: Settings, as_user) -> None:
 @corpus_group.command("import")
 @click.argument("bron", type=click.Choice(["bwb", "cvdr"]))
 @click.argument("xml", required=False, type=click.Path(path_type=Path))
-@click.option("--as", "as_user", required=True, help="Uw gebruikersnaam (jurist of beheerder).")
+@identity_options("Uw gebruikersnaam (jurist of beheerder); wachtwoord via prompt of --password-stdin, of MAATWERK_TOKEN.")
 @click.option("--id", "identifier", help="Ophalen in plaats van een bestand: BWBR... of CVDR..._versie.")
 @click.option("--datum", help="Voor BWB met --id: datum van de toestand (JJJJ-MM-DD).")
 @click.option("--map", "folder", type=click.Path(path_type=Path),
               help="Met --id: lees <id>[_<datum>].xml uit deze map in plaats van te downloaden.")
 @click.option("--type", "source_type", help="Voor CVDR: verordening of beleidsregel (standaard uit de titel).")
 @click.pass_obj
-def corpus_import(settings: Settings, bron, xml, as_user, identifier, datum, folder, source_type) -> None:
+def corpus_import(settings: Settings, bron, xml, as_user, password_stdin, identifier, datum, folder, source_type) -> None:
     """Importeer een regeling uit officiële XML: BWB (wetten.overheid.nl) of CVDR (lokaleregelgeving.overheid.nl)."""
     from assistant.importers import FileFetcher, HttpFetcher, import_bwb, import_cvdr
 
     if (xml is None) == (identifier is None):
         raise UserError("Geef een XML-bestand of --id (niet allebei).")
     with _registry(settings) as reg:
+        as_user = _me(settings, reg, as_user, password_stdin)
         if xml is not None:
             if not xml.is_file():
                 raise UserError(f"{xml}: bestand bestaat niet.")

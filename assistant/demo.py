@@ -208,7 +208,8 @@ def _ensure_users(log: CaseLog, templates: list[Template]) -> tuple[dict[str, li
 def seed_cases(url: str, n: int = 240, seed: int = 1, end: dt.date | None = None,
                templates: list[Template] | None = None) -> SeedSummary:
     """Create n demo cases (reviewed within the twelve months ending on `end`, default today) in
-    the case log at `url`. Same seed and end -> same cases. Users are created when missing."""
+    the case log at `url`. Same seed and end -> same cases. Users are created when missing. Refused
+    (CaseError) on a case log with real accounts."""
     if n < 1:
         raise CaseError("Het aantal casussen moet minstens 1 zijn.")
     rng = random.Random(seed)
@@ -220,6 +221,11 @@ def seed_cases(url: str, n: int = 240, seed: int = 1, end: dt.date | None = None
     clock = _Clock()
     log = CaseLog.from_url(url, clock=clock)
     try:
+        # Demo users and fictitious cases never go into a production log: once a real account
+        # exists (`maatwerk users init`), this is not a demo case log any more.
+        if log.has_real_users():
+            raise CaseError("Deze casuslog heeft echte gebruikers en is dus geen demo-casuslog; voorbeeldcasussen "
+                            "worden alleen in een demo-omgeving geladen (gebruik een aparte MAATWERK_DATA_DIR).")
         return _seed(log, clock, rng, n, start, end, templates)
     finally:
         log.close()

@@ -13,6 +13,7 @@ import click
 
 from assistant.cli import UserError
 from assistant.config import Settings
+from assistant.identity_cli import acting_user, identity_options
 
 REPORT_ROLES = ("kwaliteit", "beheerder")
 _FORMATS = ("md", "html", "docx", "pdf", "csv")
@@ -35,12 +36,12 @@ def report_group() -> None:
 @click.option("--tot", required=True, help="Laatste dag van de periode (JJJJ-MM-DD), inclusief.")
 @click.option("--format", "fmt", default="md", show_default=True, help=f"Formaat: {', '.join(_FORMATS)}.")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Uitvoerbestand.")
-@click.option("--as", "as_user", help="Uw gebruikersnaam (kwaliteit of beheerder).")
+@identity_options("Uw gebruikersnaam (kwaliteit of beheerder); wachtwoord via prompt of --password-stdin, of MAATWERK_TOKEN.")
 @click.option("--domein", help="Alleen dit domein (participatiewet, wmo, jeugd, schuldhulp).")
 @click.option("--json", "as_json", is_flag=True, help="Samenvatting als JSON.")
 @click.pass_obj
 def report_knelpunten(settings: Settings, van: str, tot: str, fmt: str, out: Path, as_user: str | None,
-                      domein: str | None, as_json: bool) -> None:
+                      password_stdin: bool, domein: str | None, as_json: bool) -> None:
     """Knelpuntenrapportage over de goedgekeurde casussen van --van tot en met --tot."""
     from assistant.cases import CaseError
     from assistant.cases_cli import open_caselog
@@ -56,10 +57,9 @@ def report_knelpunten(settings: Settings, van: str, tot: str, fmt: str, out: Pat
         raise UserError(f"{out} is een map; geef een bestandsnaam op, bijv. {out / ('knelpunten.' + fmt)}.")
     log = open_caselog(settings)
     try:
-        if as_user is not None:
-            user = log.get_user(as_user)
-            if user.role not in REPORT_ROLES:
-                raise UserError("Alleen een kwaliteitsmedewerker of beheerder mag de knelpuntenrapportage maken.")
+        # Always: who asks decides whether the report may be made (no --as is no exemption).
+        acting_user(settings, log, as_user, password_stdin, roles=REPORT_ROLES,
+                    refusal="Alleen een kwaliteitsmedewerker of beheerder mag de knelpuntenrapportage maken.")
         t0 = time.perf_counter()
         report = knelpunten_report(log, start, end, knelt_min_cases=settings.knelt_min_cases,
                                    knelt_min_share=settings.knelt_min_share, domain=domein)
@@ -90,7 +90,9 @@ def demo_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Samenvatting als JSON.")
 @click.pass_obj
 def demo_seed_cases(settings: Settings, n: int, seed: int, end: str | None, as_json: bool) -> None:
-    """Vul de casuslog met een jaar gepseudonimiseerde voorbeeldcasussen over het voorbeeldcorpus."""
+    """Vul de casuslog met een jaar gepseudonimiseerde voorbeeldcasussen over het voorbeeldcorpus.
+
+    Alleen op een demo-casuslog (zonder echte gebruikers); een productielog wordt geweigerd."""
     from assistant.cases import CaseError
     from assistant.demo import seed_cases
 

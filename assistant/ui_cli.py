@@ -30,6 +30,33 @@ def streamlit_command(port: int, address: str = "127.0.0.1", max_upload_mb: int 
     ]
 
 
+def login_banner(settings) -> str:
+    """What the operator should know about logging in: demo mode on (and its public password), or
+    ignored because real users exist, or no users yet (then: `maatwerk users init`)."""
+    from assistant.cases import CaseError, CaseLog
+
+    try:
+        if not settings.database_url:
+            Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+        log = CaseLog.from_url(settings.sqlalchemy_url)
+        try:
+            real = log.has_real_users()
+        finally:
+            log.close()
+    except CaseError:
+        real = None
+    if settings.demo and real is False:
+        return ("*** DEMOSTAND (MAATWERK_DEMO=true) ***  Demo-accounts met het openbare wachtwoord "
+                "'lindewaarde-demo' staan aan: niet voor echte casussen. Eigen gebruikers? `maatwerk users init NAAM` "
+                "maakt de eerste beheerder; daarna staan de demo-accounts uit.")
+    if settings.demo and real:
+        return "MAATWERK_DEMO=true wordt genegeerd: deze casuslog heeft echte gebruikers (demo-accounts staan uit)."
+    if real is False:
+        return ("Nog geen gebruikers: maak de eerste beheerder aan met `maatwerk users init NAAM`. Alleen proberen? "
+                "`make run` of MAATWERK_DEMO=true maatwerk serve start de demo.")
+    return "Inloggen met lokale accounts (beheer: pagina Gebruikers of `maatwerk users`)."
+
+
 @click.command("serve")
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Poort van de app.")
 @click.option("--address", default="127.0.0.1", show_default=True,
@@ -49,7 +76,7 @@ def serve(settings, port: int, address: str) -> None:
     if not (Path(settings.data_dir) / "chroma").exists():
         click.echo(f"Eerste start: het corpus in '{settings.corpus_dir}' wordt geïndexeerd zodra u de app opent.")
     if settings.auth == "local":
-        click.echo("Inloggen met lokale accounts; zonder gebruikers zijn er demo-accounts (zie de inlogpagina).")
+        click.echo(login_banner(settings))
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     try:
         code = subprocess.call(streamlit_command(port, address, settings.max_upload_mb), env=env)

@@ -12,18 +12,37 @@ from click.testing import CliRunner
 from assistant.cli import main
 
 
+ADMIN_PASSWORD = "beheer-wachtwoord-1"
+
+
 @pytest.fixture
 def run(tmp_path):
+    """invoke(*args): `maatwerk ...` where `--as NAME` is backed by NAME's service token
+    (MAATWERK_TOKEN), as a script would run it; the attacks on that are in test_identity.py."""
+    from assistant.cases import CaseLog
+
     runner = CliRunner()
-    env = {"MAATWERK_DATA_DIR": str(tmp_path / "data"), "MAATWERK_DATABASE_URL": ""}
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
-
+    data = tmp_path / "data"
+    env = {"MAATWERK_DATA_DIR": str(data), "MAATWERK_DATABASE_URL": "", "MAATWERK_TOKEN": "",
+           "MAATWERK_DEMO": "false"}
+    data.mkdir()
+    log = CaseLog.from_url(f"sqlite:///{data / 'maatwerk.db'}")
+    log.init_admin("beheer", ADMIN_PASSWORD)
+    tokens = {"beheer": log.issue_token("beheer", by="beheer")}
     for name, role in [("anna", "professional"), ("bram", "professional"), ("kim", "kwaliteit"),
-                       ("jules", "jurist"), ("beheer", "beheerder")]:
-        assert invoke("users", "add", name, "--role", role, "--team", "Noord").exit_code == 0
-    invoke.db = tmp_path / "data" / "maatwerk.db"
+                       ("jules", "jurist")]:
+        log.add_user(name, role, team="Noord", by="beheer")
+        tokens[name] = log.issue_token(name, by="beheer")
+    log.close()
+
+    def invoke(*args: str, input: str | None = None):
+        extra = dict(env)
+        if "--as" in args:
+            extra["MAATWERK_TOKEN"] = tokens.get(args[args.index("--as") + 1], "")
+        return runner.invoke(main, list(args), env=extra, input=input, catch_exceptions=False)
+
+    invoke.db = data / "maatwerk.db"
+    invoke.tokens = tokens
     return invoke
 
 
@@ -36,14 +55,19 @@ def new_case(run, user="anna", *extra: str) -> int:
 
 
 def test_users_add_and_list(run):
-    r = run("users", "list")
+    r = run("users", "list", "--as", "beheer")
     assert r.exit_code == 0 and "kim" in r.output and "kwaliteit" in r.output
-    users = json.loads(run("users", "list", "--json").output)
+    assert "aangemaakt door beheer" in r.output
+    users = json.loads(run("users", "list", "--as", "beheer", "--json").output)
     assert {u["username"]: u["role"] for u in users}["jules"] == "jurist"
-    r = run("users", "add", "anna", "--role", "professional")
+    r = run("users", "add", "anna", "--role", "professional", "--as", "beheer", "--password-stdin",
+            input="anna-wachtwoord-1\n")
     assert r.exit_code == 2 and "bestaat al" in r.output
-    r = run("users", "add", "x", "--role", "directeur")
+    r = run("users", "add", "x", "--role", "directeur", "--as", "beheer")
     assert r.exit_code == 2
+    r = run("users", "add", "piet", "--role", "jurist", "--as", "beheer", "--password-stdin",
+            input="piet-wachtwoord-1\n")
+    assert r.exit_code == 0 and "piet toegevoegd als jurist" in r.output
 
 
 def test_the_whole_workflow_on_the_command_line(run):
@@ -73,12 +97,13 @@ def test_the_whole_workflow_on_the_command_line(run):
     listed = json.loads(run("cases", "list", "--as", "kim", "--status", "goedgekeurd", "--json").output)
     assert [c["id"] for c in listed] == [case_id]
     r = run("audit", "verify")
-    assert r.exit_code == 0 and r.output.startswith("audittrail intact: 12 gebeurtenissen")
+    # 1 init + 4 users + 5 tokens, then 7 case events
+    assert r.exit_code == 0 and r.output.startswith("audittrail intact: 17 gebeurtenissen")
 
 
 @pytest.mark.parametrize("args, message", [
-    (("cases", "list", "--as", "niemand"), "Onbekende gebruiker 'niemand'"),
-    (("cases", "new", "--as", "niemand", "--vraag", "x?"), "Onbekende gebruiker"),
+    (("cases", "list", "--as", "niemand", "--password-stdin"), "geen wachtwoord voor niemand op stdin"),
+    (("cases", "new", "--vraag", "x?"), "Zeg wie u bent"),
     (("cases", "show", "1", "--as", "bram"), "niet van u"),
     (("cases", "submit", "1", "--as", "bram"), "niet van u"),
     (("cases", "review", "1", "--as", "anna", "--approve"), "kwaliteitsmedewerker of beheerder"),

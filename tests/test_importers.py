@@ -255,6 +255,8 @@ def test_http_fetcher_builds_official_urls_and_uses_only_its_opener():
 
 
 def test_corpus_cli_end_to_end(tmp_path):
+    from pydantic import SecretStr
+
     from assistant.config import Settings
     from assistant.corpus_cli import corpus_group
 
@@ -262,13 +264,18 @@ def test_corpus_cli_end_to_end(tmp_path):
                         database_url=None, _env_file=None)
     runner = CliRunner()
 
-    def run(*args):
-        return runner.invoke(corpus_group, list(args), obj=settings, catch_exceptions=False)
-
     log = CaseLog.from_url(settings.sqlalchemy_url)
-    log.add_user("jules", "jurist")
-    log.add_user("anna", "professional")
+    log.init_admin("beheer", "beheer-wachtwoord-1")
+    log.add_user("jules", "jurist", by="beheer")
+    log.add_user("anna", "professional", by="beheer")
+    tokens = {name: log.issue_token(name, by="beheer") for name in ("jules", "anna")}
     log.close()
+
+    def run(*args):
+        # --as NAME backed by NAME's service token, as a script would run it
+        token = tokens[args[args.index("--as") + 1]] if "--as" in args else None
+        obj = settings.model_copy(update={"token": SecretStr(token) if token else None})
+        return runner.invoke(corpus_group, list(args), obj=obj, catch_exceptions=False)
 
     r = run("import", "bwb", str(BWB_2025), "--as", "jules")
     assert r.exit_code == 0, r.output

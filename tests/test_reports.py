@@ -266,11 +266,23 @@ def cli(seeded, monkeypatch):
     return run
 
 
-def test_cli_report(cli, seeded, tmp_path: Path):
+@pytest.fixture
+def report_tokens(seeded, monkeypatch):
+    """The seeded demo log is a demo log; a real beheerder (users init) ends that, after which only
+    real accounts act: a kwaliteit user with a service token, and a professional."""
+    db, log, _ = seeded
+    if not log.has_real_users():
+        log.init_admin("beheer", "beheer-wachtwoord-1")
+        log.add_user("kwal", "kwaliteit", by="beheer")
+        log.add_user("prof", "professional", by="beheer")
+    return {name: log.issue_token(name, by="beheer") for name in ("kwal", "prof")}
+
+
+def test_cli_report(cli, seeded, report_tokens, tmp_path: Path, monkeypatch):
     _, _, report = seeded
     out = tmp_path / "r.csv"
-    result = cli("--van", VAN.isoformat(), "--tot", TOT.isoformat(), "--format", "csv", "--out", str(out), "--json",
-                 "--as", "demo.kwaliteit.1")
+    monkeypatch.setenv("MAATWERK_TOKEN", report_tokens["kwal"])
+    result = cli("--van", VAN.isoformat(), "--tot", TOT.isoformat(), "--format", "csv", "--out", str(out), "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["casussen"] == report.total_cases and summary["knelpunten"] == len(report.knelpunten)
@@ -281,15 +293,26 @@ def test_cli_report(cli, seeded, tmp_path: Path):
     (["--van", "2026-02-30", "--tot", "2026-03-01"], "geen geldige datum"),
     (["--van", "2026-03-01", "--tot", "2026-01-01"], "ligt na --tot"),
     (["--van", "2026-01-01", "--tot", "2026-03-01", "--format", "xls"], "onbekend formaat"),
-    (["--van", "2026-01-01", "--tot", "2026-03-01", "--as", "demo.schuldhulp.1"], "kwaliteitsmedewerker of beheerder"),
-    (["--van", "2026-01-01", "--tot", "2026-03-01", "--as", "niemand"], "Onbekende gebruiker"),
+    (["--van", "2026-01-01", "--tot", "2026-03-01"], "Zeg wie u bent"),
+    (["--van", "2026-01-01", "--tot", "2026-03-01", "--as", "demo.kwaliteit.1", "--password-stdin"],
+     "Demo-accounts zijn uitgeschakeld"),
+    (["--van", "2026-01-01", "--tot", "2026-03-01", "--as", "niemand", "--password-stdin"], "geen wachtwoord"),
 ])
 def test_cli_errors(cli, tmp_path: Path, args, message):
     result = cli(*args, "--out", str(tmp_path / "r.md"))
     assert result.exit_code == 2 and message in result.output
 
 
-def test_cli_unwritable_path(cli, tmp_path: Path):
+def test_cli_report_refuses_a_professional_and_never_skips_the_role_check(cli, report_tokens, tmp_path: Path,
+                                                                            monkeypatch):
+    monkeypatch.setenv("MAATWERK_TOKEN", report_tokens["prof"])
+    result = cli("--van", "2026-01-01", "--tot", "2026-03-01", "--out", str(tmp_path / "r.md"))
+    assert result.exit_code == 2 and "kwaliteitsmedewerker of beheerder" in result.output
+    assert not (tmp_path / "r.md").exists()
+
+
+def test_cli_unwritable_path(cli, report_tokens, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("MAATWERK_TOKEN", report_tokens["kwal"])
     blocker = tmp_path / "file"
     blocker.write_text("x")
     result = cli("--van", "2026-01-01", "--tot", "2026-03-01", "--format", "csv", "--out", str(blocker / "r.csv"))

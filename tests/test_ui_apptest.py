@@ -35,7 +35,8 @@ def app_env(tmp_path_factory):
     corpus = tmp_path_factory.mktemp("ui-corpus") / "corpus"
     shutil.copytree(REPO / "corpus", corpus)  # uploads in the tests must not touch the repository
     env = {"MAATWERK_DATA_DIR": str(data), "MAATWERK_EMBEDDER": "hashing",
-           "MAATWERK_CORPUS_DIR": str(corpus), "MAATWERK_LLM": "grounded", "MAATWERK_MAX_UPLOAD_MB": "1"}
+           "MAATWERK_CORPUS_DIR": str(corpus), "MAATWERK_LLM": "grounded", "MAATWERK_MAX_UPLOAD_MB": "1",
+           "MAATWERK_DEMO": "true"}  # demo mode is explicit (as `make run` sets it)
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     cwd = os.getcwd()
@@ -313,6 +314,7 @@ def test_verantwoording_names_the_running_backend_and_retention(app_env):
     ("demo-professional", "beoordelen"), ("demo-professional", "corpus"), ("demo-professional", "knelpunten"),
     ("demo-kwaliteit", "vraag"), ("demo-kwaliteit", "corpus"), ("demo-jurist", "beoordelen"),
     ("demo-jurist", "mijn-casussen"), ("demo-beheerder", "vraag"), ("demo-beheerder", "beoordelen"),
+    ("demo-kwaliteit", "gebruikers"), ("demo-jurist", "gebruikers"), ("demo-professional", "gebruikers"),
 ])
 def test_a_role_never_reaches_another_roles_page(app_env, username, page):
     at = login(username)
@@ -455,6 +457,102 @@ def test_reviewer_cannot_review_own_case(app_env):
     assert not [b for b in rev.button if b.key == "rev_approve"]
 
 
+# ---- identity: real accounts, demo mode off, lockout, idle timeout ---------------------------------
+
+
+@pytest.fixture
+def real_env(app_env, tmp_path, monkeypatch):
+    """The same app and index, but its own case log and demo mode off: a production start."""
+    url = f"sqlite:///{tmp_path / 'echt.db'}"
+    monkeypatch.setenv("MAATWERK_DATABASE_URL", url)
+    monkeypatch.setenv("MAATWERK_DEMO", "false")
+    return url
+
+
+def login_as(username: str, password: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="login_user").input(username)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_idle_session_expires(app_env):
+    at = login("demo-professional")
+    at.run()
+    assert at.session_state["identity"].username == "demo-professional"  # activity keeps it alive
+    at.session_state["last_activity"] = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=31)
+    at.run()
+    assert "identity" not in at.session_state
+    assert "verlopen na 30 minuten zonder activiteit" in texts(at)
+
+
+def test_without_demo_mode_an_empty_log_points_to_users_init_and_refuses_demo_logins(real_env):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "maatwerk users init" in texts(at) and "Demo-omgeving" not in texts(at)
+    at = login_as("demo-beheerder", auth.DEMO_PASSWORD)
+    assert "identity" not in at.session_state and "uitgeschakeld" in texts(at)
+
+
+def test_beheerder_page_adds_a_user_who_can_log_in_changes_role_resets_password_deactivates(real_env):
+    from assistant.cases import CaseLog
+
+    cl = CaseLog.from_url(real_env)
+    cl.init_admin("beheer", "beheer-wachtwoord-1")
+    at = login_as("beheer", "beheer-wachtwoord-1")
+    assert at.session_state["identity"].role == "beheerder"
+    at.switch_page("assistant/ui/pages/gebruikers.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.text_input(key="usr_add_name").input("j.devries")
+    at.text_input(key="usr_add_display").input("J. de Vries")
+    at.selectbox(key="usr_add_role").set_value("professional")
+    at.text_input(key="usr_add_pw1").input("devries-wachtwoord-1")
+    at.text_input(key="usr_add_pw2").input("devries-wachtwoord-1")
+    at.button(key="FormSubmitter:usr_add-Toevoegen").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "j.devries toegevoegd" in texts(at)
+    user = cl.get_user("j.devries")
+    assert (user.role, user.created_by, user.has_password) == ("professional", "beheer", True)
+    # The person the issue could not let in, logs in.
+    assert login_as("j.devries", "devries-wachtwoord-1").session_state["identity"].role == "professional"
+
+    at.selectbox(key="usr_role_user").set_value("j.devries").run()
+    at.selectbox(key="usr_role_role").set_value("kwaliteit").run()
+    at.button(key="usr_role_save").click().run()
+    assert cl.get_user("j.devries").role == "kwaliteit" and "nu kwaliteitsmedewerker" in texts(at)
+
+    at.selectbox(key="usr_pw_user").set_value("j.devries")
+    at.text_input(key="usr_pw_1").input("nieuw-wachtwoord-12")
+    at.text_input(key="usr_pw_2").input("nieuw-wachtwoord-12")
+    at.button(key="FormSubmitter:usr_pw-Wachtwoord instellen").click().run()
+    assert cl.verify_password("j.devries", "nieuw-wachtwoord-12")
+
+    at.selectbox(key="usr_act_user").set_value("j.devries").run()
+    at.button(key="usr_deactivate").click().run()
+    assert not [u for u in cl.list_users() if u.username == "j.devries"][0].active
+    assert "identity" not in login_as("j.devries", "nieuw-wachtwoord-12").session_state
+    events = [e["action"] for e in cl.audit_events()]
+    assert {"user.created", "user.role_changed", "user.password_set", "user.deactivated"} <= set(events)
+    # The last beheerder cannot be demoted or deactivated (nobody could manage users any more).
+    at.selectbox(key="usr_role_user").set_value("beheer").run()
+    at.selectbox(key="usr_role_role").set_value("jurist").run()
+    at.button(key="usr_role_save").click().run()
+    assert "laatste actieve beheerder" in texts(at) and cl.get_user("beheer").role == "beheerder"
+
+
+def test_app_login_locks_out_after_five_wrong_passwords(real_env):
+    from assistant.cases import CaseLog
+
+    CaseLog.from_url(real_env).init_admin("beheer", "beheer-wachtwoord-1")
+    for _ in range(4):
+        assert "onjuist" in texts(login_as("beheer", "fout-wachtwoord-1"))
+    assert "geblokkeerd tot" in texts(login_as("beheer", "fout-wachtwoord-1"))
+    at = login_as("beheer", "beheer-wachtwoord-1")  # the right password while locked
+    assert "identity" not in at.session_state and "geblokkeerd tot" in texts(at)
+
+
 # ---- the plain-Python parts ---------------------------------------------------------------------
 
 
@@ -463,7 +561,7 @@ def test_pages_per_role():
     assert keys("professional") == ["vraag", "mijn-casussen", "verantwoording"]
     assert keys("kwaliteit") == ["beoordelen", "knelpunten", "verantwoording"]
     assert keys("jurist") == ["corpus", "verantwoording"]
-    assert keys("beheerder") == ["knelpunten", "corpus", "verantwoording"]
+    assert keys("beheerder") == ["knelpunten", "corpus", "gebruikers", "verantwoording"]
     assert not access.may_see(None, "verantwoording") and not access.may_see("professional", "onbekend")
     for p in access.PAGES:
         assert (REPO / p.file).exists()
@@ -499,27 +597,69 @@ def test_oidc_identity_creates_user_and_refuses_role_change(tmp_path):
 
     cl = CaseLog.from_url(f"sqlite:///{tmp_path / 'c.db'}")
     mapping = auth.parse_role_map(auth.DEFAULT_ROLE_MAP)
-    me = auth.identity_from_claims(cl, {"preferred_username": "piet", "name": "Piet", "roles": ["maatwerk-jurist"]},
-                                   "roles", mapping)
+    iss = "https://idp.example.nl"
+    me = auth.identity_from_claims(cl, {"iss": iss, "sub": "s-1", "preferred_username": "piet", "name": "Piet",
+                                        "roles": ["maatwerk-jurist"]}, "roles", mapping)
     assert (me.username, me.role, me.via) == ("piet", "jurist", "oidc")
     assert not cl.get_user("piet").has_password  # never a local password for OIDC users
     with pytest.raises(auth.AuthError, match="verschilt"):
-        auth.identity_from_claims(cl, {"preferred_username": "piet", "roles": ["maatwerk-kwaliteit"]}, "roles", mapping)
+        auth.identity_from_claims(cl, {"iss": iss, "sub": "s-1", "preferred_username": "piet",
+                                       "roles": ["maatwerk-kwaliteit"]}, "roles", mapping)
     with pytest.raises(auth.AuthError, match="geen rol"):
-        auth.identity_from_claims(cl, {"preferred_username": "kees", "roles": []}, "roles", mapping)
+        auth.identity_from_claims(cl, {"iss": iss, "sub": "s-2", "preferred_username": "kees", "roles": []},
+                                  "roles", mapping)
+
+
+def test_oidc_accounts_are_keyed_by_issuer_and_subject_not_by_username(tmp_path):
+    from assistant.cases import CaseLog
+
+    cl = CaseLog.from_url(f"sqlite:///{tmp_path / 'c.db'}")
+    cl.init_admin("beheer", "beheer-wachtwoord-1")
+    mapping = auth.parse_role_map(auth.DEFAULT_ROLE_MAP)
+    jurist = ["maatwerk-jurist"]
+    first = auth.identity_from_claims(cl, {"iss": "https://a", "sub": "1", "preferred_username": "piet",
+                                           "roles": jurist}, "roles", mapping)
+    # Same username claim, other subject (a reused or self-chosen name): a new account, not piet's.
+    other = auth.identity_from_claims(cl, {"iss": "https://a", "sub": "2", "preferred_username": "piet",
+                                           "roles": jurist}, "roles", mapping)
+    # Same subject at another issuer: also someone else.
+    elsewhere = auth.identity_from_claims(cl, {"iss": "https://b", "sub": "1", "preferred_username": "piet",
+                                               "roles": jurist}, "roles", mapping)
+    assert (first.username, other.username, elsewhere.username) == ("piet", "piet-2", "piet-3")
+    # A username claim equal to a local account (the beheerder) never takes that account over.
+    taker = auth.identity_from_claims(cl, {"iss": "https://a", "sub": "3", "preferred_username": "beheer",
+                                           "roles": ["maatwerk-beheerder"]}, "roles", mapping)
+    assert taker.username == "beheer-2" and cl.get_user("beheer").has_password
+    # The same person again, with a changed username claim: still the same account.
+    again = auth.identity_from_claims(cl, {"iss": "https://a", "sub": "1", "preferred_username": "p.jansen",
+                                           "roles": jurist}, "roles", mapping)
+    assert again.username == "piet"
+    with pytest.raises(auth.AuthError, match="iss"):
+        auth.identity_from_claims(cl, {"preferred_username": "kees", "roles": jurist}, "roles", mapping)
+    cl.set_active("piet", False, by="beheer")
+    with pytest.raises(auth.AuthError, match="gedeactiveerd"):
+        auth.identity_from_claims(cl, {"iss": "https://a", "sub": "1", "roles": jurist}, "roles", mapping)
 
 
 def test_demo_accounts_only_while_demo_mode(tmp_path):
     from assistant.cases import CaseLog
 
     cl = CaseLog.from_url(f"sqlite:///{tmp_path / 'c.db'}")
-    assert auth.demo_mode(cl, False)  # nobody there yet
-    auth.ensure_demo_accounts(cl)
-    assert all(u.has_password for u in cl.list_users())
+    assert not auth.demo_mode(cl, False)  # an empty user table never implies demo mode
+    assert auth.demo_mode(cl, True)
+    auth.sync_demo_accounts(cl, True)
+    assert all(u.has_password and u.active for u in cl.list_users())
     me = auth.login_local(cl, "demo-jurist", auth.DEMO_PASSWORD, demo_active=True)
     assert me.demo and me.role == "jurist"
-    cl.add_user("echte.jurist", "jurist")
-    assert not auth.demo_mode(cl, False) and auth.demo_mode(cl, True)
+    cl.init_admin("echte.beheerder", "echt-wachtwoord-1")
+    cl.add_user("echte.jurist", "jurist", by="echte.beheerder")
+    # A real account ends demo mode, even with MAATWERK_DEMO=true.
+    assert not auth.demo_mode(cl, False) and not auth.demo_mode(cl, True) and auth.demo_ignored(cl, True)
+    auth.sync_demo_accounts(cl, False)
+    # Deactivated in the case log itself, not only hidden: the case log refuses them for anything.
+    assert not any(u.active for u in cl.list_users() if auth.is_demo_username(u.username))
+    with pytest.raises(Exception, match="Onbekende gebruiker"):
+        cl.create_case("demo-professional", question="Mag dit?")
     with pytest.raises(auth.AuthError, match="uitgeschakeld"):
         auth.login_local(cl, "demo-jurist", auth.DEMO_PASSWORD, demo_active=False)
     assert not auth.still_valid(cl, me, demo_active=False)

@@ -49,7 +49,7 @@ def server(tmp_path_factory):
     shutil.copytree(REPO / "corpus", corpus)  # the corpus tests add, close and retire documents
     port = free_port()
     env = dict(os.environ, MAATWERK_DATA_DIR=str(data), MAATWERK_EMBEDDER="hashing",
-               MAATWERK_CORPUS_DIR=str(corpus), MAATWERK_LLM="grounded")
+               MAATWERK_CORPUS_DIR=str(corpus), MAATWERK_LLM="grounded", MAATWERK_DEMO="true")
     log = open(data / "streamlit.log", "w")
     proc = subprocess.Popen(streamlit_command(port), cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -139,7 +139,7 @@ def nav_titles(page) -> list[str]:
     ("demo-professional", ["Vraag en casus", "Mijn casussen", "Verantwoording"]),
     ("demo-kwaliteit", ["Beoordelen", "Knelpunten", "Verantwoording"]),
     ("demo-jurist", ["Corpus", "Verantwoording"]),
-    ("demo-beheerder", ["Knelpunten", "Corpus", "Verantwoording"]),
+    ("demo-beheerder", ["Knelpunten", "Corpus", "Gebruikers", "Verantwoording"]),
 ])
 def test_each_role_sees_only_its_pages(server, browser, username, expected):
     page = new_page(browser)

@@ -25,6 +25,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("knelpunten", "Knelpunten", ":material/report:", "assistant/ui/pages/knelpunten.py",
              ("kwaliteit", "beheerder")),
     PageSpec("corpus", "Corpus", ":material/library_books:", "assistant/ui/pages/corpus.py", ("jurist", "beheerder")),
+    PageSpec("gebruikers", "Gebruikers", ":material/group:", "assistant/ui/pages/gebruikers.py", ("beheerder",)),
     PageSpec("verantwoording", "Verantwoording", ":material/info:", "assistant/ui/pages/verantwoording.py", ROLES),
 )
 BY_KEY = {p.key: p for p in PAGES}

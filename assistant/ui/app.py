@@ -3,6 +3,7 @@ which lists only the pages of the signed-in role. Called from streamlit_app.py."
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import streamlit as st
@@ -24,9 +25,10 @@ def main() -> None:
         st.stop()
     ensure_index(settings)
     caselog = runtime.caselog()
-    demo_active = auth.demo_mode(caselog, bool(runtime.settings().demo))
-    if demo_active and runtime.settings().auth == "local":
-        auth.ensure_demo_accounts(caselog)
+    demo_active = settings.auth == "local" and auth.demo_mode(caselog, bool(settings.demo))
+    # On: demo accounts exist and are active. Off: they are deactivated in the case log, so
+    # they are refused everywhere (also on the command line), not only hidden here.
+    auth.sync_demo_accounts(caselog, demo_active)
 
     me = current_identity(caselog, demo_active)
     if me is None:
@@ -105,6 +107,8 @@ def ensure_index(settings) -> None:
 
 
 def current_identity(caselog, demo_active: bool) -> auth.Identity | None:
+    if _idle_expired():
+        return None
     mode = runtime.settings().auth
     if mode == "oidc":
         return _oidc_identity(caselog)
@@ -114,6 +118,25 @@ def current_identity(caselog, demo_active: bool) -> auth.Identity | None:
         st.session_state["login_notice"] = "Uw sessie is beëindigd: uw account of rol is gewijzigd. Log opnieuw in."
         return None
     return me
+
+
+def _idle_expired() -> bool:
+    """End a session after MAATWERK_SESSION_IDLE_MINUTES without any interaction (0 = never).
+    Every run of the script is an interaction; the time of the last one is kept in the session."""
+    minutes = runtime.settings().session_idle_minutes
+    now = dt.datetime.now(dt.timezone.utc)
+    last = st.session_state.get("last_activity")
+    st.session_state["last_activity"] = now
+    if not minutes or runtime.identity() is None or last is None or now - last <= dt.timedelta(minutes=minutes):
+        return False
+    via_oidc = runtime.identity().via == "oidc"
+    for key in [k for k in st.session_state.keys() if k != "last_activity"]:
+        del st.session_state[key]
+    st.session_state["login_notice"] = (f"Uw sessie is verlopen na {minutes} minuten zonder activiteit. "
+                                        "Log opnieuw in.")
+    if via_oidc:
+        st.logout()
+    return True
 
 
 def _oidc_identity(caselog) -> auth.Identity | None:
@@ -153,7 +176,9 @@ def login_page(caselog, demo_active: bool) -> None:
         submitted = st.form_submit_button("Inloggen", type="primary", icon=":material/login:")
     if submitted:
         try:
-            me = auth.login_local(caselog, username, password, demo_active)
+            me = auth.login_local(caselog, username, password, demo_active,
+                                  max_failures=runtime.settings().login_max_attempts,
+                                  lock_minutes=runtime.settings().login_lockout_minutes)
         except auth.AuthError as exc:
             st.error(str(exc))
         else:
@@ -166,8 +191,16 @@ def login_page(caselog, demo_active: bool) -> None:
             st.dataframe(
                 [{"gebruikersnaam": u, "rol": auth.ROLE_LABELS[r]} for u, r, _ in auth.DEMO_ACCOUNTS],
                 hide_index=True, width="stretch")
-            st.caption("Demo-accounts werken niet meer zodra een beheerder echte gebruikers aanmaakt "
-                       "(`maatwerk users add`), tenzij MAATWERK_DEMO=true.")
+            st.caption("De demostand staat aan omdat MAATWERK_DEMO=true (zo start `make run`). Zodra de eerste "
+                       "beheerder is aangemaakt (`maatwerk users init`), zijn de demo-accounts uitgeschakeld.")
+    elif runtime.settings().auth == "local" and not caselog.has_real_users():
+        st.info("Er zijn nog geen gebruikers. Maak op de server de eerste beheerder aan met "
+                "`maatwerk users init NAAM`; die voegt daarna collega's toe (pagina Gebruikers of "
+                "`maatwerk users add`). Alleen proberen? Start de demo met `make run` (MAATWERK_DEMO=true).",
+                icon=":material/person_add:")
+    if auth.demo_ignored(caselog, bool(runtime.settings().demo)):
+        st.caption("MAATWERK_DEMO=true wordt genegeerd: deze casuslog heeft echte gebruikers, dus de demo-accounts "
+                   "zijn uitgeschakeld.")
 
 
 def sidebar(me: auth.Identity, demo_active: bool) -> None:
