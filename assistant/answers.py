@@ -195,6 +195,9 @@ class Answer:
     kort_antwoord: str = ""
     oordeel: str = ""  # ja | nee | ja, mits | hangt af van | binnen de regel | niet nodig | regel
     nog_nodig: list[str] = field(default_factory=list)
+    # When the question cannot be tied to one rule: the nearest rules, for the professional to
+    # pick (the app re-asks with the chosen rule named).
+    suggestions: list[str] = field(default_factory=list)
 
     def layers(self) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
@@ -220,6 +223,7 @@ class Answer:
             "kort_antwoord": self.kort_antwoord,
             "oordeel": self.oordeel,
             "nog_nodig": self.nog_nodig,
+            "suggestions": self.suggestions,
             "warnings": self.warnings,
             "trace": self.trace,
         }
@@ -591,6 +595,9 @@ class Assistant:
             for h in relevant:
                 if h.chunk.source_type in RULE_TYPES and not rules.is_foreign(h.chunk) and registry.has(h.chunk):
                     nearest.append(f"{h.chunk.citation} [{registry.n(h.chunk)}]")
+                    art = rules.article_of(h.chunk)
+                    answer.suggestions.append(art.citation if art is not None else h.chunk.citation)
+            answer.suggestions = list(dict.fromkeys(answer.suggestions))[:3]
             answer.trace["scope"] = "geen regel gekoppeld"
             preface.append("Ik kan uw vraag niet aan één regel koppelen. De regels die er het dichtst bij liggen: "
                            + ("; ".join(dict.fromkeys(nearest[:3])) if nearest else "zie de passages hieronder")

@@ -4,6 +4,7 @@ national-law files; the only fake is the LLM."""
 from __future__ import annotations
 
 import json
+import textwrap
 import re
 import shutil
 from pathlib import Path
@@ -295,3 +296,35 @@ def test_a_lay_word_counts_where_the_law_uses_its_lexicon_term(index):
     lexicon = Lexicon([["verlaging", "verlagen", "korten"]])
     aliases = question_aliases(lexicon, "mag ik de uitkering korten", {"kort", "uitker"})
     assert frozenset({"verlag"}) in aliases["kort"] and "uitker" not in aliases
+
+
+def test_no_rule_to_tie_the_question_to_offers_the_nearest_as_suggestions(tmp_path):
+    """Search finds the question's subject only in a regeling's toelichting (never the rule
+    itself): the answer says it cannot tie the question to one rule and offers the nearest."""
+    corpus = tmp_path / "corpus"
+    (corpus / "beleidsregels").mkdir(parents=True)
+    (corpus / "beleidsregels" / "br.md").write_text(textwrap.dedent("""\
+        ---
+        title: "Beleidsregels wasgoed Testdorp"
+        citation: "Beleidsregels wasgoed Testdorp"
+        source_type: beleidsregel
+        domain: wmo
+        gemeente: Lindewaarde
+        valid_from: '2026-01-01'
+        ---
+        # Beleidsregels wasgoed Testdorp
+
+        ## Toelichting
+
+        De wasservice ophalen en wegbrengen van wasgoed voor inwoners met een beperking.
+        """), encoding="utf-8")
+    for rel in ("beleidsregels/beleidsregels-kostendelersnorm-lindewaarde-2024.md",
+                "beleidsregels/beleidsregels-bijzondere-bijstand-lindewaarde.md"):  # words for the idf
+        shutil.copy(ROOT / "corpus" / rel, corpus / rel)
+    idx = Index.open(tmp_path / "data", HashingEmbeddings())
+    assert idx.index_paths([corpus], progress=False).ok
+    answer = Assistant(idx, pseudonymiser=False).ask("wasservice ophalen wegbrengen wasgoed beperking?")
+    assert answer.grounded and answer.afwijkingsruimte is None
+    assert "niet aan één regel koppelen" in answer.answer
+    assert answer.suggestions == ["Beleidsregels wasgoed Testdorp, Toelichting"]
+    assert answer.to_dict()["suggestions"] == answer.suggestions

@@ -214,14 +214,29 @@ def export_answer(answer: dict[str, Any], key: str) -> None:
                                 icon=":material/description:", width="stretch", on_click="ignore")
 
 
-def render_answer(answer: dict[str, Any], key: str = "0", open_questions=None) -> None:
+def render_suggestions(answer: dict[str, Any], key: str, on_pick) -> None:
+    """The nearest rules when the question could not be tied to one: one click asks again with
+    that rule named."""
+    picks = answer.get("suggestions") or []
+    if not picks or on_pick is None:
+        return
+    st.markdown("**Bedoelt u een van deze regels?**")
+    for j, citation in enumerate(picks):
+        if st.button(citation, key=f"sugg_{key}_{j}", icon=":material/arrow_forward:"):
+            on_pick(citation)
+
+
+def render_answer(answer: dict[str, Any], key: str = "0", open_questions=None, on_suggestion=None) -> None:
     """An answer as the professional reads it. open_questions(answer) renders the 'Nog nodig'
-    block (the Vraag page makes it answerable in place); without it, a plain list."""
+    block (the Vraag page makes it answerable in place); without it, a plain list.
+    on_suggestion(citation) is called when the professional picks one of the nearest rules."""
     for w in answer.get("warnings") or []:
         st.warning(md_escape(w), icon=":material/warning:")
     if not answer.get("grounded"):
         st.info(md_escape(answer.get("answer") or ""), icon=":material/help:")
+        render_suggestions(answer, key, on_suggestion)
         return
+    render_suggestions(answer, key, on_suggestion)
     render_kort(answer, key)
     if answer.get("nog_nodig"):
         if open_questions is not None:

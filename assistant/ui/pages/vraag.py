@@ -149,6 +149,12 @@ def open_questions(conv: Conversation, i: int, turn: Turn):
     return render
 
 
+def pick_rule(citation: str) -> None:
+    """The professional picked one of the nearest rules: ask again with that rule named."""
+    st.session_state["pending_question"] = f"Aanvulling: het gaat om {citation}."
+    st.rerun()
+
+
 def record(conv: Conversation) -> None:
     """The professional's own conclusion: the assistant drafts, the professional decides."""
     answer = conv.last_answer
@@ -252,7 +258,8 @@ for i, turn in enumerate(conv.turns):
         if turn.error:
             st.error(turn.error)
         else:
-            views.render_answer(turn.answer, key=str(i), open_questions=open_questions(conv, i, turn))
+            views.render_answer(turn.answer, key=str(i), open_questions=open_questions(conv, i, turn),
+                                on_suggestion=pick_rule if turn is conv.answered[-1] else None)
             feedback(conv, i, turn)
 
 if conv.answered:
