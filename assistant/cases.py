@@ -917,6 +917,9 @@ class CaseLog:
                                                          key_id=key_id)
             if not w.ok:
                 return fail(w.first_bad, w.reason)
+            if w.last_seq > head.last_seq:
+                return fail(head.last_seq + 1, f"na de kop (gebeurtenis {head.last_seq}) staan nog gebeurtenissen tot "
+                                               f"{w.last_seq}: de kop is teruggezet")
             if w.last_seq != head.last_seq or w.last_hash != head.last_hash:
                 missing = w.last_seq + 1 if w.last_seq < head.last_seq else head.last_seq
                 return fail(missing, f"gebeurtenis {missing} t/m {head.last_seq} ontbreekt (einde van de keten verwijderd)")

@@ -280,6 +280,28 @@ def audit_group() -> None:
     audit.key in de datamap); de sleutel staat nooit in de database."""
 
 
+def _read_anchor(path: Path) -> dict:
+    """An exported head: the JSON of `audit head --out`, or any text holding its line
+    "gebeurtenis N, MAC <64 hex>" (as printed by `audit head` and `report knelpunten`)."""
+    import re
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"kan {path} niet lezen ({exc.__class__.__name__}).") from exc
+    try:
+        data = json.loads(text)
+        if isinstance(data, dict) and "seq" in data and "mac" in data:
+            return data
+    except ValueError:
+        pass
+    found = re.findall(r"gebeurtenis (\d+), MAC ([0-9a-f]{64})", text)
+    if not found:
+        raise UserError(f"{path} bevat geen kop van de audittrail (uitvoer van `maatwerk audit head`).")
+    seq, mac = found[-1]
+    return {"seq": int(seq), "mac": mac}
+
+
 def _head_line(head: dict) -> str:
     return (f"gebeurtenis {head['seq']}, MAC {head['mac']} ({head['events']} gebeurtenissen, "
             f"laatste {head['occurred_at'] or '-'}, sleutel-id {head['key_id'] or '-'})")
@@ -294,12 +316,7 @@ def audit_verify(settings: Settings, anchor: Path | None) -> None:
     van de kop, de keten, en elke casus in de tabel cases tegen haar laatste gebeurtenissen."""
     anchored = None
     if anchor is not None:
-        try:
-            anchored = json.loads(anchor.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise UserError(f"{anchor} is geen uitvoer van `maatwerk audit head --out` ({exc.__class__.__name__}).") from exc
-        if not isinstance(anchored, dict):
-            raise UserError(f"{anchor} is geen uitvoer van `maatwerk audit head --out`.")
+        anchored = _read_anchor(anchor)
     with _CaseLogContext(settings) as log:
         check = log.verify_audit()
         anchor_ok, anchor_why = log.check_anchor(anchored) if anchored is not None else (True, "")

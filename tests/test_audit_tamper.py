@@ -144,16 +144,21 @@ def test_deleting_the_tail_and_updating_the_head_row_is_detected(filled):
     assert verify_cli(path.parent).exit_code == 1
 
 
-def test_copying_a_head_mac_from_an_earlier_moment_is_detected(filled):
-    # The head row of an earlier state (MAC included), replayed after deleting the tail: the
-    # event count no longer fits and the events after it are gone -> detected by the head MAC
-    # only when the old row differs; the exported head catches the rest (see the rollback test).
+def test_replaying_an_earlier_head_row_is_detected(filled):
+    # The head row of an earlier moment (its MAC included, e.g. from an old copy) put back:
+    # alone it no longer matches the events after it; with those events deleted too, the case
+    # they created is a row without events. (Rolling back every table at once is the rollback
+    # test below: only an exported head reveals it.)
     log, path = filled
     old = rows(path, "SELECT last_seq, last_hash, event_count, mac FROM audit_head")[0]
     log.create_case("anna", **complete(question="Nog een vraag?"))
     sql(path, ("UPDATE audit_head SET last_seq = ?, last_hash = ?, event_count = ?, mac = ?", old))
     check = log.verify_audit()
-    assert not check.ok and "einde van de keten verwijderd" in check.reason
+    assert not check.ok and "de kop is teruggezet" in check.reason
+    sql(path, ("DELETE FROM audit_events WHERE seq > ?", (old[0],)))
+    check = log.verify_audit()
+    assert not check.ok and check.problems == [
+        "casus 4 staat in de tabel cases zonder aanmaakgebeurtenis in de audittrail (buiten de applicatie toegevoegd)"]
 
 
 def test_recomputing_the_unkeyed_chain_after_an_edit_is_detected(filled):
