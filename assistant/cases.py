@@ -814,9 +814,12 @@ class CaseLog:
         self.audit_key = audit_key if audit_key is not None else default_audit_key(engine)
         if migrate:
             upgrade(engine, self.audit_key)
-            with self._write() as s:
-                # A schema created offline (`alembic upgrade --sql`) gets its keyed head here.
-                if s.get(AuditHeadRow, 1).key_id is None:
+            with self._read() as s:
+                unkeyed = s.get(AuditHeadRow, 1).key_id is None
+            if unkeyed:
+                # A schema created offline (`alembic upgrade --sql`) gets its keyed head here
+                # (key_the_chain refuses a log whose keying was stripped).
+                with self._write() as s:
                     key_the_chain(s.connection(), self.audit_key, self._now())
 
     @classmethod

@@ -20,9 +20,7 @@ import hmac
 import os
 import re
 import secrets
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 KEY_FILE = "audit.key"
 MIN_SECRET_CHARS = 32
@@ -157,14 +155,3 @@ def make_tree_private(root: Path) -> None:
             p = os.path.join(dirpath, f)
             if not os.path.islink(p):
                 os.chmod(p, 0o600)
-
-
-@contextmanager
-def private_umask() -> Iterator[None]:
-    """New files 0600 and directories 0700 while a backup is written (process-wide: use only in
-    a command, never in the app's threads)."""
-    old = os.umask(0o077)
-    try:
-        yield
-    finally:
-        os.umask(old)

@@ -301,7 +301,7 @@ class Installation:
                                 conn.execute(text("SELECT setval(:s, :v)"), {"s": seq, "v": top})
         try:
             check = log.verify_audit()
-            events = log.audit_events()[-1:] if check.ok else []
+            events = log.audit_events()[-1:] if check.ok and check.n == db["audit_events"] + 1 else []
         finally:
             log.close()
         # A backup from before the keyed chain is switched over on restore: one audit.keyed event

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import sqlite3
 import stat
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.cases import CaseError, CaseLog, event_hash, head_payload
+from assistant.cases import CaseError, CaseLog, event_hash, event_mac, head_payload
 from assistant.cli import main
 from assistant.integrity import AuditKey
 from test_cases import USERS, complete, make_log
@@ -176,23 +175,50 @@ def test_recomputing_the_unkeyed_chain_after_an_edit_is_detected(filled):
         prev_hash = prev_hash if prev is None else prev
         prev = event_hash(seq, dt.datetime.fromisoformat(occurred), actor, action, case_id, before, after, prev_hash)
         con.execute("UPDATE audit_events SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?", (actor, prev_hash, prev, seq))
-    con.execute("UPDATE audit_head SET last_hash = ?", (prev,))
     con.commit()
     con.close()
     check = log.verify_audit()
-    assert not check.ok
+    assert not check.ok and check.first_bad == target[0] and "sleutel-MAC klopt niet" in check.reason
+    sql(path, ("UPDATE audit_head SET last_hash = ?", (prev,)))  # and the head row along with it
+    check = log.verify_audit()
+    assert not check.ok and "kop van de audittrail" in check.reason
 
 
-def test_recomputing_the_chain_with_a_guessed_key_is_detected(filled):
+def test_recomputing_the_keyed_chain_and_head_with_a_guessed_key_is_detected(filled):
+    # Someone without the key edits an event, recomputes every MAC after it and the head row
+    # (key id and MAC included) with a key of their own: the trail no longer fits the real key.
     log, path = filled
-    forger = CaseLog.from_url(f"sqlite:///{path.as_posix()}", audit_key=AuditKey(secret="f" * 64), migrate=False)
-    head = rows(path, "SELECT last_seq FROM audit_head")[0][0]
-    # Even rewriting the head row with the guessed key's id and MAC does not help.
-    with pytest.raises(CaseError, match="hoort niet bij"):
+    forged = AuditKey(secret="f" * 64)
+    con = sqlite3.connect(path)
+    events = con.execute("SELECT seq, occurred_at, actor, action, case_id, before_json, after_json, prev_hash "
+                         "FROM audit_events ORDER BY seq").fetchall()
+    target = next(e for e in events if e[3] == "case.goedgekeurd")[0]
+    prev = None
+    for seq, occurred, actor, action, case_id, before, after, prev_hash in events:
+        if seq < target:
+            continue
+        actor = "iemand" if seq == target else actor
+        prev_hash = prev_hash if prev is None else prev
+        prev = event_mac(forged, seq, dt.datetime.fromisoformat(occurred), actor, action, case_id, before, after, prev_hash)
+        con.execute("UPDATE audit_events SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?", (actor, prev_hash, prev, seq))
+    head = dict(zip(("last_seq", "event_count", "anchor_seq", "anchor_hash", "keyed_from"), con.execute(
+        "SELECT last_seq, event_count, anchor_seq, anchor_hash, keyed_from FROM audit_head").fetchone()))
+    head.update(last_hash=prev, key_id=forged.key_id)
+    con.execute("UPDATE audit_head SET last_hash = ?, key_id = ?, mac = ?",
+                (prev, forged.key_id, forged.mac(head_payload(type("H", (), head)))))
+    con.commit()
+    con.close()
+    check = log.verify_audit()
+    assert not check.ok and "hoort niet bij deze audittrail" in check.reason
+    # Keeping the real key id in the head instead: then the head MAC gives it away.
+    sql(path, ("UPDATE audit_head SET key_id = ?", (log.audit_key.key_id,)))
+    check = log.verify_audit()
+    assert not check.ok and "kop van de audittrail" in check.reason
+    # And a process holding the guessed key cannot append to the real trail either.
+    forger = CaseLog.from_url(f"sqlite:///{path.as_posix()}", audit_key=forged, migrate=False)
+    with pytest.raises(CaseError):
         forger.add_user("mallory", "beheerder")
     forger.close()
-    assert rows(path, "SELECT last_seq FROM audit_head")[0][0] == head
-    assert log.verify_audit().ok
 
 
 @pytest.mark.parametrize("statement, where", [
@@ -275,6 +301,24 @@ def test_audit_head_is_exported_and_a_rolled_back_database_fails_against_it(fill
     # ... but it no longer holds the anchored head.
     result = CliRunner().invoke(main, ["audit", "verify", "--anker", str(anchor)], env=env)
     assert result.exit_code == 1 and "oudere database" in result.output
+
+
+def test_the_knelpuntenrapportage_prints_the_head_and_verify_accepts_that_line(filled, tmp_path):
+    log, path = filled
+    env = {"MAATWERK_DATA_DIR": str(path.parent), "MAATWERK_AUDIT_KEY": ""}
+    head = log.audit_head()
+    out = tmp_path / "rapport.md"
+    result = CliRunner().invoke(main, ["report", "knelpunten", "--van", "2020-01-01", "--tot", "2030-12-31",
+                                       "--format", "md", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("Audittrail-kop"))
+    assert f"gebeurtenis {head['seq']}, MAC {head['mac']}" in line
+    saved = tmp_path / "kop.txt"
+    saved.write_text(line + "\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["audit", "verify", "--anker", str(saved)], env=env).exit_code == 0
+    sql(path, ("UPDATE audit_events SET hash = ? WHERE seq = ?", ("1" * 64, head["seq"])))
+    result = CliRunner().invoke(main, ["audit", "verify", "--anker", str(saved)], env=env)
+    assert result.exit_code == 1 and "klopt niet" in result.output
 
 
 def test_an_anchor_whose_event_was_replaced_fails(filled, tmp_path):

@@ -249,6 +249,35 @@ def test_an_unsigned_old_backup_restores_only_when_asked(signed_backup, tmp_path
     assert again.exit_code == 2 and "beschadigd of gewijzigd" in again.output
 
 
+def test_a_format_1_backup_of_an_unkeyed_log_restores_and_is_switched_over(tmp_path):
+    """A backup as the version before signed backups wrote it (manifest format 1, database at
+    revision 0002 with an unkeyed chain): restored with --ongetekend, then keyed on opening."""
+    import sqlite3
+
+    legacy = Path(__file__).parent / "fixtures" / "legacy-audit.sqlite"
+    backup = tmp_path / "oud-formaat"
+    backup.mkdir()
+    shutil.copy(legacy, backup / "database.sqlite")
+    con = sqlite3.connect(backup / "database.sqlite")
+    head, events = con.execute("SELECT last_hash, event_count FROM audit_head").fetchone()
+    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    con.close()
+    (backup / "manifest.json").write_text(json.dumps({
+        "format": 1, "created_at": "2026-11-30T02:30:00+00:00",
+        "database": {"kind": "sqlite", "file": "database.sqlite", "tables": counts, "audit_events": events,
+                     "audit_head": head, "revision": "0002_registry"},
+        "index": {"kind": "none"}, "corpus": {"root": "/elders/corpus", "files": {}}}))
+    target = embedded(tmp_path / "nieuw")
+    report = Installation.from_settings(target).restore(backup, accept_unsigned=True)
+    assert report.warnings and "niet ondertekend" in report.warnings[0]
+    log = CaseLog.from_url(target.sqlalchemy_url, audit_key=AuditKey.from_settings(target))
+    check = log.verify_audit()
+    assert check.ok and check.n == events + 1 and check.cases == 3, check.reason
+    assert log.audit_events()[-1]["after"]["legacy_last_hash"] == head
+    log.close()
+
+
 # --------------------------------------------------------------------------- server variant
 
 
