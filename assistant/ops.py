@@ -161,11 +161,15 @@ class Installation:
         from assistant.cases import CaseError
 
         try:
-            log = self._caselog(migrate=False)
+            # Migrated first: a log from an older version gets its keyed chain before it is copied.
+            log = self._caselog(migrate=True)
         except CaseError as exc:
             raise OpsError(f"De database is niet bereikbaar: {exc}") from exc
         try:
-            check = log.verify_audit()
+            try:
+                check = log.verify_audit()
+            except CaseError as exc:
+                raise OpsError(f"De audittrail kan niet worden gecontroleerd: {exc}") from exc
             if not check.ok:
                 raise OpsError(f"De audittrail klopt niet ({check.reason}); maak eerst `maatwerk audit verify` "
                                "schoon voordat u een back-up maakt.")
