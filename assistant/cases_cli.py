@@ -15,10 +15,10 @@ from assistant.config import Settings
 
 def open_caselog(settings: Settings):
     from assistant.cases import CaseError, CaseLog
+    from assistant.integrity import AuditKey, KeyProblem, private_dir
 
     if not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    from assistant.integrity import AuditKey, KeyProblem
+        private_dir(settings.data_dir)  # 0700 when created: it holds the database and the audit key
 
     try:
         return CaseLog.from_url(settings.sqlalchemy_url, audit_key=AuditKey.from_settings(settings))

@@ -447,7 +447,9 @@ class Installation:
             return
         try:
             if self.chroma_url is None and idx.get("dir") and not (self.data_dir / "chroma").exists():
-                self.data_dir.mkdir(parents=True, exist_ok=True)
+                from assistant.integrity import private_dir
+
+                private_dir(self.data_dir)
                 shutil.copytree(backup / idx["dir"], self.data_dir / "chroma")
                 client = self._client()
                 if self._verify_index(client, idx):

@@ -15,8 +15,15 @@ def _installation(settings):
     from assistant.ops import Installation
 
     if not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Installation.from_settings(settings)
+        from assistant.integrity import private_dir
+
+        private_dir(settings.data_dir)  # 0700 when created: it holds the database and the audit key
+    from assistant.integrity import KeyProblem
+
+    try:
+        return Installation.from_settings(settings)
+    except KeyProblem as exc:
+        raise UserError(str(exc)) from exc
 
 
 def _show(report, as_json: bool, verb: str) -> None:

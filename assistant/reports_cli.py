@@ -101,7 +101,9 @@ def demo_seed_cases(settings: Settings, n: int, seed: int, end: str | None, as_j
         raise UserError("--n moet minstens 1 zijn.")
     day = _date(end, "--tot") if end else None
     if not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        from assistant.integrity import private_dir
+
+        private_dir(settings.data_dir)  # 0700 when created: it holds the database and the audit key
     try:
         from assistant.integrity import AuditKey
 

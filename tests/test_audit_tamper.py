@@ -418,3 +418,21 @@ def test_the_head_mac_covers_every_head_field(filled):
         payloads.add(head_payload(type("H", (), changed)))
     assert len(payloads) == len(names) and head_payload(type("H", (), base)) not in payloads
     assert log.audit_key.mac(head_payload(type("H", (), base))) == head[-1]
+
+
+def test_a_fresh_install_through_the_cli_is_private(tmp_path):
+    data = tmp_path / "data"
+    result = CliRunner().invoke(main, ["audit", "head", "--json"], env={"MAATWERK_DATA_DIR": str(data),
+                                                                         "MAATWERK_AUDIT_KEY": ""})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["seq"] == 0
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "maatwerk.db").stat().st_mode) == 0o600
+    assert stat.S_IMODE((data / "audit.key").stat().st_mode) == 0o600
+
+
+def test_a_too_short_environment_key_is_a_dutch_error(tmp_path):
+    result = CliRunner().invoke(main, ["audit", "verify"], env={"MAATWERK_DATA_DIR": str(tmp_path),
+                                                                 "MAATWERK_AUDIT_KEY": "kort"})
+    assert result.exit_code == 2 and "MAATWERK_AUDIT_KEY is te kort" in result.output
+    assert not (tmp_path / "maatwerk.db").exists() and not (tmp_path / "audit.key").exists()
