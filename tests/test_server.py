@@ -209,6 +209,28 @@ def test_two_reviewers_race_one_wins_on_postgres(pg_log):
     assert pg_log.verify_audit().ok
 
 
+def test_tampering_on_postgres_is_detected(pg_log):
+    """The keyed chain and the case-row check are dialect-neutral: the same SQL edits as on SQLite
+    (a case row edited, the tail deleted and the head row moved back) fail verify on PostgreSQL."""
+    from sqlalchemy import text
+
+    case = pg_log.create_case("anna", **complete())
+    pg_log.submit(case.id, "anna")
+    pg_log.review(case.id, "kim", "approve", comment="Prima.")
+    assert pg_log.verify_audit().ok
+    with pg_log.engine.begin() as conn:
+        conn.execute(text("UPDATE cases SET status = 'afgewezen' WHERE id = :id"), {"id": case.id})
+    check = pg_log.verify_audit()
+    assert not check.ok and check.problems[0].startswith(f"casus {case.id}: status is 'afgewezen'")
+    with pg_log.engine.begin() as conn:
+        conn.execute(text("UPDATE cases SET status = 'goedgekeurd' WHERE id = :id"), {"id": case.id})
+        seq, mac = conn.execute(text("SELECT seq, hash FROM audit_events ORDER BY seq DESC OFFSET 2 LIMIT 1")).one()
+        conn.execute(text("DELETE FROM audit_events WHERE seq > :s"), {"s": seq})
+        conn.execute(text("UPDATE audit_head SET last_seq = :s, last_hash = :h, event_count = :s"), {"s": seq, "h": mac})
+    check = pg_log.verify_audit()
+    assert not check.ok and "kop van de audittrail" in check.reason
+
+
 # --------------------------------------------------------------------------- the whole product
 
 
