@@ -686,6 +686,10 @@ _REVIEW_EVENTS = {f"case.{status}" for status in REVIEW_ACTIONS.values()}
 # Case-row fields the events record; version is left out (attaching an AI answer raises it
 # without recording it, and a version number alone changes nothing a report shows).
 _REPLAYED_FIELDS = frozenset(EDITABLE_FIELDS) | {"status"}
+# A case's own timestamps are taken a moment before its event's (same transaction); more than
+# this apart means the row was changed afterwards (e.g. reviewed_at moved into another report period).
+_TIME_SLACK = dt.timedelta(minutes=5)
+_TIME_NAMES = {"created_at": "aanmaakdatum", "submitted_at": "indiendatum", "reviewed_at": "beoordelingsdatum"}
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -707,7 +711,7 @@ class _CaseReplay:
     @staticmethod
     def _fresh() -> dict[str, Any]:
         return {"fields": {}, "created": False, "deleted": False, "author": None, "reviewer": None,
-                "reviewed": False, "answers": {}, "comments": [], "feedback": []}
+                "reviewed": False, "answers": {}, "comments": [], "feedback": [], "times": {}}
 
     def apply(self, e: Any) -> None:
         if e.case_id is None or not e.action.startswith("case."):
@@ -717,13 +721,17 @@ class _CaseReplay:
             st = self.cases[e.case_id] = self._fresh()
             st.update(created=True, author=e.actor)
             st["fields"].update(after)
+            st["times"]["created_at"] = e.occurred_at
             return
         st = self.cases.setdefault(e.case_id, self._fresh())
         if e.action in ("case.updated", "case.submitted"):
             st["fields"].update(after)
+            if e.action == "case.submitted":
+                st["times"]["submitted_at"] = e.occurred_at
         elif e.action in _REVIEW_EVENTS:
             st["fields"].update({k: after[k] for k in ("status",) if k in after})
             st.update(reviewer=e.actor, reviewed=True)
+            st["times"]["reviewed_at"] = e.occurred_at
             if after.get("comment") is not None:
                 st["comments"].append((e.actor, after.get("status"), after["comment"]))
         elif e.action == "case.ai_attached":
@@ -755,6 +763,11 @@ class _CaseReplay:
                 if name in _REPLAYED_FIELDS and snap.get(name) != st["fields"][name]:
                     problems.append(f"casus {row.id}: {name} is '{_short(snap.get(name))}', volgens de audittrail "
                                     f"'{_short(st['fields'][name])}'{edited}")
+            for name, when in st["times"].items():
+                stored = getattr(row, name)
+                if stored is None or abs(stored - when) > _TIME_SLACK:
+                    problems.append(f"casus {row.id}: {_TIME_NAMES[name]} is {stored.isoformat(sep=' ', timespec='seconds') if stored else '-'}, "
+                                    f"volgens de audittrail {when.isoformat(sep=' ', timespec='seconds')}{edited}")
             reviewer = row.reviewer.username if row.reviewer else None
             if st["reviewed"] and reviewer != st["reviewer"]:
                 problems.append(f"casus {row.id}: beoordelaar is '{reviewer}', volgens de audittrail "

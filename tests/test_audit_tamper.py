@@ -248,6 +248,10 @@ def test_editing_or_deleting_events_is_detected(filled, statement, where):
     ("UPDATE ai_answers SET answer_json = replace(answer_json, 'Antwoord 0', 'Iets anders') WHERE case_id = 1",
      "casus 1: AI-antwoord 1 wijkt af"),
     ("UPDATE case_comments SET text = 'Slecht.' WHERE case_id = 1", "casus 1: de opmerkingen"),
+    # Moving an approval into another period moves it into another knelpuntenrapportage.
+    ("UPDATE cases SET reviewed_at = '2025-01-15 10:00:00.000000' WHERE id = 1",
+     "casus 1: beoordelingsdatum is 2025-01-15 10:00:00"),
+    ("UPDATE cases SET created_at = '2025-01-15 10:00:00.000000' WHERE id = 2", "casus 2: aanmaakdatum is"),
     ("DELETE FROM feedback WHERE case_id = 1", "casus 1: de feedback"),
     ("INSERT INTO cases (version, status, author_id, peildatum, question, rules, precedents, knelpunt, created_at, "
      "updated_at) SELECT 1, 'goedgekeurd', id, '2026-03-01', 'Ingevoegd?', '[]', '[]', 0, '2026-03-01 00:00:00', "
