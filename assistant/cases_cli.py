@@ -20,12 +20,14 @@ def open_caselog(settings: Settings):
     off they are deactivated here too, so the command line never accepts them."""
     from assistant import auth
     from assistant.cases import CaseError, CaseLog
+    from assistant.integrity import AuditKey, KeyProblem, private_dir
 
     if not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)  # 0700 when created: it holds the database and the audit key
+
     try:
-        log = CaseLog.from_url(settings.sqlalchemy_url)
-    except CaseError as exc:
+        log = CaseLog.from_url(settings.sqlalchemy_url, audit_key=AuditKey.from_settings(settings))
+    except (CaseError, KeyProblem) as exc:
         raise UserError(str(exc)) from exc
     try:
         auth.sync_demo_accounts(log, settings.auth == "local" and auth.demo_mode(log, settings.demo))
@@ -253,21 +255,86 @@ def cases_export(settings, as_user, password_stdin, fmt, status, out) -> None:
 
 @click.group("audit")
 def audit_group() -> None:
-    """De audittrail: controleren en (na de bewaartermijn) opschonen."""
+    """De audittrail: controleren, de kop exporteren en (na de bewaartermijn) opschonen.
+
+    Elke gebeurtenis draagt een HMAC-SHA256 met de auditsleutel (MAATWERK_AUDIT_KEY, anders
+    audit.key in de datamap); de sleutel staat nooit in de database."""
+
+
+def _read_anchor(path: Path) -> dict:
+    """An exported head: the JSON of `audit head --out`, or any text holding its line
+    "gebeurtenis N, MAC <64 hex>" (as printed by `audit head` and `report knelpunten`)."""
+    import re
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"kan {path} niet lezen ({exc.__class__.__name__}).") from exc
+    try:
+        data = json.loads(text)
+        if isinstance(data, dict) and "seq" in data and "mac" in data:
+            return data
+    except ValueError:
+        pass
+    found = re.findall(r"gebeurtenis (\d+), MAC ([0-9a-f]{64})", text)
+    if not found:
+        raise UserError(f"{path} bevat geen kop van de audittrail (uitvoer van `maatwerk audit head`).")
+    seq, mac = found[-1]
+    return {"seq": int(seq), "mac": mac}
+
+
+def _head_line(head: dict) -> str:
+    return (f"gebeurtenis {head['seq']}, MAC {head['mac']} ({head['events']} gebeurtenissen, "
+            f"laatste {head['occurred_at'] or '-'}, sleutel-id {head['key_id'] or '-'})")
 
 
 @audit_group.command("verify")
+@click.option("--anker", "anchor", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Een eerder geëxporteerde kop (`maatwerk audit head --out`): staat die gebeurtenis er nog ongewijzigd in?")
 @click.pass_obj
-def audit_verify(settings: Settings) -> None:
-    """Controleer de hashketen van de audittrail (exit 1 bij een breuk)."""
+def audit_verify(settings: Settings, anchor: Path | None) -> None:
+    """Controleer de audittrail (exit 1 bij een afwijking): de sleutel-MAC van elke gebeurtenis en
+    van de kop, de keten, en elke casus in de tabel cases tegen haar laatste gebeurtenissen."""
+    anchored = None
+    if anchor is not None:
+        anchored = _read_anchor(anchor)
     with _CaseLogContext(settings) as log:
         check = log.verify_audit()
+        anchor_ok, anchor_why = log.check_anchor(anchored) if anchored is not None else (True, "")
     if check.ok:
-        click.echo(f"audittrail intact: {check.n} gebeurtenissen (kop {check.head[:16]})")
-        return
-    where = f"gebeurtenis {check.first_bad}" if check.first_bad is not None else "de kop"
-    click.echo(f"audittrail gebroken bij {where}: {check.reason}", err=True)
-    sys.exit(1)
+        click.echo(f"audittrail intact: {check.n} gebeurtenissen, {check.cases} casussen gecontroleerd "
+                   f"(kop: gebeurtenis {check.head_seq}, MAC {check.head[:16]}…)")
+    else:
+        where = f"gebeurtenis {check.first_bad}" if check.first_bad is not None else (
+            "de tabel cases" if check.problems else "de kop")
+        click.echo(f"audittrail gebroken bij {where}: {check.reason}", err=True)
+        for problem in check.problems[1:]:
+            click.echo(f"  ook: {problem}", err=True)
+    if anchored is not None:
+        click.echo(f"anker {'klopt' if anchor_ok else 'klopt niet'}: {anchor_why}", err=not anchor_ok)
+    if not (check.ok and anchor_ok):
+        sys.exit(1)
+
+
+@audit_group.command("head")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Schrijf de kop ook als JSON naar dit bestand (bewaar het buiten deze server).")
+@click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
+@click.pass_obj
+def audit_head(settings: Settings, out: Path | None, as_json: bool) -> None:
+    """Toon de kop van de audittrail (laatste gebeurtenis en haar MAC) om elders vast te leggen.
+
+    Wie later de database vervangt door een oudere of de keten herschrijft, valt op met
+    `maatwerk audit verify --anker BESTAND`."""
+    with _CaseLogContext(settings) as log:
+        head = log.audit_head()
+    text = json.dumps(head, ensure_ascii=False, indent=2)
+    if out is not None:
+        try:
+            out.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"kan {out} niet schrijven: {exc.strerror}") from exc
+    click.echo(text if as_json else f"Audittrail-kop: {_head_line(head)}")
 
 
 @audit_group.command("purge")

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(
         365, description="Hoe lang auditgebeurtenissen minstens bewaard blijven (dagen; minimaal 183)."
     )
+    audit_key: SecretStr | None = Field(
+        None,
+        description="Geheime sleutel voor de HMAC's van de audittrail en de handtekening van back-ups (minstens 32 "
+                    "tekens, of de inhoud van een audit.key). Gaat vóór het bestand audit.key in de datamap, dat "
+                    "anders bij het eerste gebruik wordt aangemaakt (0600). Nooit in de database of een back-up.",
+    )
     knelt_min_cases: int = Field(
         3,
         description="Minimaal aantal casussen bij een regel waarin is afgeweken of een knelpunt is gemeld voordat het signaal ‘dit artikel knelt’ afgaat.",

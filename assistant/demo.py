@@ -206,7 +206,7 @@ def _ensure_users(log: CaseLog, templates: list[Template]) -> tuple[dict[str, li
 
 
 def seed_cases(url: str, n: int = 240, seed: int = 1, end: dt.date | None = None,
-               templates: list[Template] | None = None) -> SeedSummary:
+               templates: list[Template] | None = None, audit_key=None) -> SeedSummary:
     """Create n demo cases (reviewed within the twelve months ending on `end`, default today) in
     the case log at `url`. Same seed and end -> same cases. Users are created when missing. Refused
     (CaseError) on a case log with real accounts."""
@@ -219,7 +219,7 @@ def seed_cases(url: str, n: int = 240, seed: int = 1, end: dt.date | None = None
     if not templates:
         raise CaseError(f"Geen maatwerkbesluiten gevonden in {BESLUITEN_DIR} om casussen op te baseren.")
     clock = _Clock()
-    log = CaseLog.from_url(url, clock=clock)
+    log = CaseLog.from_url(url, clock=clock, audit_key=audit_key)
     try:
         # Demo users and fictitious cases never go into a production log: once a real account
         # exists (`maatwerk users init`), this is not a demo case log any more.

@@ -2,7 +2,8 @@
 users, registry and audit trail; the Chroma index; the corpus files), to move it to another
 machine or recover it. One backup is a directory:
 
-    manifest.json        what is in it, counts and checksums, the audit head
+    manifest.json        what is in it, counts, a SHA-256 of every file, the audit head, and a
+                         signature: HMAC-SHA256 with the audit key over the rest of the manifest
     database.sqlite      SQLite source: a consistent copy via the sqlite3 backup API
     database.json.gz     other databases (PostgreSQL): a logical dump of every table (SQLAlchemy)
     chroma/              embedded index: a copy of the Chroma directory (taken while nobody wrote)
@@ -12,6 +13,12 @@ machine or recover it. One backup is a directory:
 The logical dump and the index export are dialect- and mode-neutral, so a backup of a laptop
 (SQLite, embedded Chroma) restores into a server setup (PostgreSQL, Chroma server) and back.
 The lexical index is not in the backup: it is derived from Chroma and rebuilt on first search.
+
+Restore checks the signature (so the manifest is the one this installation's key signed) and
+then every checksum before it touches anything: a database, index or corpus file changed inside
+the backup is refused with a Dutch message and nothing is overwritten. The key itself is never in
+a backup; restoring on another machine needs its audit.key (or MAATWERK_AUDIT_KEY). Backups are
+written 0700/0600. Format 1 backups (unsigned, older versions) restore only when asked explicitly.
 
 Why a logical dump rather than pg_dump: it needs no client binaries matching the server's
 version, it restores into SQLite too, and the audit chain is verified against the head
@@ -34,7 +41,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-BACKUP_FORMAT = 1
+BACKUP_FORMAT = 2
+UNSIGNED_FORMAT = 1  # before signed backups: restored only with accept_unsigned
 EXPORT_BATCH = 1000
 
 
@@ -102,14 +110,19 @@ class Installation:
     """One installation: where its database, index and corpus live. Build with from_settings."""
 
     def __init__(self, data_dir: Path, corpus_dir: Path, database_url: str, chroma_url: str | None = None,
-                 collection: str = "maatwerk"):
+                 collection: str = "maatwerk", audit_key=None):
+        from assistant.integrity import KEY_FILE, AuditKey
+
         self.data_dir, self.corpus_dir = Path(data_dir), Path(corpus_dir)
         self.database_url, self.chroma_url, self.collection = database_url, chroma_url, collection
+        self.audit_key = audit_key if audit_key is not None else AuditKey(self.data_dir / KEY_FILE)
 
     @classmethod
     def from_settings(cls, settings) -> "Installation":
+        from assistant.integrity import AuditKey
+
         return cls(settings.data_dir, settings.corpus_dir, settings.sqlalchemy_url, settings.chroma_url,
-                   settings.collection)
+                   settings.collection, audit_key=AuditKey.from_settings(settings))
 
     # ---- database ------------------------------------------------------------------------
 
@@ -125,7 +138,7 @@ class Installation:
     def _caselog(self, migrate: bool = True):
         from assistant.cases import CaseLog
 
-        return CaseLog.from_url(self.database_url, migrate=migrate)
+        return CaseLog.from_url(self.database_url, migrate=migrate, audit_key=self.audit_key)
 
     def _dump_tables(self, engine) -> tuple[dict[str, Any], dict[str, int]]:
         from sqlalchemy import MetaData, select
@@ -148,11 +161,15 @@ class Installation:
         from assistant.cases import CaseError
 
         try:
-            log = self._caselog(migrate=False)
+            # Migrated first: a log from an older version gets its keyed chain before it is copied.
+            log = self._caselog(migrate=True)
         except CaseError as exc:
             raise OpsError(f"De database is niet bereikbaar: {exc}") from exc
         try:
-            check = log.verify_audit()
+            try:
+                check = log.verify_audit()
+            except CaseError as exc:
+                raise OpsError(f"De audittrail kan niet worden gecontroleerd: {exc}") from exc
             if not check.ok:
                 raise OpsError(f"De audittrail klopt niet ({check.reason}); maak eerst `maatwerk audit verify` "
                                "schoon voordat u een back-up maakt.")
@@ -182,8 +199,8 @@ class Installation:
         revision = None
         if "alembic_version" in counts:
             revision = self._revision(target / file, kind)
-        return {"kind": kind, "file": file, "tables": counts, "audit_events": check.n, "audit_head": check.head,
-                "revision": revision}
+        return {"kind": kind, "file": file, "sha256": _sha256(target / file), "tables": counts,
+                "audit_events": check.n, "audit_head": check.head, "revision": revision}
 
     @staticmethod
     def _revision(file: Path, kind: str) -> str | None:
@@ -288,9 +305,14 @@ class Installation:
                                 conn.execute(text("SELECT setval(:s, :v)"), {"s": seq, "v": top})
         try:
             check = log.verify_audit()
+            events = log.audit_events()[-1:] if check.ok and check.n == db["audit_events"] + 1 else []
         finally:
             log.close()
-        if not check.ok or check.head != db["audit_head"] or check.n != db["audit_events"]:
+        # A backup from before the keyed chain is switched over on restore: one audit.keyed event
+        # more, naming the backup's head as the end of the legacy part.
+        switched = (check.ok and check.n == db["audit_events"] + 1 and events and events[0]["action"] == "audit.keyed"
+                    and events[0]["after"].get("legacy_last_hash") == db["audit_head"])
+        if not switched and (not check.ok or check.head != db["audit_head"] or check.n != db["audit_events"]):
             raise OpsError(f"Na het herstel klopt de audittrail niet met de back-up ({check.reason or 'andere kop'}); "
                            "de back-up is beschadigd of onvolledig.")
         report.database, report.tables, report.audit_events = db["kind"], dict(db["tables"]), check.n
@@ -385,10 +407,14 @@ class Installation:
         meta = before[0]
         report.index = "ingebed" if self.chroma_url is None else "server"
         report.chunks, report.fingerprint = n, meta.get("fingerprint", "")
+        files = {"index.jsonl.gz": _sha256(target / "index.jsonl.gz")}
+        if self.chroma_url is None:
+            files.update({p.relative_to(target).as_posix(): _sha256(p)
+                          for p in sorted((target / "chroma").rglob("*")) if p.is_file()})
         return {"kind": "embedded" if self.chroma_url is None else "server", "collection": self.collection,
                 "chunks": n, "ids_sha256": digest, "fingerprint": meta.get("fingerprint", ""),
                 "embedder": meta.get("embedder", ""), "dir": "chroma" if self.chroma_url is None else None,
-                "export": "index.jsonl.gz"}
+                "export": "index.jsonl.gz", "files": files}
 
     @staticmethod
     def _copy_chroma_dir(src: Path, dst: Path) -> None:
@@ -421,7 +447,9 @@ class Installation:
             return
         try:
             if self.chroma_url is None and idx.get("dir") and not (self.data_dir / "chroma").exists():
-                self.data_dir.mkdir(parents=True, exist_ok=True)
+                from assistant.integrity import private_dir
+
+                private_dir(self.data_dir)
                 shutil.copytree(backup / idx["dir"], self.data_dir / "chroma")
                 client = self._client()
                 if self._verify_index(client, idx):
@@ -483,6 +511,73 @@ class Installation:
             report.warnings.append(f"De corpusmap stond bij de back-up op {corpus['root']} en nu op {here}; "
                                    f"de index is bijgewerkt ({moved} passages), er hoeft niets opnieuw geïndexeerd.")
 
+    # ---- signature and checksums ---------------------------------------------------------
+
+    def _key_id(self, purpose: str) -> str:
+        from assistant.integrity import KeyProblem
+
+        try:
+            return self.audit_key.key_id
+        except KeyProblem as exc:
+            raise OpsError(f"{purpose}: {exc}") from exc
+
+    @staticmethod
+    def _signed_part(manifest: dict[str, Any]) -> bytes:
+        from assistant.cases import canonical_json
+
+        return canonical_json({k: v for k, v in manifest.items() if k != "signature"}).encode("utf-8")
+
+    def _sign(self, manifest: dict[str, Any]) -> None:
+        key_id = self._key_id("De back-up kan niet worden ondertekend")
+        manifest["signature"] = {"alg": "hmac-sha256", "key_id": key_id,
+                                 "mac": self.audit_key.mac(self._signed_part(manifest))}
+
+    def _check_backup(self, path: Path, manifest: dict[str, Any], accept_unsigned: bool, report: OpsReport) -> None:
+        """Signature first, then every checksum, before anything is restored or overwritten."""
+        fmt = manifest.get("format")
+        if fmt == UNSIGNED_FORMAT:
+            if not accept_unsigned:
+                raise OpsError("Deze back-up is niet ondertekend (gemaakt met een oudere versie); er is niets hersteld. "
+                               "Herstel hem alleen als u zeker weet dat niemand hem heeft kunnen wijzigen, met "
+                               "--ongetekend.")
+            report.warnings.append("De back-up was niet ondertekend (oudere versie); alleen de controlesommen en de "
+                                   "audittrail in de back-up zijn gecontroleerd.")
+        elif fmt == BACKUP_FORMAT:
+            signature = manifest.get("signature") or {}
+            expected = signature.get("key_id")
+            key_id = self._key_id(f"De handtekening van de back-up (sleutel-id {expected}) kan niet worden gecontroleerd")
+            if expected != key_id:
+                raise OpsError(f"De back-up is ondertekend met een andere auditsleutel (sleutel-id {expected}, deze "
+                               f"installatie {key_id}). Zet de audit.key van de installatie die hem maakte in de datamap "
+                               "of stel MAATWERK_AUDIT_KEY in; er is niets hersteld.")
+            if signature.get("alg") != "hmac-sha256" or not self.audit_key.matches(self._signed_part(manifest),
+                                                                                      signature.get("mac")):
+                raise OpsError("De handtekening van de back-up klopt niet: manifest.json is na het maken gewijzigd. "
+                               "De back-up is gemanipuleerd of beschadigd; er is niets hersteld of overschreven.")
+        else:
+            raise OpsError(f"Onbekend back-upformaat {fmt}; gebruik de versie die hem maakte.")
+        files: dict[str, str] = {}
+        db = manifest["database"]
+        if db.get("sha256"):
+            files[db["file"]] = db["sha256"]
+        elif fmt == BACKUP_FORMAT:
+            raise OpsError("De back-up noemt geen controlesom voor de database; er is niets hersteld.")
+        files.update(manifest["index"].get("files") or {})
+        files.update({f"corpus/{rel}": digest for rel, digest in manifest["corpus"]["files"].items()})
+        if fmt == BACKUP_FORMAT:
+            extra = sorted(p.relative_to(path).as_posix() for p in path.rglob("*")
+                           if p.is_file() and p.name != "manifest.json" and p.relative_to(path).as_posix() not in files)
+            if extra:
+                raise OpsError(f"De back-up bevat bestanden die niet in het ondertekende manifest staan ({extra[0]}"
+                               f"{' en meer' if len(extra) > 1 else ''}); er is niets hersteld of overschreven.")
+        for rel, digest in files.items():
+            file = path / rel
+            if not file.is_file() or _sha256(file) != digest:
+                what = ("De database" if rel == db["file"] else "Corpusbestand " + rel[len("corpus/"):]
+                        if rel.startswith("corpus/") else "Indexbestand " + rel)
+                raise OpsError(f"{what} in de back-up is beschadigd of gewijzigd (controlesom klopt niet); "
+                               "er is niets hersteld of overschreven.")
+
     # ---- the two commands ----------------------------------------------------------------
 
     def backup(self, path: Path) -> OpsReport:
@@ -490,10 +585,14 @@ class Installation:
         path = Path(path)
         if path.exists() and any(path.iterdir()):
             raise OpsError(f"{path} bestaat al en is niet leeg; kies een nieuwe map voor de back-up.")
+        from assistant.integrity import make_tree_private, private_dir
+
         tmp = path.with_name(path.name + ".onvolledig")
         shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        private_dir(tmp.parent)
+        tmp.mkdir(mode=0o700)
         report = OpsReport(path=str(path))
+        self._key_id("De back-up kan niet worden ondertekend")  # before the work, not after
         try:
             manifest = {
                 "format": BACKUP_FORMAT,
@@ -502,7 +601,9 @@ class Installation:
                 "index": self._backup_index(tmp, report),
                 "corpus": self._backup_corpus(tmp, report),
             }
+            self._sign(manifest)
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+            make_tree_private(tmp)  # database, index and corpus copies: 0600 files in 0700 directories
             if path.exists():
                 path.rmdir()
             tmp.rename(path)  # a backup directory is complete or absent
@@ -511,16 +612,23 @@ class Installation:
         report.seconds = round(time.perf_counter() - started, 2)
         return report
 
-    def restore(self, path: Path, force: bool = False) -> OpsReport:
+    def restore(self, path: Path, force: bool = False, accept_unsigned: bool = False) -> OpsReport:
         started = time.perf_counter()
         path = Path(path)
         manifest_path = path / "manifest.json"
         if not manifest_path.exists():
             raise OpsError(f"{path} is geen back-up van de Maatwerkassistent (manifest.json ontbreekt).")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("format") != BACKUP_FORMAT:
-            raise OpsError(f"Onbekend back-upformaat {manifest.get('format')}; gebruik de versie die hem maakte.")
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            if not isinstance(manifest, dict):
+                raise ValueError("geen object")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise OpsError(f"manifest.json in {path} is geen geldige back-upbeschrijving; er is niets hersteld.") from exc
         report = OpsReport(path=str(path))
+        try:
+            self._check_backup(path, manifest, accept_unsigned, report)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise OpsError(f"manifest.json in {path} is onvolledig ({exc}); er is niets hersteld.") from exc
         # Corpus first (cheap checks on checksums), then the index, then the database last: a
         # failed restore leaves no database that points at an index or files that are not there.
         self._restore_corpus(path, manifest["corpus"], force, report)

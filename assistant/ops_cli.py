@@ -15,8 +15,15 @@ def _installation(settings):
     from assistant.ops import Installation
 
     if not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Installation.from_settings(settings)
+        from assistant.integrity import private_dir
+
+        private_dir(settings.data_dir)  # 0700 when created: it holds the database and the audit key
+    from assistant.integrity import KeyProblem
+
+    try:
+        return Installation.from_settings(settings)
+    except KeyProblem as exc:
+        raise UserError(str(exc)) from exc
 
 
 def _show(report, as_json: bool, verb: str) -> None:
@@ -41,7 +48,9 @@ def backup(settings, path, as_json: bool) -> None:
     """Maak een back-up in de (nieuwe) map PATH: database, index en corpus.
 
     SQLite via de backup-API, PostgreSQL als logische dump; de ingebedde Chroma-index als kopie
-    van de map plus een export, een Chroma-server als export. De audittrail wordt eerst gecontroleerd."""
+    van de map plus een export, een Chroma-server als export. De audittrail wordt eerst gecontroleerd;
+    het manifest draagt een controlesom per bestand en een handtekening (HMAC met de auditsleutel).
+    Bestanden 0600, mappen 0700. De sleutel zelf zit er niet in: bewaar audit.key apart."""
     from assistant.ops import OpsError
 
     try:
@@ -54,18 +63,23 @@ def backup(settings, path, as_json: bool) -> None:
 @click.command("restore")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Vervang een niet-lege database, index of corpusmap.")
+@click.option("--ongetekend", "accept_unsigned", is_flag=True,
+              help="Herstel ook een niet-ondertekende back-up van een oudere versie (alleen als niemand hem kon wijzigen).")
 @click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
 @click.pass_obj
-def restore(settings, path, force: bool, as_json: bool) -> None:
+def restore(settings, path, force: bool, accept_unsigned: bool, as_json: bool) -> None:
     """Herstel de back-up in PATH naar de ingestelde database, index en corpusmap.
 
+    Eerst worden de handtekening (HMAC met de auditsleutel) en de controlesom van elk bestand
+    gecontroleerd; klopt er iets niet, dan wordt niets hersteld of overschreven. Op een andere
+    machine is de audit.key van de oorspronkelijke installatie nodig (of MAATWERK_AUDIT_KEY).
     Kan tussen opstellingen: een back-up van SQLite + ingebedde Chroma herstelt ook naar
     PostgreSQL + Chroma-server (MAATWERK_DATABASE_URL, MAATWERK_CHROMA_URL) en omgekeerd.
     Na afloop worden de audittrail en de index tegen de back-up gecontroleerd."""
     from assistant.ops import OpsError
 
     try:
-        report = _installation(settings).restore(path, force=force)
+        report = _installation(settings).restore(path, force=force, accept_unsigned=accept_unsigned)
     except OpsError as exc:
         raise UserError(str(exc)) from exc
     _show(report, as_json, "Hersteld uit")

@@ -65,17 +65,20 @@ def report_knelpunten(settings: Settings, van: str, tot: str, fmt: str, out: Pat
                                    knelt_min_share=settings.knelt_min_share, domain=domein)
         written = write_report(report, fmt, out)
         seconds = time.perf_counter() - t0
+        head = log.audit_head()  # printed with the report, so it is anchored wherever the report goes
     except (CaseError, ReportError) as exc:
         raise UserError(str(exc)) from exc
     finally:
         log.close()
     if as_json:
         click.echo(json.dumps({**report.to_summary(), "formaat": fmt, "bestanden": [str(p) for p in written],
-                               "seconden": round(seconds, 2)}, ensure_ascii=False, indent=2))
+                               "seconden": round(seconds, 2), "audittrail_kop": head}, ensure_ascii=False, indent=2))
         return
     click.echo(f"Knelpuntenrapportage {report.period_label}: {report.total_cases} casussen, "
                f"{len(report.knelpunten)} knelpunten ({len(report.national_knelpunten)} bij het Rijk), "
                f"{len(report.knelt_rules)} artikelen die knellen. Geschreven: {written[0]} ({seconds:.1f} s).")
+    click.echo(f"Audittrail-kop bij deze rapportage: gebeurtenis {head['seq']}, MAC {head['mac']} "
+               "(bewaar deze regel bij de rapportage; `maatwerk audit verify --anker` controleert hem later).")
 
 
 @click.group("demo")
@@ -100,9 +103,13 @@ def demo_seed_cases(settings: Settings, n: int, seed: int, end: str | None, as_j
         raise UserError("--n moet minstens 1 zijn.")
     day = _date(end, "--tot") if end else None
     if not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        from assistant.integrity import private_dir
+
+        private_dir(settings.data_dir)  # 0700 when created: it holds the database and the audit key
     try:
-        summary = seed_cases(settings.sqlalchemy_url, n=n, seed=seed, end=day)
+        from assistant.integrity import AuditKey
+
+        summary = seed_cases(settings.sqlalchemy_url, n=n, seed=seed, end=day, audit_key=AuditKey.from_settings(settings))
     except CaseError as exc:
         raise UserError(str(exc)) from exc
     if as_json:

@@ -23,6 +23,7 @@ import json
 import math
 import multiprocessing as mp
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -101,7 +102,9 @@ def _worker(wid: int, usernames: list[str], cfg: dict, barrier, out) -> None:
         assistant = Assistant.from_settings(settings)
         assistant.warm_up()
         assistant.ask(cfg["questions"][0], peildatum=PEILDATUM)
-        log = CaseLog.from_url(settings.sqlalchemy_url, migrate=False)
+        from assistant.integrity import AuditKey
+
+        log = CaseLog.from_url(settings.sqlalchemy_url, migrate=False, audit_key=AuditKey(secret=cfg["audit_key"]))
         log.count_cases()
     except Exception:
         barrier.wait()
@@ -285,6 +288,7 @@ def main(argv=None) -> None:
 
     from assistant.cases import CaseLog
     from assistant.embeddings import make_embedder
+    from assistant.integrity import AuditKey
     from assistant.index import Index
 
     result: dict = {"embedder": args.embedder, "iterations_per_user": args.iterations, "levels": []}
@@ -297,12 +301,13 @@ def main(argv=None) -> None:
                                chroma_url=args.chroma_url, collection=collection)
             assert index.index_paths([REPO / "corpus"], progress=False).ok, "corpus indexing failed"
             result["corpus_chunks"] = index.count()
-            log = CaseLog.from_url(db_url)
+            audit_key = secrets.token_hex(32)  # one key shared by every worker process of this run
+            log = CaseLog.from_url(db_url, audit_key=AuditKey(secret=audit_key))
             for n in range(max(levels)):
                 log.add_user(f"gebruiker{n:03d}", "professional", team="Werk en Inkomen")
             log.add_user("beheer", "beheerder")
             cfg = {"tmp": tmp, "chroma_url": args.chroma_url, "collection": collection, "embedder": args.embedder,
-                   "db_url": db_url, "questions": _questions(), "iterations": args.iterations,
+                   "db_url": db_url, "audit_key": audit_key, "questions": _questions(), "iterations": args.iterations,
                    "max_seconds": args.max_seconds}
             stored: list[int] = []
             for users in levels:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cases import CONNECTION_LOST_MSG, CaseLog, DatabaseUnavailable
+from assistant.integrity import AuditKey
 from assistant.embeddings import HashingEmbeddings
 from assistant.index import Index, IndexError_
 from conftest import write
@@ -122,7 +123,8 @@ def test_postgres_stopped_mid_run_loses_nothing_and_recovers(mode):
     if not pg.available:
         pytest.skip("MAATWERK_TEST_PGDATA/_PGBIN not set: the cluster is not ours to stop")
     with fresh_database() as url:
-        log = CaseLog.from_url(url)
+        key = AuditKey(secret="fouten-" + "0123456789abcdef" * 2)
+        log = CaseLog.from_url(url, audit_key=key)
         log.add_user("anna", "professional")
         log.add_user("kim", "kwaliteit")
         stored: list[int] = []
@@ -149,7 +151,7 @@ def test_postgres_stopped_mid_run_loses_nothing_and_recovers(mode):
             pg.stop(mode)
             time.sleep(1.0)
             with pytest.raises(DatabaseUnavailable) as down:
-                CaseLog.from_url(url)  # a new process starting now
+                CaseLog.from_url(url, audit_key=key)  # a new process starting now
             assert str(down.value) == CONNECTION_LOST_MSG
         finally:
             pg.start()

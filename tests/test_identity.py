@@ -378,7 +378,7 @@ def test_an_existing_database_is_migrated_and_keeps_working(tmp_path):
     log = CaseLog.from_url(url)  # upgrades to head
     try:
         con = sqlite3.connect(tmp_path / "oud.db")
-        assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003_identity",)]
+        assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004_keyed_audit",)]
         columns = {r[1] for r in con.execute("PRAGMA table_info(users)")}
         assert {"created_by", "token_hash", "token_created_at", "oidc_issuer", "oidc_subject"} <= columns
         assert con.execute("SELECT count(*) FROM login_failures").fetchone() == (0,)

@@ -17,6 +17,7 @@ import pytest
 from assistant.cases import CaseLog, ConcurrentChange, InvalidTransition
 from assistant.embeddings import HashingEmbeddings
 from assistant.index import Index
+from assistant.integrity import AuditKey
 from conftest import write
 from servers import CHROMA_URL, SERVER, fresh_database, unique
 
@@ -51,10 +52,14 @@ def complete(**extra) -> dict:
     return fields
 
 
+# A database server has no data dir next to it: the key comes from the settings (here: fixed).
+AUDIT_KEY = "server-tests-" + "0123456789abcdef" * 2
+
+
 @pytest.fixture
 def pg_log():
     with fresh_database() as url:
-        log = CaseLog.from_url(url)
+        log = CaseLog.from_url(url, audit_key=AuditKey(secret=AUDIT_KEY))
         for username, role, team in USERS:
             log.add_user(username, role, team=team)
         yield log
@@ -176,7 +181,8 @@ def test_concurrent_writers_on_postgres_store_every_case_once(pg_log):
 def test_two_reviewers_race_one_wins_on_postgres(pg_log):
     """Two engines (as two processes would have) review one case at once: SELECT ... FOR UPDATE
     makes exactly one win; the other gets a clear error, and the chain stays intact."""
-    other = CaseLog.from_url(pg_log.engine.url.render_as_string(hide_password=False), migrate=False)
+    other = CaseLog.from_url(pg_log.engine.url.render_as_string(hide_password=False), migrate=False,
+                             audit_key=pg_log.audit_key)
     case = pg_log.create_case("anna", **complete())
     pg_log.submit(case.id, "anna")
     results: list[object] = []
@@ -203,6 +209,28 @@ def test_two_reviewers_race_one_wins_on_postgres(pg_log):
     assert pg_log.verify_audit().ok
 
 
+def test_tampering_on_postgres_is_detected(pg_log):
+    """The keyed chain and the case-row check are dialect-neutral: the same SQL edits as on SQLite
+    (a case row edited, the tail deleted and the head row moved back) fail verify on PostgreSQL."""
+    from sqlalchemy import text
+
+    case = pg_log.create_case("anna", **complete())
+    pg_log.submit(case.id, "anna")
+    pg_log.review(case.id, "kim", "approve", comment="Prima.")
+    assert pg_log.verify_audit().ok
+    with pg_log.engine.begin() as conn:
+        conn.execute(text("UPDATE cases SET status = 'afgewezen' WHERE id = :id"), {"id": case.id})
+    check = pg_log.verify_audit()
+    assert not check.ok and check.problems[0].startswith(f"casus {case.id}: status is 'afgewezen'")
+    with pg_log.engine.begin() as conn:
+        conn.execute(text("UPDATE cases SET status = 'goedgekeurd' WHERE id = :id"), {"id": case.id})
+        seq, mac = conn.execute(text("SELECT seq, hash FROM audit_events ORDER BY seq DESC OFFSET 2 LIMIT 1")).one()
+        conn.execute(text("DELETE FROM audit_events WHERE seq > :s"), {"s": seq})
+        conn.execute(text("UPDATE audit_head SET last_seq = :s, last_hash = :h, event_count = :s"), {"s": seq, "h": mac})
+    check = pg_log.verify_audit()
+    assert not check.ok and "kop van de audittrail" in check.reason
+
+
 # --------------------------------------------------------------------------- the whole product
 
 
@@ -218,7 +246,7 @@ def test_settings_urls_switch_index_and_database_and_nothing_else(small_corpus, 
         answer = assistant.ask("Mag het college afzien van terugvordering bij dringende redenen?",
                                peildatum=dt.date(2026, 8, 1))
         assert any("58" in c.citation for c in answer.citations)
-        log = CaseLog.from_url(settings.sqlalchemy_url)
+        log = CaseLog.from_url(settings.sqlalchemy_url, audit_key=AuditKey.from_settings(settings))
         log.add_user("anna", "professional")
         case = log.create_case("anna", ai_answer=answer.to_dict(), **complete(ai_stance="overgenomen"))
         log.submit(case.id, "anna")

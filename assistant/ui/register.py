@@ -79,7 +79,8 @@ def algoritmeregister_entry(settings, passages: int | None = None, version: str 
         "risicobeheer": (
             "Citaten en verwijzingen worden automatisch gecontroleerd tegen de gevonden passages; wat niet klopt wordt "
             "verwijderd en gemeld. Persoonsgegevens worden gepseudonimiseerd voordat een vraag wordt verwerkt of "
-            "opgeslagen. Alle wijzigingen in casussen staan in een hash-geketende audittrail "
+            "opgeslagen. Alle wijzigingen in casussen staan in een audittrail die met een sleutel buiten de database "
+            "is geketend (HMAC-SHA256) en tegen de casussen wordt gecontroleerd "
             f"(bewaartermijn minimaal {settings.audit_retention_days} dagen). Gebruikers geven per antwoord "
             "feedback; juristen beheren het corpus."),
         "wettelijke_basis": (

@@ -36,9 +36,11 @@ def assistant():
 @st.cache_resource(show_spinner=False)
 def _caselog(url: str):
     from assistant.cases import CaseLog
+    from assistant.integrity import AuditKey
 
     # One pseudonymiser for the process: loading its name lists takes a moment.
-    return CaseLog.from_url(url, pseudonymiser=getattr(assistant(), "pseudonymiser", None))
+    return CaseLog.from_url(url, pseudonymiser=getattr(assistant(), "pseudonymiser", None),
+                            audit_key=AuditKey.from_settings(settings()))
 
 
 def caselog():

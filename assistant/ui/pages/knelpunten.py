@@ -66,7 +66,10 @@ if (me.role == "beheerder" and demo_mode(cl, bool(runtime.settings().demo))
             from assistant.demo import seed_cases
 
             with st.spinner("Voorbeeldcasussen aanmaken en door de workflow halen…"):
-                summary = seed_cases(runtime.settings().sqlalchemy_url, n=240)
+                from assistant.integrity import AuditKey
+
+                summary = seed_cases(runtime.settings().sqlalchemy_url, n=240,
+                                     audit_key=AuditKey.from_settings(runtime.settings()))
             st.toast(f"{summary.cases} voorbeeldcasussen geladen.", icon=":material/check:")
             st.rerun()
 

@@ -60,8 +60,8 @@ st.markdown(f"""
 - **Casussen** die u opslaat: vraag, situatie, uitkomst, motivering, uw oordeel over het AI-antwoord en het
   AI-antwoord zelf (bevroren, met een SHA-256-controlegetal) — gepseudonimiseerd.
 - **Feedback** (duim omhoog/omlaag met reden) bij het antwoord waarop hij gaat.
-- **Audittrail**: wie wanneer wat deed (aanmaken, wijzigen, indienen, beoordelen, exporteren), hash-geketend zodat
-  wijzigen of weglaten opvalt. Bewaartermijn: minimaal **{settings.audit_retention_days} dagen**
+- **Audittrail**: wie wanneer wat deed (aanmaken, wijzigen, indienen, beoordelen, exporteren), geketend met een
+  sleutel buiten de database (HMAC), zodat wijzigen of weglaten opvalt, ook in de casussen zelf. Bewaartermijn: minimaal **{settings.audit_retention_days} dagen**
   (MAATWERK_AUDIT_RETENTION_DAYS).
 - Vragen die u niet opslaat, worden niet bewaard.
 """)
