@@ -309,7 +309,9 @@ def test_audit_head_is_exported_and_a_rolled_back_database_fails_against_it(fill
 
 def test_the_knelpuntenrapportage_prints_the_head_and_verify_accepts_that_line(filled, tmp_path):
     log, path = filled
-    env = {"MAATWERK_DATA_DIR": str(path.parent), "MAATWERK_AUDIT_KEY": ""}
+    # The report is made by someone who may make it: a kwaliteitsmedewerker's service token.
+    token = log.issue_token("kim", by="beheer")
+    env = {"MAATWERK_DATA_DIR": str(path.parent), "MAATWERK_AUDIT_KEY": "", "MAATWERK_TOKEN": token}
     head = log.audit_head()
     out = tmp_path / "rapport.md"
     result = CliRunner().invoke(main, ["report", "knelpunten", "--van", "2020-01-01", "--tot", "2030-12-31",

@@ -20,17 +20,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        # Username of the beheerder who created the account; NULL = the system (users init,
-        # first OIDC login, demo seeding) or an account from before this migration.
-        batch.add_column(sa.Column("created_by", sa.String(64), nullable=True))
-        # SHA-256 of the service token (tokens are 256-bit random, so a fast hash suffices).
-        batch.add_column(sa.Column("token_hash", sa.String(64), nullable=True))
-        batch.add_column(sa.Column("token_created_at", sa.DateTime, nullable=True))
-        batch.add_column(sa.Column("oidc_issuer", sa.String(300), nullable=True))
-        batch.add_column(sa.Column("oidc_subject", sa.String(255), nullable=True))
-        batch.create_unique_constraint("uq_users_token_hash", ["token_hash"])
-        batch.create_unique_constraint("uq_users_oidc", ["oidc_issuer", "oidc_subject"])
+    # Plain ADD COLUMN and unique indexes, not a batch table rebuild: on SQLite a rebuild drops
+    # the users table, which the foreign keys of an existing log's cases forbid.
+    # Username of the beheerder who created the account; NULL = the system (users init, first
+    # OIDC login, demo seeding) or an account from before this migration.
+    op.add_column("users", sa.Column("created_by", sa.String(64), nullable=True))
+    # SHA-256 of the service token (tokens are 256-bit random, so a fast hash suffices).
+    op.add_column("users", sa.Column("token_hash", sa.String(64), nullable=True))
+    op.add_column("users", sa.Column("token_created_at", sa.DateTime, nullable=True))
+    op.add_column("users", sa.Column("oidc_issuer", sa.String(300), nullable=True))
+    op.add_column("users", sa.Column("oidc_subject", sa.String(255), nullable=True))
+    op.create_index("uq_users_token_hash", "users", ["token_hash"], unique=True)
+    op.create_index("uq_users_oidc", "users", ["oidc_issuer", "oidc_subject"], unique=True)
     op.create_table(
         "login_failures",
         # The name as typed (normalised), whether or not such a user exists.
@@ -44,8 +45,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("login_failures")
+    op.drop_index("uq_users_oidc", table_name="users")
+    op.drop_index("uq_users_token_hash", table_name="users")
     with op.batch_alter_table("users") as batch:
-        batch.drop_constraint("uq_users_oidc", type_="unique")
-        batch.drop_constraint("uq_users_token_hash", type_="unique")
         for name in ("oidc_subject", "oidc_issuer", "token_created_at", "token_hash", "created_by"):
             batch.drop_column(name)
