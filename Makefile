@@ -12,9 +12,6 @@ $(STAMP): pyproject.toml
 	# The CPU build of torch first, or pip pulls a multi-GB CUDA build for sentence-transformers.
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
-	# deduce's Dutch name lists feed the pseudonymiser; --no-deps because deduce pins regex<2025,
-	# which clashes with transformers, and only its data files are read (see assistant/privacy.py).
-	$(BIN)/pip install --quiet --no-deps deduce==3.0.6
 	touch $(STAMP)
 
 install: $(STAMP)

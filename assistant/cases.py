@@ -349,7 +349,8 @@ class AuditCheck(tuple):
 
 # --------------------------------------------------------------------------- engine + migrations
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Alembic finds the migrations as package resources ("package:folder"), in a checkout and a wheel.
+MIGRATIONS_LOCATION = "assistant:migrations"
 
 
 def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
@@ -388,7 +389,7 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
 def upgrade(engine: Engine) -> None:
     """Run the Alembic migrations up to head, in one (write-locked) transaction."""
     cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("script_location", MIGRATIONS_LOCATION)
     with _db_errors():
         with engine.execution_options(maatwerk_write=True).begin() as conn:
             cfg.attributes["connection"] = conn

@@ -429,9 +429,10 @@ def test_migrations_are_named_and_idempotent(tmp_path):
     assert len(again.list_users()) == len(USERS)
     again.close()
     con = sqlite3.connect(tmp_path / "maatwerk.db")
-    from assistant.cases import MIGRATIONS_DIR
+    from importlib import resources
 
-    newest = sorted(p.stem for p in (MIGRATIONS_DIR / "versions").glob("0*.py"))[-1]
+    versions = resources.files("assistant") / "migrations" / "versions"
+    newest = sorted(p.name.removesuffix(".py") for p in versions.iterdir() if p.name.startswith("0"))[-1]
     assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [(newest,)]
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
