@@ -1,25 +1,34 @@
 # Two commands do all set-up on a fresh machine: `make run` and `make test`.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# One .venv, two stamps: `make run` installs only what the app needs at run time; `make test`
+# adds the development set (pytest, playwright, torch + sentence-transformers, scikit-learn, ...).
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install bench eval clean browser test-server load
+.PHONY: run test install install-test bench eval clean browser test-server load
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(TEST_STAMP): $(RUN_STAMP)
 	# The CPU build of torch first, or pip pulls a multi-GB CUDA build for sentence-transformers.
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(TEST_STAMP)
 
-install: $(STAMP)
+install: $(RUN_STAMP)
+
+install-test: $(TEST_STAMP)
 
 # The app on http://localhost:8501; on first start it indexes corpus/ with a progress bar.
 # Demo accounts (demo-professional, demo-kwaliteit, demo-jurist, ...; password lindewaarde-demo)
 # exist only while no real user does: see docs/ui.md.
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/maatwerk serve
 
 # Debian's Chromium for the end-to-end UI tests (Playwright drives it; it never downloads a
@@ -29,25 +38,25 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || \
 	  echo "Chromium niet geïnstalleerd: de end-to-end-tests van de app worden overgeslagen."
 
-test: $(STAMP) browser
+test: $(TEST_STAMP) browser
 	$(BIN)/python -m pytest
 
 # Integration tests against a real Chroma server and PostgreSQL: run them through
 # .ci/services.sh, which starts both and exports MAATWERK_TEST_CHROMA_URL/_DATABASE_URL
 # (without those the tests are skipped): `.ci/services.sh make test-server`.
-test-server: $(STAMP)
+test-server: $(TEST_STAMP)
 	$(BIN)/python -m pytest -m server
 
 # Load test on loopback (PostgreSQL + Chroma server): `.ci/services.sh make load`.
-load: $(STAMP)
+load: $(TEST_STAMP)
 	$(BIN)/python -m evals.load --users 1,10,50
 
-eval: $(STAMP)
+eval: $(TEST_STAMP)
 	MAATWERK_DATA_DIR=.maatwerk/eval-nl $(BIN)/maatwerk index ../shared/corpus-nl --quiet
 	MAATWERK_DATA_DIR=.maatwerk/eval-nl $(BIN)/maatwerk eval retrieval --gold evals/gold/retrieval.yaml \
 		--gold evals/gold/retrieval-holdout.yaml
 
-bench: $(STAMP)
+bench: $(RUN_STAMP)
 	$(BIN)/maatwerk bench
 
 clean:

@@ -108,6 +108,13 @@ def index_cmd(settings: Settings, paths: tuple[Path, ...], rebuild: bool, quiet:
     index = open_index(settings)
     if rebuild:
         index.reset()
+    if not paths:
+        from assistant.workspace import WorkspaceError, prepare
+
+        try:
+            prepare(settings)
+        except WorkspaceError as exc:
+            raise UserError(str(exc)) from exc
     targets = list(paths) or [settings.corpus_dir]
     try:
         report = index.index_paths(targets, progress=not quiet, max_bytes=settings.max_upload_mb * 1_000_000)
