@@ -43,6 +43,10 @@ def app_env(tmp_path_factory):
     try:
         at = AppTest.from_file(APP, default_timeout=120).run()
         assert not at.exception, at.exception
+        # The run that indexed shows the login page as any other: one title, the progress gone.
+        assert [t.value for t in at.title] == ["Maatwerkassistent"]
+        assert "Klaar" not in repr(at._tree) and "geïndexeerd" not in repr(at._tree)
+        assert at.text_input(key="login_user") is not None
         yield {"data": data, "corpus": corpus}
     finally:
         os.chdir(cwd)
