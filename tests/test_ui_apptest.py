@@ -74,6 +74,18 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def finish_motivering(at: AppTest) -> None:
+    """What the professional does with the concept: fill in what it leaves open, keep one conclusion."""
+    for area in at.text_area:
+        if not str(area.key or "").startswith("mot_"):
+            continue
+        text = area.value.replace("[in te vullen door de professional]", "Volgt uit het dossier.")
+        text = text.replace("Oordeel van de professional: ...", "Oordeel: ja.")
+        if "Kies een van beide conclusies" in text:
+            text = next(line for line in text.splitlines() if line.startswith("A."))
+        area.input(text)
+
+
 # ---- the app ----------------------------------------------------------------------------------
 
 
@@ -362,6 +374,11 @@ def test_ask_follow_up_record_submit_and_review(app_env):
     at.radio(key="case_uitkomst").set_value("afgeweken")
     at.radio(key="case_stance").set_value("aangepast").run()
     at.text_area(key="case_stance_reason").input("Omstandigheden zwaarder gewogen")
+    # The concept as drafted still has open places: submitting names the section and stores nothing new.
+    at.button(key="case_submit").click().run()
+    assert at.error and "De motivering is nog niet af" in at.error[0].value
+    assert "sectie 'Conclusie'" in at.error[0].value
+    finish_motivering(at)
     at.button(key="case_submit").click().run()
     assert not at.error, [e.value for e in at.error]
     case_id = at.session_state["conversation"].case_id
@@ -419,6 +436,7 @@ def test_return_with_comment_and_resubmit(app_env):
     at.chat_input[0].set_value("Mag ik afwijken van de normtijd voor huishoudelijke ondersteuning bij een inwoner met een zieke partner?").run()
     at.radio(key="case_uitkomst").set_value("niet afgeweken")
     at.radio(key="case_stance").set_value("overgenomen").run()
+    finish_motivering(at)
     at.button(key="case_submit").click().run()
     case_id = at.session_state["conversation"].case_id
     assert case_id and not at.error, [e.value for e in at.error]

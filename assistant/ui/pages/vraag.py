@@ -201,7 +201,9 @@ def record(conv: Conversation) -> None:
         precedents=[{"id": p.get("id"), "citation": p.get("citation"), "uitkomst": p.get("uitkomst"),
                      "datum": p.get("datum")} for p in answer.get("precedents") or []],
         uitkomst=uitkomst,
-        motivering="\n\n".join(f"{kop}:\n{text.strip()}" for kop, text in texts if text.strip()) or None,
+        # Empty sections stay in (as "Kop:"), so submitting can name the one still to be written.
+        motivering=("\n\n".join(f"{kop}:\n{text.strip()}" for kop, text in texts)
+                    if any(text.strip() for _, text in texts) else None),
         ai_stance=stance, ai_stance_reason=reason.strip() or None,
         knelpunt=knelpunt, knelpunt_description=description.strip() or None, domain=domain,
     )
