@@ -25,7 +25,8 @@ install: $(RUN_STAMP)
 
 install-test: $(TEST_STAMP)
 
-# The app on http://localhost:8501; on first start it indexes corpus/ with a progress bar.
+# The app on http://localhost:8501. `maatwerk serve` first copies the sample corpus into the data dir
+# (.maatwerk/corpus) and indexes it, with progress in the terminal; then the port opens.
 # Demo accounts (demo-professional, demo-kwaliteit, demo-jurist, ...; password lindewaarde-demo)
 # exist only while no real user does: see docs/ui.md.
 run: $(RUN_STAMP)
