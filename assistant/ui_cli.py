@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from assistant.cli import plural
+
 # The Streamlit script ships inside the package, so a wheel install can serve too.
 APP = Path(__file__).resolve().parent / "ui" / "streamlit_app.py"
 # Set by `maatwerk serve` for the Streamlit process it becomes: the index was brought up to date
@@ -32,10 +34,6 @@ def streamlit_command(port: int, address: str = "127.0.0.1", max_upload_mb: int 
         "--client.toolbarMode", "minimal",
         "--theme.base", "light",
     ]
-
-
-def plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def prepare_for_serving(settings, echo=click.echo, progress: bool = True) -> int:
