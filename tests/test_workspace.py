@@ -142,3 +142,21 @@ def test_cli_corpus_commands_leave_the_checkout_clean(tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     assert (tmp_path / "data" / "corpus" / "overig" / "nieuw.md").exists()
     assert status() == before
+
+
+def test_an_index_built_from_the_sample_folder_moves_to_the_managed_copy_without_duplicates(tmp_path):
+    """Installations from before indexed the checkout's corpus/ itself; the managed copy takes
+    over those passages (same ids), nothing is embedded twice or found twice."""
+    import shutil
+
+    sample = tmp_path / "checkout" / "corpus"
+    shutil.copytree(REPO / "corpus", sample)
+    index = Index.open(tmp_path / "data", HashingEmbeddings())
+    index.index_paths([sample], progress=False)
+    before = index.count()
+    settings = Settings(data_dir=tmp_path / "data", sample_corpus_dir=sample)
+    prepare(settings)
+    report = index.index_paths([settings.corpus_dir], progress=False)
+    assert report.chunks_added == 0 and index.count() == before
+    roots = {m["root"] for m in index._collection.get(include=["metadatas"])["metadatas"]}
+    assert roots == {str(settings.corpus_dir.resolve())}
