@@ -11,12 +11,14 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
 import yaml
 
-LEXICON_PATH = Path(__file__).with_name("data") / "lexicon.yaml"
+# The shipped lexicon: package data, read with importlib.resources (checkout and wheel alike).
+LEXICON_RESOURCE = ("data", "lexicon.yaml")
 
 STOPWORDS = frozenset(
     """aan al alle alles als altijd andere ben bij daar dan dat de der deze die dit doch doen door
@@ -68,10 +70,12 @@ class Lexicon:
         return hashlib.sha256(repr(self.groups).encode()).hexdigest()[:12]
 
     @classmethod
-    def load(cls, path: Path = LEXICON_PATH) -> "Lexicon":
-        """OSError when the file cannot be read, ValueError when it is not a list of groups."""
+    def load(cls, path: Path | None = None) -> "Lexicon":
+        """The lexicon at PATH, or the shipped one. OSError when the file cannot be read,
+        ValueError when it is not a list of groups."""
+        source = Path(path) if path is not None else resources.files("assistant").joinpath(*LEXICON_RESOURCE)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
             groups = data.get("groups") or []
             if not isinstance(groups, list) or not all(isinstance(g, list) for g in groups):
                 raise ValueError("groups is not a list of lists")

@@ -90,6 +90,56 @@ EDITABLE_FIELDS = frozenset(TEXT_FIELDS + JSON_FIELDS + tuple(CHOICE_FIELDS) + (
 # --------------------------------------------------------------------------- errors
 
 
+# ---- an unfinished motivering ------------------------------------------------------------------
+
+# The sections of the assistant's concept-motivering, saved as "Kop:\ntekst" blocks (ui/pages/vraag.py).
+MOTIVERING_SECTIONS = ("Regel en versie", "Doel van de regel", "Bijzondere omstandigheden",
+                       "Gevolgen voor de inwoner", "Belangenafweging", "Vergelijkbare besluiten", "Conclusie")
+# A motivering built on the concept needs these filled before it goes to review.
+REQUIRED_SECTIONS = ("Regel en versie", "Bijzondere omstandigheden", "Belangenafweging", "Conclusie")
+# What the concept leaves for the professional (assistant/answers.py writes them), with what to do.
+UNFINISHED_MARKERS = (
+    ("[in te vullen", "bevat nog '[in te vullen door de professional]'"),
+    ("Oordeel van de professional: ...", "bevat nog 'Oordeel van de professional: ...'; vul uw oordeel in"),
+    ("Kies een van beide conclusies", "bevat nog beide conclusies; houd er één over (A of B)"),
+)
+_SECTION_HEAD = re.compile(r"^(%s):[ \t]*$" % "|".join(re.escape(k) for k in MOTIVERING_SECTIONS), re.M)
+
+
+def motivering_sections(text: str) -> list[tuple[str | None, str]]:
+    """(kop, tekst) per section of a motivering; kop None for text before the first known heading
+    (or for a motivering written freely, without the concept's headings)."""
+    text = text or ""
+    heads = list(_SECTION_HEAD.finditer(text))
+    out: list[tuple[str | None, str]] = []
+    if not heads or text[:heads[0].start()].strip():
+        out.append((None, text[:heads[0].start()] if heads else text))
+    for i, m in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+        out.append((m.group(1), text[m.end():end].strip()))
+    return out
+
+
+def motivering_gaps(text: str | None) -> list[str]:
+    """What is still unfinished in a motivering, in Dutch, naming the section: placeholders of
+    the concept, and (when the concept's headings are used) required sections left empty."""
+    sections = motivering_sections(text or "")
+    gaps: list[str] = []
+    for kop, body in sections:
+        where = f"sectie '{kop}'" if kop else "de motivering"
+        for marker, what in UNFINISHED_MARKERS:
+            if marker in body:
+                gaps.append(f"{where} {what}")
+    present = {kop: body for kop, body in sections if kop}
+    if present:
+        for kop in REQUIRED_SECTIONS:
+            if kop not in present:
+                gaps.append(f"sectie '{kop}' ontbreekt")
+            elif not present[kop].strip():
+                gaps.append(f"sectie '{kop}' is leeg")
+    return gaps
+
+
 class CaseError(Exception):
     """A problem a user can cause or fix; the message is Dutch and safe to show."""
 
@@ -387,7 +437,8 @@ class AuditCheck(tuple):
 
 # --------------------------------------------------------------------------- engine + migrations
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Alembic finds the migrations as package resources ("package:folder"), in a checkout and a wheel.
+MIGRATIONS_LOCATION = "assistant:migrations"
 
 
 def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
@@ -432,7 +483,7 @@ def upgrade(engine: Engine, audit_key: AuditKey | None = None) -> None:
     """Run the Alembic migrations up to head, in one (write-locked) transaction. The audit key is
     needed by 0003, which keys the chain (and creates the key file for a new log)."""
     cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("script_location", MIGRATIONS_LOCATION)
     cfg.attributes["audit_key"] = audit_key
     with _db_errors():
         with engine.execution_options(maatwerk_write=True).begin() as conn:
@@ -1470,8 +1521,14 @@ class CaseLog:
             missing.append("de reden waarom u het AI-antwoord hebt aangepast of niet gevolgd")
         if row.knelpunt and not row.knelpunt_description:
             missing.append("omschrijving van het knelpunt")
+        gaps = motivering_gaps(row.motivering)
+        message = []
         if missing:
-            raise CaseError("De casus is nog niet compleet; vul nog in: " + "; ".join(missing) + ".")
+            message.append("De casus is nog niet compleet; vul nog in: " + "; ".join(missing) + ".")
+        if gaps:
+            message.append("De motivering is nog niet af: " + "; ".join(gaps) + ".")
+        if message:
+            raise CaseError(" ".join(message))
 
     # ------------------------------------------------------------------ cases: access
 
@@ -1636,8 +1693,12 @@ class CaseLog:
                 else:
                     state = f"heeft status '{row.status}'"
                 raise InvalidTransition(f"Casus {case_id} {state}; alleen een ingediende casus kan worden beoordeeld.")
-            before = {"status": row.status, "version": row.version}
             new_status = REVIEW_ACTIONS[action]
+            gaps = motivering_gaps(row.motivering) if new_status == "goedgekeurd" else []
+            if gaps:
+                raise CaseError(f"Casus {case_id} kan niet worden goedgekeurd: de motivering is nog niet af ("
+                                + "; ".join(gaps) + "). Stuur hem terug naar de auteur.")
+            before = {"status": row.status, "version": row.version}
             text = None
             if (comment or "").strip():
                 m = mapping if mapping is not None else self._reserved_mapping(self._case_texts(row))

@@ -15,6 +15,11 @@ from assistant.config import Settings
 from assistant.documents import SOURCE_TYPES
 
 
+def plural(n: int, one: str, many: str) -> str:
+    """'1 bestand', '3 bestanden'."""
+    return f"{n} {one if n == 1 else many}"
+
+
 class UserError(click.ClickException):
     """A clear Dutch message and exit code 2."""
 
@@ -108,6 +113,13 @@ def index_cmd(settings: Settings, paths: tuple[Path, ...], rebuild: bool, quiet:
     index = open_index(settings)
     if rebuild:
         index.reset()
+    if not paths:
+        from assistant.workspace import WorkspaceError, prepare
+
+        try:
+            prepare(settings)
+        except WorkspaceError as exc:
+            raise UserError(str(exc)) from exc
     targets = list(paths) or [settings.corpus_dir]
     try:
         report = index.index_paths(targets, progress=not quiet, max_bytes=settings.max_upload_mb * 1_000_000)
@@ -118,7 +130,7 @@ def index_cmd(settings: Settings, paths: tuple[Path, ...], rebuild: bool, quiet:
     for gone, here in report.relocated:
         click.echo(f"Verplaatst: {gone} staat nu op {here}; de index volgt (niets opnieuw ingebed).")
     click.echo(
-        f"{report.files_seen} bestanden: {report.files_indexed} geïndexeerd, "
+        f"{plural(report.files_seen, 'bestand', 'bestanden')}: {report.files_indexed} geïndexeerd, "
         f"{report.files_unchanged} ongewijzigd, {report.files_removed} verwijderd, "
         f"{len(report.errors)} met fouten; {report.chunks_added} passages toegevoegd, "
         f"{report.chunks_removed} verwijderd; totaal {index.count()} passages "

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+# The sample corpus of a checkout (absent in a wheel install).
+CHECKOUT_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 class Settings(BaseSettings):
@@ -19,8 +23,17 @@ class Settings(BaseSettings):
         Path(".maatwerk"),
         description="Map voor de lokale index (Chroma, lexicale index) en de database.",
     )
-    corpus_dir: Path = Field(
-        Path("corpus"), description="Map met het corpus dat `maatwerk index` zonder pad indexeert."
+    corpus_dir: Path | None = Field(
+        None,
+        description="Map met het corpus dat de app beheert en `maatwerk index` zonder pad indexeert (uploads, "
+                    "intrekkingen, precedenten komen hier); leeg = <datamap>/corpus, bij de eerste start gevuld "
+                    "met het voorbeeldcorpus.",
+    )
+    sample_corpus_dir: Path | None = Field(
+        None,
+        description="Voorbeeldcorpus dat de app alleen leest en naar de corpusmap kopieert (nieuwe en bijgewerkte "
+                    "bestanden, bij elke start); leeg = corpus/ van de checkout als MAATWERK_CORPUS_DIR leeg is, "
+                    "anders geen.",
     )
     precedents_dir: Path | None = Field(
         None,
@@ -136,6 +149,16 @@ class Settings(BaseSettings):
         700, ge=16, le=8192,
         description="Maximaal aantal tokens dat het taalmodel per antwoord mag schrijven (openai: max_tokens, ollama: num_predict).",
     )
+
+    @model_validator(mode="after")
+    def _managed_corpus(self) -> "Settings":
+        # The app never writes into the checkout: without an explicit corpus folder it manages
+        # one under the data dir, seeded from the checkout's sample corpus (see workspace.py).
+        if self.corpus_dir is None:
+            self.corpus_dir = self.data_dir / "corpus"
+            if self.sample_corpus_dir is None and CHECKOUT_CORPUS.is_dir():
+                self.sample_corpus_dir = CHECKOUT_CORPUS
+        return self
 
     @property
     def chroma_dir(self) -> Path:

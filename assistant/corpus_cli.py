@@ -25,11 +25,15 @@ def _registry(settings: Settings):
     from assistant.cases_cli import open_caselog
     from assistant.index import IndexError_
     from assistant.registry import Registry
+    from assistant.workspace import WorkspaceError, prepare
 
+    try:
+        prepare(settings)  # the managed corpus, never the checkout's sample corpus
+    except WorkspaceError as exc:
+        raise UserError(str(exc)) from exc
     log = open_caselog(settings)
     try:
         index = open_index(settings)
-        settings.corpus_dir.mkdir(parents=True, exist_ok=True)
         precedents = settings.precedents_dir
         yield Registry(log, index, settings.corpus_dir, precedents_dir=precedents,
                        max_bytes=settings.max_upload_mb * 1_000_000, max_chunk_chars=settings.max_chunk_chars)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
 from assistant.analysis import STOPWORDS, stem, words
 from assistant.documents import Chunk
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+# Prompts ship inside the package (assistant/prompts/), read with importlib.resources so a wheel
+# install has them as well as a checkout.
 USER_SEPARATOR = "=== gebruiker ==="
 
 
@@ -29,7 +31,7 @@ class GenerationError(Exception):
 
 @dataclass(frozen=True)
 class Prompt:
-    """A prompt template file from prompts/: system part, then USER_SEPARATOR, then user part.
+    """A prompt template file from assistant/prompts/: system part, then USER_SEPARATOR, then user part.
     Placeholders are {{name}}; the hash identifies the exact wording an answer was made with."""
 
     name: str
@@ -47,11 +49,18 @@ class Prompt:
         return system.strip(), user.strip()
 
     @classmethod
-    def load(cls, name: str, directory: Path = PROMPTS_DIR) -> "Prompt":
-        path = Path(directory) / f"{name}.md"
-        if not path.exists():
-            raise GenerationError(f"prompt '{name}' ontbreekt: verwacht bestand {path}")
-        return cls(name, path.read_text(encoding="utf-8"))
+    def load(cls, name: str, directory: Path | None = None) -> "Prompt":
+        """The shipped prompt NAME, or NAME.md from DIRECTORY when one is given."""
+        if directory is not None:
+            path = Path(directory) / f"{name}.md"
+            if not path.is_file():
+                raise GenerationError(f"prompt '{name}' ontbreekt: verwacht bestand {path}")
+            return cls(name, path.read_text(encoding="utf-8"))
+        resource = resources.files("assistant") / "prompts" / f"{name}.md"
+        if not resource.is_file():
+            raise GenerationError(f"prompt '{name}' ontbreekt in het pakket (assistant/prompts/{name}.md); "
+                                  "installeer de Maatwerkassistent opnieuw")
+        return cls(name, resource.read_text(encoding="utf-8"))
 
 
 # ---- what a backend gets ----------------------------------------------------------------------

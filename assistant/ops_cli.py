@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from assistant.cli import UserError
+from assistant.cli import UserError, plural
 
 
 def _installation(settings):
@@ -35,7 +35,7 @@ def _show(report, as_json: bool, verb: str) -> None:
     click.echo(f"  database: {report.database}, {rows} rijen in {len(report.tables)} tabellen, "
                f"audittrail {report.audit_events} gebeurtenissen (keten gecontroleerd)")
     click.echo(f"  index: {report.index}, {report.chunks} passages, vingerafdruk {report.fingerprint or '-'}")
-    click.echo(f"  corpus: {report.corpus_files} bestanden ({report.seconds:.1f} s)")
+    click.echo(f"  corpus: {plural(report.corpus_files, 'bestand', 'bestanden')} ({report.seconds:.1f} s)")
     for warning in report.warnings:
         click.echo(f"Let op: {warning}", err=True)
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import re
 import threading
 import unicodedata
 import warnings
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
 from typing import Iterable
 
 from stdnum import iban as _stdnum_iban
@@ -357,21 +356,16 @@ def _builtin_first_names() -> frozenset[str]:
     return frozenset(_norm_key(n) for n in names.split())
 
 
-def _deduce_lookup_dir() -> Path | None:
-    # find_spec locates the package without importing it: the lexicons are plain text
-    # and importing deduce would pull in its pipeline dependencies for nothing.
-    try:
-        spec = importlib.util.find_spec("deduce")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "lookup" / "src"
-    return path if path.is_dir() else None
+def _deduce_lookup_dir():
+    """deduce's name lists, shipped as package data (assistant/data/deduce/, LGPL-3.0-or-later;
+    see the README there): deduce itself cannot be a dependency (it pins regex<2025), and only
+    its lists are read. None when the data is missing from the install."""
+    root = resources.files("assistant").joinpath("data", "deduce")
+    return root if root.joinpath("names", "lst_first_name", "items.txt").is_file() else None
 
 
-def _read_items(path: Path) -> set[str]:
-    if not path.exists():
+def _read_items(path) -> set[str]:
+    if not path.is_file():
         return set()
     return {line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
 
@@ -381,8 +375,8 @@ def _deduce_common_words() -> frozenset[str]:
     root = _deduce_lookup_dir()
     if root is None:
         return frozenset()
-    words = _read_items(root / "whitelist" / "lst_common_word" / "items.txt")
-    words |= _read_items(root / "whitelist" / "lst_stop_word" / "items.txt")
+    words = _read_items(root.joinpath("whitelist", "lst_common_word", "items.txt"))
+    words |= _read_items(root.joinpath("whitelist", "lst_stop_word", "items.txt"))
     return frozenset(_norm_key(w) for w in words)
 
 
@@ -394,8 +388,8 @@ def _deduce_names(kind: str) -> frozenset[str] | None:
     root = _deduce_lookup_dir()
     if root is None:
         return None
-    folder = root / "names" / f"lst_{kind}"
-    names = _read_items(folder / "items.txt") - _read_items(folder / "exceptions.txt")
+    folder = root.joinpath("names", f"lst_{kind}")
+    names = _read_items(folder.joinpath("items.txt")) - _read_items(folder.joinpath("exceptions.txt"))
     common = _deduce_common_words()
     return frozenset(
         _norm_key(n) for n in names if " " not in n and len(n) > 2 and _norm_key(n) not in common
@@ -559,7 +553,7 @@ class PlaceholderMap:
 class Pseudonymiser:
     """Finds personal data in Dutch case text and replaces it by stable placeholders.
 
-    use_deduce: None = use the deduce first-name lexicon when the package is installed
+    use_deduce: None = use the deduce name lists shipped in assistant/data/deduce/ (if present)
     (decided on the eval, see evals/RESULTS-privacy.md); "full" additionally runs the
     complete deduce pipeline for persons (slow to load, no gain on our eval); False = rules only.
     """
@@ -575,10 +569,11 @@ class Pseudonymiser:
                 lexicon = _deduce_first_names()
                 if lexicon is None:
                     if use_deduce:
-                        raise ImportError("deduce is requested but not installed (pip install deduce)")
+                        raise ImportError("deduce's name lists are missing from this install "
+                                          "(assistant/data/deduce/)")
                     warnings.warn(
-                        "deduce not installed: person names are detected by rules and a small built-in "
-                        "first-name list only (lower recall)",
+                        "deduce name lists not installed: person names are detected by rules and a small "
+                        "built-in first-name list only (lower recall)",
                         RuntimeWarning,
                         stacklevel=2,
                     )

@@ -33,7 +33,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from assistant import cases as _cases
-from assistant.cases import Base, CaseError, CaseLog, CaseRow, PermissionDenied
+from assistant.cases import Base, CaseError, CaseLog, CaseRow, PermissionDenied, motivering_gaps
 from assistant.documents import (
     SIDECAR_SUFFIX,
     Document,
@@ -843,6 +843,10 @@ class Registry:
         if case.status != "goedgekeurd":
             raise RegistryError(f"Casus {case_id} heeft status '{case.status}'; alleen een goedgekeurde casus "
                                 "kan een precedent worden.")
+        gaps = motivering_gaps(case.motivering)
+        if gaps:  # approved before the check existed: never a precedent with placeholders
+            raise RegistryError(f"Casus {case_id} kan geen precedent worden: de motivering is nog niet af ("
+                                + "; ".join(gaps) + ").")
         text, pid = self._precedent_markdown(case, precedent_id, omstandigheden, title)
         with tempfile.TemporaryDirectory(prefix="maatwerk-precedent-") as tmp:
             path = Path(tmp) / f"{pid}.md"

@@ -27,7 +27,6 @@ from typing import Any, Iterable, Sequence
 from assistant.analysis import STOPWORDS, stem, words
 from assistant.privacy import PLACEHOLDER_RE, contains_personal_data
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 FORMATS = ("md", "html", "docx", "pdf", "csv")
 DEVIATED = ("afgeweken", "gedeeltelijk")
 UITKOMST_ORDER = ("afgeweken", "gedeeltelijk", "niet afgeweken")
@@ -781,7 +780,7 @@ CHART_CAPTIONS = {
 def _jinja(autoescape: bool):
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=autoescape,
+    env = jinja2.Environment(loader=jinja2.PackageLoader("assistant", "templates"), autoescape=autoescape,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
     env.filters.update(percent=percent, datum=format_date, maand=month_label,

@@ -1,16 +1,22 @@
-"""`maatwerk serve`: start the Streamlit app on this machine. The app indexes the corpus on
-first start (with progress in the browser); nothing here needs a network or an API key."""
+"""`maatwerk serve`: bring the corpus and its index up to date (progress in the terminal), then
+replace this process by Streamlit, so the port answers only when the app is ready and a stop
+signal reaches the app itself. Nothing here needs a network or an API key."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import click
 
-APP = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+from assistant.cli import plural
+
+# The Streamlit script ships inside the package, so a wheel install can serve too.
+APP = Path(__file__).resolve().parent / "ui" / "streamlit_app.py"
+# Set by `maatwerk serve` for the Streamlit process it becomes: the index was brought up to date
+# just before, so the app does not repeat it (and shows no indexing box on the login page).
+INDEX_READY_ENV = "MAATWERK_SERVE_INDEX_READY"
 
 
 def streamlit_command(port: int, address: str = "127.0.0.1", max_upload_mb: int = 25,
@@ -33,17 +39,17 @@ def streamlit_command(port: int, address: str = "127.0.0.1", max_upload_mb: int 
 def login_banner(settings) -> str:
     """What the operator should know about logging in: demo mode on (and its public password), or
     ignored because real users exist, or no users yet (then: `maatwerk users init`)."""
-    from assistant.cases import CaseError, CaseLog
+    from assistant.cases import CaseError
+    from assistant.cases_cli import open_caselog
+    from assistant.cli import UserError
 
     try:
-        if not settings.database_url:
-            Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-        log = CaseLog.from_url(settings.sqlalchemy_url)
+        log = open_caselog(settings)
         try:
             real = log.has_real_users()
         finally:
             log.close()
-    except CaseError:
+    except (CaseError, UserError):
         real = None
     if settings.demo and real is False:
         return ("*** DEMOSTAND (MAATWERK_DEMO=true) ***  Demo-accounts met het openbare wachtwoord "
@@ -57,6 +63,43 @@ def login_banner(settings) -> str:
     return "Inloggen met lokale accounts (beheer: pagina Gebruikers of `maatwerk users`)."
 
 
+def prepare_for_serving(settings, echo=click.echo, progress: bool = True) -> int:
+    """Managed corpus, database and index brought up to date; returns the number of passages.
+    Raises click.ClickException (Dutch) when the app could not answer anything."""
+    from assistant.cases_cli import open_caselog
+    from assistant.cli import UserError, open_index
+    from assistant.index import IndexError_
+    from assistant.workspace import WorkspaceError, prepare
+
+    try:
+        seeded = prepare(settings)
+    except WorkspaceError as exc:
+        raise UserError(str(exc)) from exc
+    if seeded.copied or seeded.updated or seeded.removed:
+        echo(f"Voorbeeldcorpus ({settings.sample_corpus_dir}) naar de corpusmap {settings.corpus_dir}: "
+             f"{len(seeded.copied)} nieuw, {len(seeded.updated)} bijgewerkt, {len(seeded.removed)} verwijderd.")
+    open_caselog(settings).close()  # migrations run now, not at the first login
+    index = open_index(settings)
+    try:
+        index.check_embedder()
+        echo(f"Index bijwerken met de corpusmap {settings.corpus_dir} …" if index.count()
+             else f"Eerste start: het corpus in {settings.corpus_dir} wordt geïndexeerd …")
+        report = index.index_paths([settings.corpus_dir], progress=progress,
+                                   max_bytes=settings.max_upload_mb * 1_000_000)
+    except IndexError_ as exc:
+        raise UserError(str(exc)) from exc
+    for err in report.errors:
+        echo(f"Let op: {err.path}: {err.reason}", err=True)
+    total = index.count()
+    if not total:
+        raise UserError(f"er is niets geïndexeerd: de corpusmap {settings.corpus_dir} bevat geen bruikbare "
+                        "documenten (MAATWERK_CORPUS_DIR, MAATWERK_SAMPLE_CORPUS_DIR)")
+    echo(f"Index klaar: {plural(total, 'passage', 'passages')} "
+         f"({plural(report.files_indexed, 'bestand', 'bestanden')} geïndexeerd, "
+         f"{report.files_unchanged} ongewijzigd; {report.seconds:.0f} s).")
+    return total
+
+
 @click.command("serve")
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Poort van de app.")
 @click.option("--address", default="127.0.0.1", show_default=True,
@@ -65,21 +108,20 @@ def login_banner(settings) -> str:
 def serve(settings, port: int, address: str) -> None:
     """Start de Maatwerkassistent in de browser (http://localhost:POORT).
 
-    Bij de eerste start wordt het corpus geïndexeerd; de voortgang staat in de browser."""
+    Eerst wordt het corpus in de datamap bijgewerkt en geïndexeerd (voortgang hier in de terminal);
+    pas daarna opent de poort. Stoppen met Ctrl+C of een stopsignaal."""
     from assistant.config import Settings
 
     settings = settings or Settings()
-    if not APP.exists():
-        raise click.ClickException(f"{APP} ontbreekt; start `maatwerk serve` vanuit een checkout van het project.")
+    prepare_for_serving(settings)
     shown = "localhost" if address in ("127.0.0.1", "0.0.0.0") else address
     click.echo(f"Maatwerkassistent start op http://{shown}:{port}  (stoppen: Ctrl+C)")
-    if not (Path(settings.data_dir) / "chroma").exists():
-        click.echo(f"Eerste start: het corpus in '{settings.corpus_dir}' wordt geïndexeerd zodra u de app opent.")
     if settings.auth == "local":
         click.echo(login_banner(settings))
-    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    try:
-        code = subprocess.call(streamlit_command(port, address, settings.max_upload_mb), env=env)
-    except KeyboardInterrupt:
-        code = 0
-    sys.exit(code)
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **{INDEX_READY_ENV: "1"})
+    cmd = streamlit_command(port, address, settings.max_upload_mb)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Replace this process: the same pid becomes Streamlit, so a supervisor's SIGTERM (or Ctrl+C)
+    # reaches the app and no child is left behind.
+    os.execve(cmd[0], cmd, env)

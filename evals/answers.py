@@ -130,13 +130,13 @@ def format_report(result: EvalResult, verbose: bool = False) -> str:
         f"Citaten letterlijk in de geciteerde passage: {pct(s['quotes_verbatim'])} ({s['quotes_total']})",
         f"Afwijkingsruimte juist: {pct(s['afwijkingsruimte_accuracy'])} ({s['afwijkingsruimte_questions']} vragen; "
         f"{s['false_refusals']} ten onrechte geweigerd)",
-        f"Terecht geweigerd (grounded: false, geen bronnen): {pct(s['correct_refusals'])} ({s['refusal_questions']} vragen)",
+        f"Terecht geweigerd (geen onderbouwd antwoord, geen bronnen): {pct(s['correct_refusals'])} ({s['refusal_questions']} vragen)",
         f"Latentie p50 {s['latency_p50_ms']} ms, p95 {s['latency_p95_ms']} ms",
     ]
     if verbose:
         for r in result.rows:
             ok = r["basis_ok"] if r["expected_basis"] else r["refusal_ok"]
-            want = r["expected_basis"] or "grounded: false"
+            want = r["expected_basis"] or "weigeren (geen bronnen)"
             lines.append(f"{'OK ' if ok else 'FOUT'} {r['id']:4} verwacht={want:24} kreeg={str(r['basis']):24} "
                          f"regel={r['rule']}  ({r['latency_ms']} ms)")
     return "\n".join(lines)

@@ -429,9 +429,10 @@ def test_migrations_are_named_and_idempotent(tmp_path):
     assert len(again.list_users()) == len(USERS)
     again.close()
     con = sqlite3.connect(tmp_path / "maatwerk.db")
-    from assistant.cases import MIGRATIONS_DIR
+    from importlib import resources
 
-    newest = sorted(p.stem for p in (MIGRATIONS_DIR / "versions").glob("0*.py"))[-1]
+    versions = resources.files("assistant") / "migrations" / "versions"
+    newest = sorted(p.name.removesuffix(".py") for p in versions.iterdir() if p.name.startswith("0"))[-1]
     assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [(newest,)]
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
@@ -658,3 +659,92 @@ def test_the_orm_models_match_the_migrations(tmp_path):
     log.close()
     structural = [d for d in diffs if isinstance(d, list) or d[0] in ("add_table", "remove_table", "add_column", "remove_column")]
     assert structural == []
+
+
+# --------------------------------------------------------------------------- no placeholders past submit
+
+CONCEPT = """Regel en versie:
+artikel 58, achtste lid, Participatiewet (geldig vanaf 2026-07-01): „Indien daarvoor dringende redenen ...“ [1]
+
+Doel van de regel:
+[in te vullen door de professional]
+
+Bijzondere omstandigheden:
+Uit de vraag: schuld van € 4.000; huisuitzetting dreigt
+
+Gevolgen voor de inwoner:
+Terugvordering zou tot huisuitzetting leiden.
+
+Belangenafweging:
+1. Geschiktheid: dient toepassing van de regel haar doel? Oordeel van de professional: ...
+
+Vergelijkbare besluiten:
+Geen vergelijkbare besluiten gevonden.
+
+Conclusie:
+Kies een van beide conclusies (de professional beslist, de assistent niet):
+A. Afwijken: ...
+B. Niet afwijken: ..."""
+
+
+def test_motivering_gaps_name_the_section():
+    from assistant.cases import motivering_gaps
+
+    gaps = motivering_gaps(CONCEPT)
+    assert gaps == [
+        "sectie 'Doel van de regel' bevat nog '[in te vullen door de professional]'",
+        "sectie 'Belangenafweging' bevat nog 'Oordeel van de professional: ...'; vul uw oordeel in",
+        "sectie 'Conclusie' bevat nog beide conclusies; houd er één over (A of B)",
+    ]
+    emptied = CONCEPT.replace("Uit de vraag: schuld van € 4.000; huisuitzetting dreigt", "")
+    assert "sectie 'Bijzondere omstandigheden' is leeg" in motivering_gaps(emptied)
+    assert "sectie 'Conclusie' ontbreekt" in motivering_gaps(CONCEPT.split("Conclusie:")[0])
+    # A motivering written freely (without the concept's headings) only has to be free of placeholders.
+    assert motivering_gaps("Dringende redenen: de schuld zou tot huisuitzetting leiden.") == []
+    assert motivering_gaps("Nog doen: [in te vullen]") == ["de motivering bevat nog '[in te vullen door de professional]'"]
+
+
+def finished(text: str) -> str:
+    return (text.replace("[in te vullen door de professional]", "Terugvordering herstelt wat ten onrechte is betaald.")
+            .replace("Oordeel van de professional: ...", "Ja.")
+            .split("Kies een van beide conclusies")[0] + "Afwijken: dringende redenen (art. 58, achtste lid, Pw).")
+
+
+def test_a_case_with_placeholders_cannot_be_submitted_approved_or_promoted(tmp_path):
+    log = make_log(tmp_path)
+    case = log.create_case("anna", **complete(motivering=CONCEPT))
+    with pytest.raises(CaseError) as err:
+        log.submit(case.id, "anna")
+    assert "De motivering is nog niet af" in str(err.value) and "'Doel van de regel'" in str(err.value)
+    assert "'Conclusie'" in str(err.value)
+    assert log.get_case(case.id, "anna").status == "concept"
+    # An emptied required section is named too.
+    log.update_case(case.id, "anna", motivering=finished(CONCEPT).replace(
+        "Uit de vraag: schuld van € 4.000; huisuitzetting dreigt", ""))
+    with pytest.raises(CaseError, match="sectie 'Bijzondere omstandigheden' is leeg"):
+        log.submit(case.id, "anna")
+    log.update_case(case.id, "anna", motivering=finished(CONCEPT))
+    assert log.submit(case.id, "anna").status == "ingediend"
+
+    # A case that reached review with a placeholder (submitted before this check) is not approved,
+    # and an approved one is not promoted to a precedent.
+    with log.engine.begin() as con:
+        con.exec_driver_sql("UPDATE cases SET motivering = ? WHERE id = ?", (CONCEPT, case.id))
+    with pytest.raises(CaseError, match="kan niet worden goedgekeurd.*Doel van de regel"):
+        log.review(case.id, "kim", "approve")
+    assert log.review(case.id, "kim", "return", comment="Vul de motivering aan.").status == "teruggestuurd"
+    log.update_case(case.id, "anna", motivering=finished(CONCEPT))
+    log.submit(case.id, "anna")
+    assert log.review(case.id, "kim", "approve").status == "goedgekeurd"
+    with log.engine.begin() as con:
+        con.exec_driver_sql("UPDATE cases SET motivering = ? WHERE id = ?", (CONCEPT, case.id))
+
+    from assistant.embeddings import HashingEmbeddings
+    from assistant.index import Index
+    from assistant.registry import Registry, RegistryError
+
+    reg = Registry(log, Index.open(tmp_path / "data", HashingEmbeddings()), tmp_path / "corpus")
+    with pytest.raises(RegistryError, match="kan geen precedent worden.*Doel van de regel"):
+        reg.promote_case(case.id, "jules")
+    assert not (tmp_path / "corpus" / "besluiten").exists()
+    log.close()

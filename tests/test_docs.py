@@ -18,6 +18,15 @@ def test_every_setting_is_documented_in_the_readme():
     assert expected == documented
 
 
+def test_readme_and_docs_list_the_demo_accounts_of_the_login_page():
+    from assistant.auth import DEMO_ACCOUNTS
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ui = (REPO / "docs" / "ui.md").read_text(encoding="utf-8")
+    for username, _, _ in DEMO_ACCOUNTS:
+        assert f"`{username}`" in readme and f"| {username} |" in ui, username
+
+
 def test_readme_commands_exist_in_makefile_and_ci_runs_the_test_command():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")

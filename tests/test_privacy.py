@@ -227,7 +227,7 @@ def test_fallback_without_deduce(monkeypatch):
     monkeypatch.setattr(privacy, "_deduce_lookup_dir", lambda: None)
     privacy._deduce_names.cache_clear()
     try:
-        with pytest.warns(RuntimeWarning, match="deduce not installed"):
+        with pytest.warns(RuntimeWarning, match="deduce name lists not installed"):
             p = Pseudonymiser()
         assert p.name_backend == "rules"
         assert kinds(p, "Mevrouw Jansen en haar zoon Kevin.") == [("NAAM", "Jansen"), ("NAAM", "Kevin")]

@@ -44,6 +44,10 @@ def app_env(tmp_path_factory):
     try:
         at = AppTest.from_file(APP, default_timeout=120).run()
         assert not at.exception, at.exception
+        # The run that indexed shows the login page as any other: one title, the progress gone.
+        assert [t.value for t in at.title] == ["Maatwerkassistent"]
+        assert "Klaar" not in repr(at._tree) and "geïndexeerd" not in repr(at._tree)
+        assert at.text_input(key="login_user") is not None
         yield {"data": data, "corpus": corpus}
     finally:
         os.chdir(cwd)
@@ -69,6 +73,18 @@ def texts(at: AppTest) -> str:
     parts += [e.value for e in at.error] + [w.value for w in at.warning] + [i.value for i in at.info]
     parts += [s.value for s in at.success]
     return "\n".join(str(p) for p in parts)
+
+
+def finish_motivering(at: AppTest) -> None:
+    """What the professional does with the concept: fill in what it leaves open, keep one conclusion."""
+    for area in at.text_area:
+        if not str(area.key or "").startswith("mot_"):
+            continue
+        text = area.value.replace("[in te vullen door de professional]", "Volgt uit het dossier.")
+        text = text.replace("Oordeel van de professional: ...", "Oordeel: ja.")
+        if "Kies een van beide conclusies" in text:
+            text = next(line for line in text.splitlines() if line.startswith("A."))
+        area.input(text)
 
 
 # ---- the app ----------------------------------------------------------------------------------
@@ -130,7 +146,15 @@ def test_knelpunten_report_with_demo_cases(app_env):
     at.selectbox(key="rep_fmt").set_value("md")
     at.button(key="rep_make").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert [b for b in at.get("download_button")]
+    assert [b.label for b in at.get("download_button")] == ["Download Markdown"]
+    # Another format: the Markdown file is no longer offered as if it were the new choice.
+    at.selectbox(key="rep_fmt").set_value("csv").run()
+    assert not [b for b in at.get("download_button") if b.key == "rep_download"]
+    at.button(key="rep_make").click().run()
+    assert [b.label for b in at.get("download_button")] == ["Download CSV (opvolglijst)"]
+    # A day that does not exist is named in Dutch, not silently moved to the 28th.
+    at.text_input(key="rep_van").input("31-02-2026").run()
+    assert any("31-02-2026 bestaat niet; februari 2026 heeft 28 dagen" in e.value for e in at.error)
     # The seeded demo.* users do not end demo mode: demo accounts still log in.
     assert login("demo-jurist").session_state["identity"].demo
 
@@ -179,8 +203,8 @@ def upload(at: AppTest, name: str, data: bytes, **fields) -> AppTest:
     at.get("file_uploader")[0].set_value((name, data, "text/markdown"))
     for key, value in fields.items():
         widget = at.selectbox(key=key) if key in ("up_prev", "up_type", "up_domain") else (
-            at.date_input(key=key) if key in ("up_from", "up_to") else at.text_input(key=key))
-        widget.set_value(value)
+            at.text_input(key=key))
+        widget.set_value(value.strftime("%d-%m-%Y") if isinstance(value, dt.date) else value)
     return at.button(key=UPLOAD).click().run()
 
 
@@ -255,7 +279,7 @@ def test_corpus_retire_a_document(app_env):
     giften = next(d for d in registry().list() if d.citation.startswith("Beleidsregels giften"))
     at.selectbox(key="corpus_doc").set_value(giften.id).run()
     per = dt.date.today() + dt.timedelta(days=30)
-    at.date_input(key=f"retire_per_{giften.id}").set_value(per)
+    at.text_input(key=f"retire_per_{giften.id}").input(per.strftime("%d-%m-%Y"))
     at.button(key=f"FormSubmitter:retire_{giften.id}-Intrekken").click().run()
     assert "Geef een reden" in texts(at)
     at.text_area(key=f"retire_reden_{giften.id}").input("Ingetrokken door het college.")
@@ -360,6 +384,11 @@ def test_ask_follow_up_record_submit_and_review(app_env):
     at.radio(key="case_uitkomst").set_value("afgeweken")
     at.radio(key="case_stance").set_value("aangepast").run()
     at.text_area(key="case_stance_reason").input("Omstandigheden zwaarder gewogen")
+    # The concept as drafted still has open places: submitting names the section and stores nothing new.
+    at.button(key="case_submit").click().run()
+    assert at.error and "De motivering is nog niet af" in at.error[0].value
+    assert "sectie 'Conclusie'" in at.error[0].value
+    finish_motivering(at)
     at.button(key="case_submit").click().run()
     assert not at.error, [e.value for e in at.error]
     case_id = at.session_state["conversation"].case_id
@@ -413,10 +442,11 @@ def test_answer_reads_kort_antwoord_first_and_open_questions_are_answered_in_pla
 
 def test_return_with_comment_and_resubmit(app_env):
     at = login("demo-consulent")
-    at.date_input(key="peildatum").set_value(dt.date(2026, 3, 1)).run()
+    at.text_input(key="peildatum").input("01-03-2026").run()
     at.chat_input[0].set_value("Mag ik afwijken van de normtijd voor huishoudelijke ondersteuning bij een inwoner met een zieke partner?").run()
     at.radio(key="case_uitkomst").set_value("niet afgeweken")
     at.radio(key="case_stance").set_value("overgenomen").run()
+    finish_motivering(at)
     at.button(key="case_submit").click().run()
     case_id = at.session_state["conversation"].case_id
     assert case_id and not at.error, [e.value for e in at.error]
@@ -440,6 +470,39 @@ def test_return_with_comment_and_resubmit(app_env):
     from assistant.config import Settings
 
     assert CaseLog.from_url(Settings().sqlalchemy_url).get_case(case_id, "demo-kwaliteit").status == "ingediend"
+
+
+def test_peildatum_and_question_mistakes_get_a_dutch_message_and_nothing_is_asked(app_env):
+    at = login("demo-professional")
+    before = at.session_state["conversation"].peildatum
+    at.text_input(key="peildatum").input("31-02-2026").run()
+    assert [e.value for e in at.error] == ["‘Peildatum’: 31-02-2026 bestaat niet; februari 2026 heeft 28 dagen."]
+    assert at.session_state["conversation"].peildatum == before
+    at.chat_input[0].set_value(QUESTION).run()
+    assert not at.session_state["conversation"].turns and "Corrigeer eerst de peildatum" in texts(at)
+    at.text_input(key="peildatum").input("01-03-2026").run()
+    assert not at.error and at.session_state["conversation"].peildatum == dt.date(2026, 3, 1)
+
+    long_question = "Mijn cliënt heeft een probleem met de bijstand. " * 420  # about 20,000 characters
+    at.chat_input[0].set_value(long_question).run()
+    assert not at.session_state["conversation"].turns
+    assert [e.value for e in at.error][0].startswith("De vraag is te lang (20.")
+    assert not [m for m in at.markdown if "Mijn cliënt heeft een probleem" in m.value]  # not echoed
+
+
+def test_typed_dates_in_dutch():
+    from assistant.ui.views import parse_date
+
+    assert parse_date("01-03-2026") == parse_date("2026-03-01") == parse_date("1/3/2026") == dt.date(2026, 3, 1)
+    assert parse_date("29-02-2028") == dt.date(2028, 2, 29) and parse_date("  ") is None
+    with pytest.raises(ValueError, match="29-02-2026 bestaat niet; februari 2026 heeft 28 dagen"):
+        parse_date("29-02-2026")
+    with pytest.raises(ValueError, match="maand 13 bestaat niet"):
+        parse_date("01-13-2026")
+    with pytest.raises(ValueError, match="‘morgen’ is geen datum; schrijf DD-MM-JJJJ"):
+        parse_date("morgen")
+    with pytest.raises(ValueError, match="kies een datum tussen"):
+        parse_date("01-01-1800")
 
 
 def test_reviewer_cannot_review_own_case(app_env):

@@ -176,6 +176,7 @@ def test_ask_open_citation_submit_and_review(server, browser):
     page.locator('[data-testid="stRadio"]').filter(has_text="Uitkomst").get_by_text("afgeweken", exact=True).click()
     page.locator('[data-testid="stRadio"]').filter(has_text="AI-antwoord").get_by_text("overgenomen", exact=True).click()
     wait_idle(page)
+    finish_motivering(page)
     page.get_by_role("button", name="Indienen ter beoordeling").click()
     page.get_by_text(re.compile(r"Casus \d+ is ingediend")).wait_for()
     case_id = int(re.search(r"Casus (\d+) is ingediend", page.get_by_text(re.compile(r"Casus \d+ is ingediend")).inner_text()).group(1))
@@ -263,12 +264,34 @@ def shoot(page, path: Path) -> None:
     page.set_viewport_size(size)
 
 
+def finish_motivering(page) -> None:
+    """What the professional does with the concept: fill in what it leaves open, keep one conclusion
+    (a concept with placeholders cannot be submitted)."""
+    from assistant.cases import MOTIVERING_SECTIONS
+
+    for kop in MOTIVERING_SECTIONS:
+        area = page.get_by_label(kop, exact=True)
+        if not area.count():
+            continue
+        area = area.first
+        text = original = area.input_value()
+        text = text.replace("[in te vullen door de professional]", "Volgt uit het dossier.")
+        text = text.replace("Oordeel van de professional: ...", "Oordeel: ja.")
+        if "Kies een van beide conclusies" in text:
+            text = next(line for line in text.splitlines() if line.startswith("A."))
+        if text != original:
+            area.fill(text)
+            area.press("Tab")
+            wait_idle(page)
+
+
 def submit_current_case(page) -> None:
     page.locator('[data-testid="stRadio"]').filter(has_text="Uitkomst").get_by_text("gedeeltelijk", exact=True).click()
     page.locator('[data-testid="stRadio"]').filter(has_text="AI-antwoord").get_by_text("aangepast", exact=True).click()
     page.get_by_label("Waarom?").fill("Aflossingstermijn korter gemaakt dan de assistent voorstelde.")
     page.get_by_label("Waarom?").press("Tab")
     wait_idle(page)
+    finish_motivering(page)
     page.get_by_role("button", name="Indienen ter beoordeling").click()
     page.get_by_text(re.compile(r"Casus \d+ is ingediend")).wait_for()
 

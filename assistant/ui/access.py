@@ -4,8 +4,11 @@ page on every run (what may render), so the two can never disagree."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from assistant.auth import ROLES
+
+_PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
 
 @dataclass(frozen=True)
@@ -13,20 +16,25 @@ class PageSpec:
     key: str  # also the url path
     title: str  # Dutch, as shown in the navigation
     icon: str
-    file: str  # relative to the repository root (the main script's folder)
+    name: str  # file in assistant/ui/pages/
     roles: tuple[str, ...]
+
+    @property
+    def file(self) -> str:
+        # Absolute, so the pages resolve from any main script (checkout or installed package).
+        return str(_PAGES_DIR / self.name)
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("vraag", "Vraag en casus", ":material/chat:", "assistant/ui/pages/vraag.py", ("professional",)),
-    PageSpec("mijn-casussen", "Mijn casussen", ":material/folder_open:", "assistant/ui/pages/mijn_casussen.py",
+    PageSpec("vraag", "Vraag en casus", ":material/chat:", "vraag.py", ("professional",)),
+    PageSpec("mijn-casussen", "Mijn casussen", ":material/folder_open:", "mijn_casussen.py",
              ("professional",)),
-    PageSpec("beoordelen", "Beoordelen", ":material/fact_check:", "assistant/ui/pages/beoordelen.py", ("kwaliteit",)),
-    PageSpec("knelpunten", "Knelpunten", ":material/report:", "assistant/ui/pages/knelpunten.py",
+    PageSpec("beoordelen", "Beoordelen", ":material/fact_check:", "beoordelen.py", ("kwaliteit",)),
+    PageSpec("knelpunten", "Knelpunten", ":material/report:", "knelpunten.py",
              ("kwaliteit", "beheerder")),
-    PageSpec("corpus", "Corpus", ":material/library_books:", "assistant/ui/pages/corpus.py", ("jurist", "beheerder")),
-    PageSpec("gebruikers", "Gebruikers", ":material/group:", "assistant/ui/pages/gebruikers.py", ("beheerder",)),
-    PageSpec("verantwoording", "Verantwoording", ":material/info:", "assistant/ui/pages/verantwoording.py", ROLES),
+    PageSpec("corpus", "Corpus", ":material/library_books:", "corpus.py", ("jurist", "beheerder")),
+    PageSpec("gebruikers", "Gebruikers", ":material/group:", "gebruikers.py", ("beheerder",)),
+    PageSpec("verantwoording", "Verantwoording", ":material/info:", "verantwoording.py", ROLES),
 )
 BY_KEY = {p.key: p for p in PAGES}
 

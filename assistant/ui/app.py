@@ -4,6 +4,7 @@ which lists only the pages of the signed-in role. Called from streamlit_app.py."
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 
 import streamlit as st
@@ -46,14 +47,20 @@ def main() -> None:
 
 
 def ensure_index(settings) -> None:
-    """Once per process the index is brought up to date with the corpus folder (on first start:
-    filled), with visible progress. One session indexes; others that arrive meanwhile watch the
-    same progress."""
+    """Once per process the index is brought up to date with the corpus folder. `maatwerk serve`
+    does that before the port opens (and says so via INDEX_READY_ENV); started otherwise
+    (`streamlit run`), the first session does it here with visible progress, others that arrive
+    meanwhile watch the same progress, and the progress disappears when it is done."""
     from assistant.embeddings import EmbedderError
     from assistant.index import IndexError_
+    from assistant.ui_cli import INDEX_READY_ENV, plural
+    from assistant.workspace import WorkspaceError, prepare
 
     gate = runtime.gate()
     if gate.synced:
+        return
+    if os.environ.get(INDEX_READY_ENV) == "1":
+        gate.synced = True
         return
     try:
         assistant = runtime.assistant()
@@ -62,8 +69,7 @@ def ensure_index(settings) -> None:
         st.error(f"De index kan niet worden geopend: {exc}")
         st.stop()
     if not gate.lock.acquire(blocking=False):
-        st.title(APP_TITLE)
-        st.info(f"Eerste start: het voorbeeldcorpus wordt geïndexeerd ({gate.phase}).")
+        st.info(f"De index wordt bijgewerkt ({gate.phase or 'bestanden lezen'}); even geduld.")
         st.progress(gate.done / gate.total if gate.total else 0.0,
                     text=f"{gate.done} van {gate.total} passages" if gate.total else "bestanden lezen…")
         time.sleep(1.0)
@@ -71,34 +77,42 @@ def ensure_index(settings) -> None:
     try:
         if gate.synced:
             return
-        st.title(APP_TITLE)
+        try:
+            prepare(settings)
+        except WorkspaceError as exc:
+            st.error(str(exc))
+            st.stop()
         corpus = settings.corpus_dir
         # Indexed before (an earlier process, or a run cut short): brought up to date the same
         # way; unchanged files cost only their hash.
         label = (f"Index bijwerken met de corpusmap '{corpus}'…" if assistant.index.count()
                  else f"Eerste start: het corpus in '{corpus}' wordt geïndexeerd…")
-        with st.status(label, expanded=True) as status:
-            st.write("Bestanden lezen en splitsen per artikel en lid…")
-            gate.phase, gate.done, gate.total = "bestanden lezen", 0, 0
-            bar = st.progress(0.0, text="bestanden lezen…")
+        slot = st.empty()
+        with slot.container():
+            with st.status(label, expanded=True) as status:
+                st.write("Bestanden lezen en splitsen per artikel en lid…")
+                gate.phase, gate.done, gate.total = "bestanden lezen", 0, 0
+                bar = st.progress(0.0, text="bestanden lezen…")
 
-            def on_progress(done: int, total: int) -> None:
-                gate.phase, gate.done, gate.total = "passages embedden", done, total
-                bar.progress(done / total if total else 1.0, text=f"{done} van {total} passages geïndexeerd")
+                def on_progress(done: int, total: int) -> None:
+                    gate.phase, gate.done, gate.total = "passages embedden", done, total
+                    bar.progress(done / total if total else 1.0, text=f"{done} van {total} passages geïndexeerd")
 
-            report = assistant.index.index_paths([corpus], progress=False, on_progress=on_progress,
-                                                 max_bytes=settings.max_upload_mb * 1_000_000)
-            for err in report.errors:
-                st.warning(f"{err.path}: {err.reason}")
-            if not assistant.index.count():
-                status.update(label="Het corpus bevat geen bruikbare documenten.", state="error")
-                st.error(f"Er is niets geïndexeerd. Controleer MAATWERK_CORPUS_DIR (nu: '{corpus}').")
-                st.stop()
-            st.write("Zoekindex laden…")
-            assistant.warm_up()
-            status.update(label=f"Klaar: {assistant.index.count()} passages uit {report.files_indexed} "
-                                f"bestanden geïndexeerd ({report.seconds:.0f} s).", state="complete", expanded=False)
-            gate.synced = True
+                report = assistant.index.index_paths([corpus], progress=False, on_progress=on_progress,
+                                                     max_bytes=settings.max_upload_mb * 1_000_000)
+                if not assistant.index.count():
+                    status.update(label="Het corpus bevat geen bruikbare documenten.", state="error")
+                    st.error(f"Er is niets geïndexeerd. Controleer MAATWERK_CORPUS_DIR (nu: '{corpus}').")
+                    st.stop()
+                st.write("Zoekindex laden…")
+                assistant.warm_up()
+                status.update(label=f"Klaar: {plural(assistant.index.count(), 'passage', 'passages')} uit "
+                                    f"{plural(report.files_seen, 'bestand', 'bestanden')}.", state="complete")
+        # Done: the progress goes; what could not be read stays visible (to the first session).
+        slot.empty()
+        for err in report.errors:
+            st.warning(f"Niet geïndexeerd: {err.path}: {err.reason}")
+        gate.synced = True
     finally:
         gate.lock.release()
 

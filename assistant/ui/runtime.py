@@ -91,9 +91,10 @@ def require(page_key: str) -> Identity:
 @st.cache_resource(show_spinner=False)
 def _registry(key: str):
     from assistant.registry import Registry
+    from assistant.workspace import prepare
 
     s = Settings.model_validate_json(key)
-    s.corpus_dir.mkdir(parents=True, exist_ok=True)
+    prepare(s)  # the managed corpus under the data dir; the sample corpus is only read
     return Registry(caselog(), assistant().index, s.corpus_dir, precedents_dir=s.precedents_dir,
                     max_bytes=s.max_upload_mb * 1_000_000, max_chunk_chars=s.max_chunk_chars)
 

@@ -3,6 +3,8 @@ passage, precedents, and a stored casus. Pure presentation over Answer.to_dict()
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -30,6 +32,51 @@ TYPE_LABEL = {
     "beleidsregel": "beleidsregel", "richtsnoer": "richtsnoer", "werkinstructie": "werkinstructie",
     "besluit": "maatwerkbesluit", "uitspraak": "uitspraak", "overig": "overig",
 }
+
+
+# ---- dates ------------------------------------------------------------------------------------
+# Typed dates instead of st.date_input: its calendar silently turns 31-02 into 28-02 and speaks
+# English ("Date set outside allowed range"); here every mistake gets a Dutch message.
+
+MONTH_NAMES = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+               "oktober", "november", "december")
+_DATE_RE = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$|^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def parse_date(text: str, label: str = "De datum") -> dt.date | None:
+    """DD-MM-JJJJ (or JJJJ-MM-DD) to a date; '' to None. ValueError with a Dutch message that
+    names the field, also for a day that does not exist (31-02-2026)."""
+    if not (text or "").strip():
+        return None
+    m = _DATE_RE.match(text)
+    if not m:
+        raise ValueError(f"{label}: ‘{text.strip()[:40]}’ is geen datum; schrijf DD-MM-JJJJ, bijvoorbeeld 01-03-2026.")
+    d, mo, y = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(6), m.group(5), m.group(4))
+    day_, month, year = int(d), int(mo), int(y)
+    if not 1 <= month <= 12:
+        raise ValueError(f"{label}: maand {month} bestaat niet; schrijf DD-MM-JJJJ, bijvoorbeeld 01-03-2026.")
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day_ <= last:
+        raise ValueError(f"{label}: {day_:02d}-{month:02d}-{year} bestaat niet; {MONTH_NAMES[month - 1]} {year} "
+                         f"heeft {last} dagen.")
+    value = dt.date(year, month, day_)
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValueError(f"{label}: kies een datum tussen {DATE_MIN:%d-%m-%Y} en {DATE_MAX:%d-%m-%Y}.")
+    return value
+
+
+def date_field(label: str, value: dt.date | None, key: str, where=None, help: str | None = None
+               ) -> tuple[dt.date | None, str | None]:
+    """A date typed as DD-MM-JJJJ: (the date or None when empty, a Dutch error or None)."""
+    where = where if where is not None else st
+    if key not in st.session_state:
+        st.session_state[key] = value.strftime("%d-%m-%Y") if value else ""
+    text = where.text_input(label, key=key, help=help, placeholder="DD-MM-JJJJ")
+    try:
+        return parse_date(text, f"‘{label}’"), None
+    except ValueError as exc:
+        return None, str(exc)
 
 
 def md_escape(text: str) -> str:

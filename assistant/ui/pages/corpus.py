@@ -16,6 +16,7 @@ import streamlit as st
 
 from assistant.cases import CaseError
 from assistant.documents import DOMAINS, SOURCE_TYPES
+from assistant.cli import plural
 from assistant.privacy import format_counts
 from assistant.ui import runtime, views
 
@@ -78,12 +79,14 @@ def show_flash(section: str) -> dict[str, Any] | None:
     return got
 
 
-def change(label: str, fn: Callable[[], Any]) -> Any:
+def change(label: str, fn: Callable[[], Any], where=None) -> Any:
     """One corpus change through the Registry, one at a time per process (the indexing gate).
-    A refused change shows the Registry's Dutch reason; nothing was changed then."""
+    A refused change shows the Registry's Dutch reason (in `where`, e.g. next to the button that
+    was pressed); nothing was changed then."""
+    where = where if where is not None else st
     gate = runtime.gate()
     if not gate.lock.acquire(blocking=False):
-        st.warning("Er loopt al een indexering of wijziging (door een andere gebruiker); probeer het zo opnieuw.")
+        where.warning("Er loopt al een indexering of wijziging (door een andere gebruiker); probeer het zo opnieuw.")
         return None
     try:
         with st.spinner(label):
@@ -91,7 +94,7 @@ def change(label: str, fn: Callable[[], Any]) -> Any:
             assistant.warm_up()  # answers see the change right away
         return result
     except CaseError as exc:
-        st.error(views.registry_message(exc), icon=":material/block:")
+        where.error(views.registry_message(exc), icon=":material/block:")
         return None
     finally:
         gate.lock.release()
@@ -143,7 +146,7 @@ def run_indexing(label: str, rebuild: bool = False) -> None:
                                        max_bytes=settings.max_upload_mb * 1_000_000)
             bar.progress(1.0, text="klaar")
             assistant.warm_up()
-            summary = (f"{report.files_seen} bestanden: {report.files_indexed} geïndexeerd, {report.files_unchanged} "
+            summary = (f"{plural(report.files_seen, 'bestand', 'bestanden')}: {report.files_indexed} geïndexeerd, {report.files_unchanged} "
                        f"ongewijzigd, {report.files_removed} verwijderd; {report.chunks_added} passages toegevoegd, "
                        f"{report.chunks_removed} verwijderd ({report.seconds:.1f} s).")
             status.update(label=summary, state="error" if report.errors else "complete", expanded=bool(report.errors))
@@ -278,13 +281,16 @@ with tab_docs:
                     st.caption("Het document geldt tot (niet tot en met) deze datum. Het blijft vindbaar voor "
                                "vragen met een eerdere peildatum.")
                     with st.form(f"retire_{doc.id}"):
-                        per = st.date_input("Vervalt per", value=max(today, (doc.valid_from or today) + dt.timedelta(days=1)),
-                                            format="DD-MM-YYYY", key=f"retire_per_{doc.id}")
+                        per, per_problem = views.date_field(
+                            "Vervalt per", max(today, (doc.valid_from or today) + dt.timedelta(days=1)),
+                            key=f"retire_per_{doc.id}")
                         reden = st.text_area("Reden", key=f"retire_reden_{doc.id}",
                                              placeholder="bijv. ingetrokken door het college op 1 december")
                         go = st.form_submit_button("Intrekken", type="primary", icon=":material/event_busy:")
                     if go:
-                        if not reden.strip():
+                        if per_problem or per is None:
+                            st.error(per_problem or "Vul ‘Vervalt per’ in (DD-MM-JJJJ).")
+                        elif not reden.strip():
                             st.error("Geef een reden voor de intrekking.")
                         else:
                             done = change("Intrekken…", lambda: reg.retire(doc.id, me.username, per=per,
@@ -343,12 +349,15 @@ with tab_add:
             domain = c2.selectbox("Domein", DOMAINS, index=None, key="up_domain",
                                   placeholder="uit het bestand of de vorige versie")
             d1, d2 = st.columns(2)
-            valid_from = d1.date_input("Geldig vanaf", value=None, format="DD-MM-YYYY", key="up_from",
-                                       help="Datum van inwerkingtreding; verplicht als het bestand hem niet bevat.")
-            valid_to = d2.date_input("Geldig tot (leeg = tot nader order)", value=None, format="DD-MM-YYYY", key="up_to")
+            valid_from, from_problem = views.date_field(
+                "Geldig vanaf", None, key="up_from", where=d1,
+                help="Datum van inwerkingtreding (DD-MM-JJJJ); verplicht als het bestand hem niet bevat.")
+            valid_to, to_problem = views.date_field("Geldig tot (leeg = tot nader order)", None, key="up_to", where=d2)
             g1, g2 = st.columns(2)
             gezag = g1.text_input("Bevoegd gezag", key="up_gezag", placeholder="bijv. college van B en W")
             url = g2.text_input("Officiële vindplaats (URL)", key="up_url", placeholder="https://lokaleregelgeving.overheid.nl/…")
+            # Refusals appear here, right above the button that was pressed, not below the long form.
+            notice = st.container()
             submitted = st.form_submit_button("Toevoegen aan het corpus", type="primary", icon=":material/upload:")
 
         if submitted:
@@ -367,10 +376,12 @@ with tab_add:
             elif prev and citation.strip() and citation.strip() != prev:
                 problem = ("Vul óf ‘Nieuwe versie van’ óf een citeertitel in: ‘" + citation.strip() + "’ is niet "
                            f"‘{prev}’.")
+            elif from_problem or to_problem:
+                problem = from_problem or to_problem
             elif valid_to and valid_from and valid_to <= valid_from:
                 problem = "‘Geldig tot’ moet na ‘Geldig vanaf’ liggen."
             if problem:
-                st.error(problem, icon=":material/block:")
+                notice.error(problem, icon=":material/block:")
             else:
                 meta = {"citation": prev or citation.strip() or None, "title": title.strip() or None,
                         "source_type": source_type or (previous.source_type if previous else None),
@@ -388,7 +399,7 @@ with tab_add:
                         path.write_bytes(upload.getvalue())
                         return reg.add(path, me.username, **{k: v for k, v in meta.items() if v is not None})
 
-                result = change(f"{upload.name} toevoegen en indexeren…", add)
+                result = change(f"{upload.name} toevoegen en indexeren…", add, where=notice)
                 if result is not None:
                     ok = [f"Toegevoegd: document {d.id}, {d.citation} (geldig {views.period(d.valid_from, d.valid_to)}), "
                           f"bestand {d.path}." for d in result.added]

@@ -53,9 +53,14 @@ FORMATS = {"pdf": ("PDF", "application/pdf"),
 
 today = dt.date.today()
 c1, c2, c3 = st.columns(3)
-van = c1.date_input("Van", today - dt.timedelta(days=364), format="DD-MM-YYYY", key="rep_van")
-tot = c2.date_input("Tot en met", today, format="DD-MM-YYYY", key="rep_tot")
+van, van_problem = views.date_field("Van", today - dt.timedelta(days=364), key="rep_van", where=c1)
+tot, tot_problem = views.date_field("Tot en met", today, key="rep_tot", where=c2)
 domain = c3.selectbox("Domein", DOMAINS, index=None, placeholder="alle domeinen", key="rep_domain")
+date_problems = [p for p in (van_problem, tot_problem) if p]
+if not date_problems and (van is None or tot is None):
+    date_problems.append("Vul ‘Van’ en ‘Tot en met’ in (DD-MM-JJJJ).")
+for problem in date_problems:
+    st.error(problem, icon=":material/event_busy:")
 
 if (me.role == "beheerder" and demo_mode(cl, bool(runtime.settings().demo))
         and not any(u.username.startswith("demo.") for u in cl.list_users())):
@@ -72,6 +77,9 @@ if (me.role == "beheerder" and demo_mode(cl, bool(runtime.settings().demo))
                                      audit_key=AuditKey.from_settings(runtime.settings()))
             st.toast(f"{summary.cases} voorbeeldcasussen geladen.", icon=":material/check:")
             st.rerun()
+
+if date_problems:
+    st.stop()
 
 try:
     with st.spinner("Rapport opstellen…"):
@@ -188,7 +196,8 @@ if f2.button("Rapport maken", icon=":material/description:", key="rep_make", wid
     with st.spinner(f"{FORMATS[fmt][0]} maken…"):
         st.session_state["rep_file"] = (fmt, van, tot, domain, reports.render(report, fmt))
 made = st.session_state.get("rep_file")
-if made and made[1:4] == (van, tot, domain):
+# Only the file of exactly these choices: switching the format (or the period) hides the old one.
+if made and made[:4] == (fmt, van, tot, domain):
     made_fmt, data = made[0], made[4]
     st.download_button(f"Download {FORMATS[made_fmt][0]}", data, file_name=f"knelpunten-{van}-{tot}.{made_fmt}",
                        mime=FORMATS[made_fmt][1], icon=":material/download:", key="rep_download", type="primary")

@@ -7,7 +7,7 @@ import re
 
 import streamlit as st
 
-from assistant.answers import AnswerError
+from assistant.answers import MAX_QUESTION_CHARS, AnswerError
 from assistant.cases import AI_STANCES, CaseError, EDITABLE, UITKOMSTEN
 from assistant.documents import DOMAINS
 from assistant.ui import runtime, views
@@ -50,7 +50,8 @@ def ask(conv: Conversation, question: str) -> None:
             try:
                 answer = assistant.ask(asked, conv.peildatum, conv.casus()).to_dict()
             except AnswerError as exc:
-                turn.error = str(exc)
+                message = str(exc)
+                turn.error = message[:1].upper() + message[1:]
                 status.update(label="De vraag kon niet worden beantwoord.", state="error")
             except Exception as exc:  # a backend or index failure: say so, keep the conversation
                 turn.error = f"Er ging iets mis bij het beantwoorden ({type(exc).__name__}: {exc})."
@@ -207,7 +208,9 @@ def record(conv: Conversation) -> None:
         precedents=[{"id": p.get("id"), "citation": p.get("citation"), "uitkomst": p.get("uitkomst"),
                      "datum": p.get("datum")} for p in answer.get("precedents") or []],
         uitkomst=uitkomst,
-        motivering="\n\n".join(f"{kop}:\n{text.strip()}" for kop, text in texts if text.strip()) or None,
+        # Empty sections stay in (as "Kop:"), so submitting can name the one still to be written.
+        motivering=("\n\n".join(f"{kop}:\n{text.strip()}" for kop, text in texts)
+                    if any(text.strip() for _, text in texts) else None),
         ai_stance=stance, ai_stance_reason=reason.strip() or None,
         knelpunt=knelpunt, knelpunt_description=description.strip() or None, domain=domain,
     )
@@ -232,9 +235,14 @@ st.title("Vraag en casus")
 conv = conversation()
 top = st.columns([2, 2, 3], vertical_alignment="bottom")
 with top[0]:
-    conv.peildatum = st.date_input("Peildatum", value=conv.peildatum, format="DD-MM-YYYY", key="peildatum",
-                                   help="De regels die op deze datum golden, worden gebruikt.",
-                                   min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31))
+    chosen, date_problem = views.date_field("Peildatum", conv.peildatum, key="peildatum",
+                                            help="De regels die op deze datum golden, worden gebruikt (DD-MM-JJJJ).")
+    if chosen is None and not date_problem:
+        date_problem = "‘Peildatum’: vul een datum in (DD-MM-JJJJ), bijvoorbeeld 01-03-2026."
+    if date_problem:
+        st.error(date_problem, icon=":material/event_busy:")
+    else:
+        conv.peildatum = chosen
 with top[1]:
     if conv.turns:
         st.button("Nieuwe casus", on_click=new_case, icon=":material/add:", key="new_case_top")
@@ -267,6 +275,13 @@ if conv.answered:
 
 pending = st.session_state.pop("pending_question", None)
 prompt = st.chat_input("Uw vraag, of een aanvulling op de casus", key="chat")
-question = pending or prompt
-if question and question.strip():
-    ask(conv, question.strip())
+question = (pending or prompt or "").strip()
+if question and date_problem:
+    st.error("Corrigeer eerst de peildatum; de vraag is nog niet gesteld.", icon=":material/event_busy:")
+elif len(question) > MAX_QUESTION_CHARS:
+    # Refused before it is echoed: a pasted dossier is not shown back in full.
+    st.error(f"De vraag is te lang ({len(question):,} tekens; maximaal {MAX_QUESTION_CHARS:,}) en is niet gesteld. "
+             "Beschrijf de kern: welke regel, welke omstandigheden, wat u wilt weten.".replace(",", "."),
+             icon=":material/block:")
+elif question:
+    ask(conv, question)
