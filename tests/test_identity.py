@@ -357,12 +357,12 @@ def test_an_existing_database_is_migrated_and_keeps_working(tmp_path):
     from alembic import command
     from alembic.config import Config
 
-    from assistant.cases import MIGRATIONS_DIR, make_engine
+    from assistant.cases import MIGRATIONS_LOCATION, make_engine
 
     url = f"sqlite:///{tmp_path / 'oud.db'}"
     engine = make_engine(url)
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("script_location", MIGRATIONS_LOCATION)
     with engine.execution_options(maatwerk_write=True).begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0002_registry")  # the schema before this change

@@ -532,6 +532,15 @@ def real_env(app_env, tmp_path, monkeypatch):
     return url
 
 
+def real_log(url: str):
+    """The production case log as the app opens it: with the audit key of its data dir."""
+    from assistant.cases import CaseLog
+    from assistant.config import Settings
+    from assistant.integrity import AuditKey
+
+    return CaseLog.from_url(url, audit_key=AuditKey.from_settings(Settings()))
+
+
 def login_as(username: str, password: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.text_input(key="login_user").input(username)
@@ -562,7 +571,7 @@ def test_without_demo_mode_an_empty_log_points_to_users_init_and_refuses_demo_lo
 def test_beheerder_page_adds_a_user_who_can_log_in_changes_role_resets_password_deactivates(real_env):
     from assistant.cases import CaseLog
 
-    cl = CaseLog.from_url(real_env)
+    cl = real_log(real_env)
     cl.init_admin("beheer", "beheer-wachtwoord-1")
     at = login_as("beheer", "beheer-wachtwoord-1")
     assert at.session_state["identity"].role == "beheerder"
@@ -608,7 +617,7 @@ def test_beheerder_page_adds_a_user_who_can_log_in_changes_role_resets_password_
 def test_app_login_locks_out_after_five_wrong_passwords(real_env):
     from assistant.cases import CaseLog
 
-    CaseLog.from_url(real_env).init_admin("beheer", "beheer-wachtwoord-1")
+    real_log(real_env).init_admin("beheer", "beheer-wachtwoord-1")
     for _ in range(4):
         assert "onjuist" in texts(login_as("beheer", "fout-wachtwoord-1"))
     assert "geblokkeerd tot" in texts(login_as("beheer", "fout-wachtwoord-1"))

@@ -130,15 +130,22 @@ def test_cli_corpus_commands_leave_the_checkout_clean(tmp_path):
     env = {**os.environ, "MAATWERK_DATA_DIR": str(tmp_path / "data"), "MAATWERK_EMBEDDER": "hashing"}
     env.pop("MAATWERK_CORPUS_DIR", None)
     env.pop("MAATWERK_SAMPLE_CORPUS_DIR", None)
-    run = lambda *args: subprocess.run([sys.executable, "-m", "assistant", *args], cwd=REPO, env=env,  # noqa: E731
-                                       capture_output=True, text=True, timeout=600)
+    def run(*args, stdin: str | None = None):
+        return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=REPO, env=env, input=stdin,
+                              capture_output=True, text=True, timeout=600)
+
     out = run("index", "--quiet")
     assert out.returncode == 0, out.stderr
     upload = write(tmp_path / "nieuw.md", "---\ntitle: Nieuw\ncitation: Werkinstructie Nieuw\n"
                                           "source_type: werkinstructie\nvalid_from: '2025-01-01'\n---\n# Nieuw\n\nTekst.\n")
-    out = run("users", "add", "jules", "--role", "jurist")
+    # Acting on the corpus takes an authenticated jurist: the first beheerder, then a jurist.
+    out = run("users", "init", "beheer", "--password-stdin", stdin="beheer-wachtwoord\n")
     assert out.returncode == 0, out.stderr
-    out = run("corpus", "add", str(upload), "--as", "jules", "--map", "overig")
+    out = run("users", "add", "jules", "--role", "jurist", "--as", "beheer", "--password-stdin",
+              stdin="beheer-wachtwoord\njules-wachtwoord\n")
+    assert out.returncode == 0, out.stderr
+    out = run("corpus", "add", str(upload), "--as", "jules", "--password-stdin", "--map", "overig",
+              stdin="jules-wachtwoord\n")
     assert out.returncode == 0, out.stdout + out.stderr
     assert (tmp_path / "data" / "corpus" / "overig" / "nieuw.md").exists()
     assert status() == before
