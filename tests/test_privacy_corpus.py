@@ -178,9 +178,14 @@ def test_cli_corpus_add_prints_the_count_per_kind(tmp_path, monkeypatch):
     monkeypatch.setenv("MAATWERK_EMBEDDER", "hashing")
     (tmp_path / "corpus").mkdir()
     runner = CliRunner()
-    assert runner.invoke(main, ["users", "add", "jules", "--role", "jurist"]).exit_code == 0
+    # Acting on the corpus takes an authenticated jurist (issue 18): the first beheerder adds one.
+    assert runner.invoke(main, ["users", "init", "beheer", "--password-stdin"],
+                         input="beheer-wachtwoord\n").exit_code == 0
+    assert runner.invoke(main, ["users", "add", "jules", "--role", "jurist", "--as", "beheer", "--password-stdin"],
+                         input="beheer-wachtwoord\njules-wachtwoord\n").exit_code == 0
     upload = write(tmp_path / "inbox/MB-2025-077.md", BESLUIT)
-    out = runner.invoke(main, ["corpus", "add", str(upload), "--as", "jules"])
+    out = runner.invoke(main, ["corpus", "add", str(upload), "--as", "jules", "--password-stdin"],
+                        input="jules-wachtwoord\n")
     assert out.exit_code == 0, out.output
     line = next(l for l in out.output.splitlines() if "Persoonsgegevens vervangen" in l)
     for kind in ("BSN", "IBAN", "TELEFOON", "EMAIL", "NAAM", "ADRES"):
