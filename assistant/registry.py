@@ -40,6 +40,7 @@ from assistant.documents import (
     LoadError,
     find_files,
     load_document,
+    load_yaml,
     split_document,
 )
 
@@ -492,7 +493,7 @@ class Registry:
         sidecar = self.corpus_dir / (rel_path + SIDECAR_SUFFIX)
         data: dict[str, Any] = {}
         if sidecar.exists():
-            data = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+            data = load_yaml(sidecar.read_text(encoding="utf-8")) or {}
         for k, v in values.items():
             if v is None:
                 data.pop(k, None)
@@ -551,7 +552,7 @@ class Registry:
         src_sidecar = path.with_name(name + SIDECAR_SUFFIX)
         if src_sidecar.exists():
             try:
-                loaded = yaml.safe_load(src_sidecar.read_text(encoding="utf-8")) or {}
+                loaded = load_yaml(src_sidecar.read_text(encoding="utf-8")) or {}
             except (yaml.YAMLError, ValueError, UnicodeDecodeError) as exc:
                 raise RegistryError(f"{src_sidecar.name}: metadata is geen geldige YAML ({exc}).") from exc
             if not isinstance(loaded, dict):
