@@ -126,7 +126,7 @@ def corpus_show(settings: Settings, ref: str, as_json: bool) -> None:
 @click.option("--valid-to", help="Geldig tot (JJJJ-MM-DD, exclusief).")
 @click.option("--bevoegd-gezag", help="Bijv. 'Rijk' of 'gemeente Lindewaarde'.")
 @click.option("--url", "official_url", help="Officiële vindplaats (URL).")
-@click.option("--map", "dest_dir", help="Submap in het corpus (standaard per type, bijv. beleidsregels).")
+@click.option("--map", "dest_dir", help="Submap binnen de corpusmap (standaard per type, bijv. beleidsregels); een pad naar buiten (.., /...) wordt geweigerd.")
 @click.pass_obj
 def corpus_add(settings: Settings, path, as_user, citation, title, source_type, domain, valid_from, valid_to,
                bevoegd_gezag, official_url, dest_dir) -> None:

@@ -490,7 +490,7 @@ class Registry:
             raise
 
     def _set_sidecar(self, files: _FileChanges, rel_path: str, **values: Any) -> None:
-        sidecar = self.corpus_dir / (rel_path + SIDECAR_SUFFIX)
+        sidecar = self._inside(self.corpus_dir / (rel_path + SIDECAR_SUFFIX))
         data: dict[str, Any] = {}
         if sidecar.exists():
             data = load_yaml(sidecar.read_text(encoding="utf-8")) or {}
@@ -588,10 +588,39 @@ class Registry:
         return _Staged(
             src_name=name, raw=raw, sidecar=sidecar, meta=meta, body=_body_text(doc),
             file_hash=hashlib.sha256(raw).hexdigest(),
-            dest_dir=(dest_dir if dest_dir is not None else TYPE_DIRS.get(stype, "overig")).strip("/"),
+            dest_dir=self._subfolder(dest_dir) if dest_dir is not None else TYPE_DIRS.get(stype, "overig"),
             valid_from=dt.date.fromisoformat(meta["valid_from"]),
             valid_to=dt.date.fromisoformat(meta["valid_to"]) if meta.get("valid_to") else None,
         )
+
+    def _subfolder(self, folder: str) -> str:
+        """A folder given by a user (--map, an import) as a path relative to the corpus folder;
+        refused when it could lead outside it (.., an absolute path, a symlink out) or into a
+        hidden folder that `maatwerk index` skips."""
+        text = str(folder).strip().replace("\\", "/")
+        parts = [p for p in text.split("/") if p not in ("", ".")]
+        problem = None
+        if text.startswith("/") or re.match(r"^[A-Za-z]:", text) or text.startswith("~"):
+            problem = "een absoluut pad"
+        elif ".." in parts:
+            problem = "'..'"
+        elif any(p.startswith(".") for p in parts):
+            problem = "een verborgen map (met een punt vooraan), die niet wordt geïndexeerd"
+        elif any(ord(ch) < 32 for ch in text):
+            problem = "een stuurteken"
+        if problem is None:
+            self._inside(self.corpus_dir.joinpath(*parts), folder)
+            return "/".join(parts)
+        raise RegistryError(f"Map '{folder}' bevat {problem}: geef een submap binnen de corpusmap, "
+                            "bijv. beleidsregels of besluiten/2026. Er is niets opgeslagen.")
+
+    def _inside(self, path: Path, shown: Any = None) -> Path:
+        """PATH, if it lies inside the corpus folder after resolving symlinks; else refused."""
+        resolved = Path(path).resolve()
+        if resolved != self.corpus_dir and not resolved.is_relative_to(self.corpus_dir):
+            raise RegistryError(f"'{shown if shown is not None else path}' ligt buiten de corpusmap "
+                                f"({self.corpus_dir}); daar schrijft de assistent niet. Er is niets opgeslagen.")
+        return path
 
     def _dest_path(self, st: _Staged, taken: set[str]) -> str:
         name = safe_name(st.src_name)
@@ -688,7 +717,7 @@ class Registry:
                 s.add(row)
                 s.flush()
                 self._audit(s, user.username, audit_action, {}, self._snapshot(row), case_id=case_id)
-                target = self.corpus_dir / st.rel_path
+                target = self._inside(self.corpus_dir / st.rel_path)
                 files.write(target, st.raw)
                 if st.sidecar:
                     files.write(target.with_name(target.name + SIDECAR_SUFFIX), _yaml_dump(st.sidecar))
