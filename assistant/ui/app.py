@@ -10,6 +10,7 @@ import streamlit as st
 from assistant import auth
 from assistant.ui import runtime
 from assistant.ui.access import pages_for
+from assistant.ui.views import md_escape
 
 APP_TITLE = "Maatwerkassistent"
 
@@ -87,7 +88,7 @@ def ensure_index(settings) -> None:
             report = assistant.index.index_paths([corpus], progress=False, on_progress=on_progress,
                                                  max_bytes=settings.max_upload_mb * 1_000_000)
             for err in report.errors:
-                st.warning(f"{err.path}: {err.reason}")
+                st.warning(md_escape(f"{err.path}: {err.reason}"))
             if not assistant.index.count():
                 status.update(label="Het corpus bevat geen bruikbare documenten.", state="error")
                 st.error(f"Er is niets geïndexeerd. Controleer MAATWERK_CORPUS_DIR (nu: '{corpus}').")
@@ -128,7 +129,7 @@ def _oidc_identity(caselog) -> auth.Identity | None:
         me = auth.identity_from_claims(caselog, st.user.to_dict(), runtime.settings().oidc_role_claim,
                                        role_map, runtime.settings().oidc_username_claim)
     except (auth.AuthError, ValueError) as exc:
-        st.error(str(exc))
+        st.error(md_escape(exc))
         st.button("Uitloggen", on_click=st.logout)
         st.stop()
     st.session_state["identity"] = me
@@ -155,7 +156,7 @@ def login_page(caselog, demo_active: bool) -> None:
         try:
             me = auth.login_local(caselog, username, password, demo_active)
         except auth.AuthError as exc:
-            st.error(str(exc))
+            st.error(md_escape(exc))
         else:
             st.session_state["identity"] = me
             st.rerun()
@@ -172,7 +173,7 @@ def login_page(caselog, demo_active: bool) -> None:
 
 def sidebar(me: auth.Identity, demo_active: bool) -> None:
     with st.sidebar:
-        st.markdown(f"**{me.display_name}**  \n{me.role_label}")
+        st.markdown(f"**{md_escape(me.display_name)}**  \n{md_escape(me.role_label)}")
         if me.demo:
             st.warning("Demo-account: niet voor echte casussen.", icon=":material/science:")
         if st.button("Uitloggen", icon=":material/logout:", key="logout"):
