@@ -24,6 +24,7 @@ from assistant.rules.model import RuleModel
 from assistant.rules.reasoning import Chain, DomainModel, Room, chain_of, decide_room, domain_signal
 from assistant.generation import (
     GENERIC_TERMS,
+    instruction_like,
     GenerationError,
     GenerationRequest,
     Generator,
@@ -965,6 +966,11 @@ class Assistant:
     def _compose(self, request: GenerationRequest, answer: Answer) -> str:
         if not self.generator.uses_llm:
             return self.generator.generate(request)
+        for p in request.passages:  # sent as data all the same (see GenerationRequest.passages_block)
+            said = instruction_like(p.chunk.text)
+            if said:
+                answer.warnings.append(f"Passage [{p.n}] ({p.chunk.citation}) bevat tekst die zich tot een taalmodel "
+                                       f"richt („{said}“); die is als brontekst meegestuurd, niet als opdracht.")
         try:
             text = self.generator.generate(request)
         except GenerationError as exc:
@@ -980,6 +986,10 @@ class Assistant:
             answer.trace["fallback"] = "grounded"
             answer.trace["llm_output"] = text[:2000]
             return self.grounded.generate(request)
+        # Articles, ECLI's and regulations the model names must come from the passages (or from the
+        # fixed statements it was given); the rest is removed and reported.
+        text, removed = check_references(text, request.passages, request.preface)
+        answer.warnings.extend(removed)
         return text
 
     @staticmethod
@@ -1112,3 +1122,157 @@ class _Verifier:
             pos = m.end()
         out.append(text[pos:])
         return "".join(out)
+
+
+# ---- references the model names: articles, ECLI's, regulations ---------------------------------
+
+# National regulations a model may name, by the names and abbreviations it uses for them. A name
+# the model uses that no retrieved passage (nor the answer's own fixed statements) contains is
+# an invented source. Full names match case-insensitively, abbreviations only as written.
+_LAWS: dict[str, tuple[str, ...]] = {
+    "Participatiewet": ("Participatiewet", "Pw", "PW"),
+    "Awb": ("Algemene wet bestuursrecht", "Awb"),
+    "Wmo 2015": ("Wet maatschappelijke ondersteuning", "Wmo"),
+    "Jeugdwet": ("Jeugdwet",),
+    "Wgs": ("Wet gemeentelijke schuldhulpverlening", "Wgs"),
+    "IOAW": ("IOAW", "Wet inkomensvoorziening oudere en gedeeltelijk arbeidsongeschikte werkloze werknemers"),
+    "IOAZ": ("IOAZ", "Wet inkomensvoorziening oudere en gedeeltelijk arbeidsongeschikte gewezen zelfstandigen"),
+    "Bbz": ("Bbz", "Besluit bijstandverlening zelfstandigen"),
+    "Wet inburgering": ("Wet inburgering",),
+    "AOW": ("Algemene Ouderdomswet", "AOW"),
+    "Wlz": ("Wet langdurige zorg", "Wlz"),
+    "Zvw": ("Zorgverzekeringswet", "Zvw"),
+    "WWB": ("Wet werk en bijstand", "WWB"),
+    "Abw": ("Algemene bijstandswet", "Abw"),
+    "Wet SUWI": ("Wet SUWI", "Wet structuur uitvoeringsorganisatie werk en inkomen"),
+    "Toeslagenwet": ("Toeslagenwet",),
+    "Awir": ("Algemene wet inkomensafhankelijke regelingen", "Awir"),
+    "BW": ("Burgerlijk Wetboek", "BW"),
+    "Rv": ("Wetboek van Burgerlijke Rechtsvordering",),
+    "Gemeentewet": ("Gemeentewet",),
+    "Grondwet": ("Grondwet",),
+    "EVRM": ("EVRM", "Europees Verdrag voor de Rechten van de Mens"),
+    "IVRK": ("IVRK", "Internationaal Verdrag inzake de rechten van het kind"),
+    "AVG": ("AVG", "Algemene verordening gegevensbescherming"),
+}
+
+
+def _law_pattern() -> re.Pattern:
+    alts = []
+    for canon, names in _LAWS.items():
+        for name in names:
+            words = r"\s+".join(re.escape(w) for w in name.split())
+            flag = "(?i:" if any(ch.islower() for ch in name) and len(name) > 4 else "(?:"
+            alts.append((len(name), f"{flag}{words})", canon))
+    alts.sort(key=lambda a: -a[0])  # longest names first: "Wet maatschappelijke ondersteuning" before "Wet"
+    _LAW_CANON.extend(canon for _, _, canon in alts)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(f"({pattern})" for _, pattern, _ in alts) + r")(?![\w-])")
+
+
+_LAW_CANON: list[str] = []
+_LAW_RE = _law_pattern()
+_ECLI_RE = re.compile(r"\bECLI:[A-Z]{2}:[A-Z0-9]{1,7}:\d{4}:[A-Z0-9.]*[A-Z0-9]", re.I)
+_ARTICLE_REF = re.compile(r"\b(?:[Aa]rtikel(?:en)?|[Aa]rtt?\.)\s+(\d+[a-z]{0,2}(?:[.:]\d+[a-z]{0,2})*)")
+# Where the words after an article number stop belonging to it.
+_REF_END = re.compile(r"[;\n(]|\.\s|\b(?:[Aa]rtikel|[Aa]rt\.|en\s+(?:de|het)\b)")
+
+
+@dataclass
+class _Ref:
+    kind: str  # "artikel" | "ecli" | "regeling"
+    start: int
+    end: int
+    text: str
+    article: str | None = None
+    law: str | None = None  # canonical name from _LAWS
+    ecli: str | None = None
+
+
+def _law_at(m: re.Match) -> str:
+    return _LAW_CANON[m.lastindex - 1] if m.lastindex else ""
+
+
+def find_references(text: str) -> list[_Ref]:
+    """The articles (with the regulation named right after them, when it is a known one), ECLI's
+    and known regulations a text names."""
+    refs: list[_Ref] = []
+    taken: list[tuple[int, int]] = []
+    for m in _ECLI_RE.finditer(text):
+        refs.append(_Ref("ecli", m.start(), m.end(), m.group(), ecli=m.group().upper().rstrip(".")))
+        taken.append((m.start(), m.end()))
+    for m in _ARTICLE_REF.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        rest = text[m.end():m.end() + 90]
+        stop = _REF_END.search(rest)
+        window = rest[:stop.start()] if stop else rest
+        law = _LAW_RE.search(window)
+        end = m.end() + (law.end() if law else 0)
+        refs.append(_Ref("artikel", m.start(), end, text[m.start():end], article=m.group(1).rstrip(".:").lower(),
+                         law=_law_at(law) if law else None))
+        taken.append((m.start(), end))
+    for m in _LAW_RE.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        refs.append(_Ref("regeling", m.start(), m.end(), m.group(), law=_law_at(m)))
+    return sorted(refs, key=lambda r: r.start)
+
+
+class _Sources:
+    """What the retrieved passages (and the answer's own fixed statements) name: the only
+    articles, regulations and ECLI's a model may mention."""
+
+    def __init__(self, passages: Sequence[Passage], extra_texts: Sequence[str] = ()):
+        self.articles: set[str] = set()
+        self.pairs: set[tuple[str, str]] = set()
+        self.laws: set[str] = set()
+        self.eclis: set[str] = set()
+        for p in passages:
+            c = p.chunk
+            base, art = base_citation(c.citation)
+            base_laws = {_law_at(m) for m in _LAW_RE.finditer(base)}
+            for num in filter(None, (art, c.article)):
+                num = num.rstrip(".:").lower()
+                self.articles.add(num)
+                self.pairs.update((num, law) for law in base_laws)
+            self.laws |= base_laws
+            self._read(" \n".join([c.citation, c.title, c.heading or "", c.text, str(c.extra.get("structuur") or ""),
+                                   " ".join(str(v) for v in c.extra.values())]))
+        for t in extra_texts:
+            self._read(t)
+
+    def _read(self, text: str) -> None:
+        for r in find_references(text):
+            if r.kind == "ecli":
+                self.eclis.add(r.ecli)
+            elif r.kind == "artikel":
+                self.articles.add(r.article)
+                if r.law:
+                    self.pairs.add((r.article, r.law))
+                    self.laws.add(r.law)
+            else:
+                self.laws.add(r.law)
+
+    def supports(self, r: _Ref) -> bool:
+        if r.kind == "ecli":
+            return r.ecli in self.eclis
+        if r.kind == "artikel":
+            return (r.article, r.law) in self.pairs if r.law else r.article in self.articles
+        return r.law in self.laws
+
+
+def check_references(text: str, passages: Sequence[Passage], fixed: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """Remove every article, ECLI or regulation the model names that none of the passages (nor
+    the fixed statements it was given) contains; one Dutch warning per removal."""
+    sources = _Sources(passages, fixed)
+    out, pos, warnings = [], 0, []
+    for r in find_references(text):
+        if r.start < pos or sources.supports(r):
+            continue
+        what = {"artikel": "Verwijzing", "ecli": "Uitspraak", "regeling": "Regeling"}[r.kind]
+        warnings.append(f"{what} „{' '.join(r.text.split())}“ komt in geen van de gevonden passages voor en is "
+                        "verwijderd (mogelijk verzonnen door het taalmodel).")
+        out.append(text[pos:r.start] + "[verwijzing verwijderd]")
+        pos = r.end
+    out.append(text[pos:])
+    return "".join(out), warnings
