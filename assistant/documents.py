@@ -209,9 +209,13 @@ class _NoAliasLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise yaml.composer.ComposerError(
-                None, None, "YAML-ankers en -verwijzingen (& en *) zijn niet toegestaan", event.start_mark)
+            raise YamlAliasRefused(f"YAML-ankers en -verwijzingen (& en *) zijn niet toegestaan "
+                                   f"(regel {event.start_mark.line + 1})")
         return super().compose_node(parent, index)
+
+
+class YamlAliasRefused(yaml.YAMLError):
+    """An anchor or alias in corpus YAML: refused before anything is expanded."""
 
 
 def load_yaml(text: str) -> Any:
@@ -386,12 +390,12 @@ def _outline_titles(outline) -> list[str]:
 
 
 def _load_docx(raw: bytes, source: str) -> tuple[dict[str, Any], list[Block]]:
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise LoadError(source, "is geen DOCX (de inhoud past niet bij de extensie .docx)")
+    check_zip(raw, source)  # before python-docx inflates anything
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
-    if not zipfile.is_zipfile(io.BytesIO(raw)):
-        raise LoadError(source, "is geen DOCX (de inhoud past niet bij de extensie .docx)")
-    check_zip(raw, source)
     try:
         document = docx.Document(io.BytesIO(raw))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:

@@ -83,7 +83,7 @@ def docx_bomb(inflated_bytes: int = 1_500_000_000) -> bytes:
 
 def docx_many_parts(count: int = 5000) -> bytes:
     """A valid DOCX plus COUNT tiny extra parts (an entry-count bomb)."""
-    parts = _minimal_docx_parts("Artikel 1. Veel onderdelen.")
+    parts = _minimal_docx_parts("Een regel met heel veel onderdelen.")
     entries = [(name, *_deflate(data)) for name, data in parts.items()]
     empty = _deflate(b"")
     entries += [(f"customXml/item{i}.xml", *empty) for i in range(count)]
