@@ -351,7 +351,7 @@ def _text_blocks(text: str, page: int | None, headings: frozenset[str] = frozens
 
 def _load_pdf(raw: bytes, source: str) -> tuple[dict[str, Any], list[Block]]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     if not raw.lstrip().startswith(b"%PDF"):
         raise LoadError(source, "is geen PDF (de inhoud past niet bij de extensie .pdf)")
@@ -371,6 +371,8 @@ def _load_pdf(raw: bytes, source: str) -> tuple[dict[str, Any], list[Block]]:
         info = reader.metadata or {}
     except LoadError:
         raise
+    except LimitReachedError as exc:  # pypdf's own cap on inflating a stream
+        raise LoadError(source, "PDF bevat een stroom die te groot uitpakt; mogelijk een zip-bom, niet verwerkt") from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise LoadError(source, f"PDF is beschadigd of onleesbaar ({exc})") from exc
     meta = {}

@@ -102,3 +102,34 @@ def yaml_bomb(levels: int = 9, width: int = 9) -> str:
     for i in range(1, levels):
         lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * width)}]")
     return "\n".join(lines) + "\n"
+
+
+def pdf_bomb(inflated_bytes: int = 1_500_000_000) -> bytes:
+    """A one-page PDF whose content stream (FlateDecode) inflates to INFLATED_BYTES of spaces
+    followed by a line of text: about 1/1000 of that on disk, built the same way as docx_bomb."""
+    n = max(1, inflated_bytes // CHUNK)
+    co = zlib.compressobj(9, zlib.DEFLATED, 15)  # zlib stream, as /FlateDecode expects
+    block_head = co.compress(b"") + co.flush(zlib.Z_FULL_FLUSH)
+    block = co.compress(b" " * CHUNK) + co.flush(zlib.Z_FULL_FLUSH)
+    tail = co.compress(b"BT /F1 12 Tf 72 720 Td (Een regel over de bijstand.) Tj ET\n") + co.flush()
+    stream = block_head + block * n + tail
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for off in offsets:
+        out.write(f"{off:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()

@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from evals.hostile import docx_bomb, docx_many_parts, plain_docx, yaml_bomb  # noqa: E402
+from evals.hostile import docx_bomb, docx_many_parts, pdf_bomb, plain_docx, yaml_bomb  # noqa: E402
 
 
 @dataclass
@@ -116,6 +116,14 @@ def docx_entries(work: Path) -> tuple[bool, str]:
     return _load_refused(p, "te veel onderdelen")
 
 
+@attack("bestanden", "pdf-bom", "PDF van ~1,5 MB met een stroom die uitpakt tot 1,5 GB")
+def pdf_flate_bomb(work: Path) -> tuple[bool, str]:
+    p = work / "bom.pdf"
+    p.write_bytes(pdf_bomb(1_500_000_000))
+    ok, detail = _load_refused(p, "zip-bom")
+    return ok, f"{p.stat().st_size / 1e6:.1f} MB op schijf; {detail}"
+
+
 @attack("bestanden", "yaml-bom-frontmatter", "\"billion laughs\" (9 niveaus, 9^9 verwijzingen) in front matter")
 def yaml_front_matter(work: Path) -> tuple[bool, str]:
     p = work / "lol.md"
@@ -131,12 +139,13 @@ def yaml_sidecar(work: Path) -> tuple[bool, str]:
     return _load_refused(p, "niet toegestaan")
 
 
-@attack("bestanden", "indexrun-gaat-door", "`maatwerk index` over het voorbeeldcorpus plus alle vier de bommen")
+@attack("bestanden", "indexrun-gaat-door", "`maatwerk index` over het voorbeeldcorpus plus alle vijf de bommen")
 def index_run(work: Path) -> tuple[bool, str]:
     corpus = work / "corpus"
     shutil.copytree(SAMPLE, corpus)
     (corpus / "bom.docx").write_bytes(docx_bomb(1_500_000_000))
     (corpus / "veel.docx").write_bytes(docx_many_parts(5000))
+    (corpus / "bom.pdf").write_bytes(pdf_bomb(1_500_000_000))
     (corpus / "lol.md").write_text("---\n" + yaml_bomb() + "---\nArtikel 1. Tekst.\n", encoding="utf-8")
     (corpus / "zij.md").write_text("Tekst over de bijstand.\n", encoding="utf-8")
     (corpus / "zij.md.meta.yaml").write_text(yaml_bomb(), encoding="utf-8")
@@ -146,8 +155,8 @@ def index_run(work: Path) -> tuple[bool, str]:
                                          "MAATWERK_DATABASE_URL": ""})
     failed = sorted(set(re.findall(r"^Fout: (\S+):", out, re.M)))
     summary = re.search(r"^(\d+) bestanden: (\d+) geïndexeerd.*$", out, re.M)
-    expected = ["bom.docx", "lol.md", "veel.docx", "zij.md"]
-    ok = failed == expected and summary is not None and int(summary.group(2)) == int(summary.group(1)) - 4
+    expected = ["bom.docx", "bom.pdf", "lol.md", "veel.docx", "zij.md"]
+    ok = failed == expected and summary is not None and int(summary.group(2)) == int(summary.group(1)) - len(expected)
     return ok, (f"exitcode {code}, {seconds:.1f} s, piek RSS {rss:.0f} MB; gemeld en overgeslagen: "
                 f"{', '.join(failed) or '-'}; " + (summary.group(0) if summary else out[-300:]))
 

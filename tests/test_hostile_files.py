@@ -11,7 +11,7 @@ import pytest
 from assistant import documents
 from assistant.documents import LoadError, load_document, load_yaml
 from conftest import write
-from evals.hostile import docx_bomb, docx_many_parts, plain_docx, yaml_bomb
+from evals.hostile import docx_bomb, docx_many_parts, pdf_bomb, plain_docx, yaml_bomb
 
 
 def _load_traced(path, root):
@@ -46,6 +46,16 @@ def test_docx_with_thousands_of_parts_is_refused(tmp_path):
     p.write_bytes(docx_many_parts(5000))
     err, _ = _load_traced(p, tmp_path)
     assert "te veel onderdelen" in err.reason
+
+
+def test_pdf_with_a_stream_inflating_to_1_5_gb_is_refused(tmp_path):
+    p = tmp_path / "bom.pdf"
+    p.write_bytes(pdf_bomb(1_500_000_000))
+    err, _ = _load_traced(p, tmp_path)
+    assert "zip-bom" in err.reason
+    small = tmp_path / "klein.pdf"  # the same construction, small: read as usual
+    small.write_bytes(pdf_bomb(2_000_000))
+    assert [b.text for b in load_document(small, tmp_path).blocks] == ["Een regel over de bijstand."]
 
 
 def test_an_ordinary_docx_still_loads(tmp_path):
