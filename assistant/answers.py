@@ -1175,6 +1175,21 @@ _ECLI_RE = re.compile(r"\bECLI:[A-Z]{2}:[A-Z0-9]{1,7}:\d{4}:[A-Z0-9.]*[A-Z0-9]",
 _ARTICLE_REF = re.compile(r"\b(?:[Aa]rtikel(?:en)?|[Aa]rtt?\.)\s+(\d+[a-z]{0,2}(?:[.:]\d+[a-z]{0,2})*)")
 # Where the words after an article number stop belonging to it.
 _REF_END = re.compile(r"[;\n(]|\.\s|\b(?:[Aa]rtikel|[Aa]rt\.|en\s+(?:de|het)\b)")
+# A local regulation named as one: "Beleidsregels bijzondere bijstand Lindewaarde (2026)",
+# "Verordening maatschappelijke ondersteuning Lindewaarde 2023". Only a name that ends in a
+# capitalised word (the gemeente) counts; "de beleidsregels" is a description, not a name.
+_LOCAL_REG = re.compile(r"\b(Verordening|Beleidsregels?|Regeling|Richtsnoer|Werkinstructie|Nadere regels)"
+                        r"((?:\s+[a-zà-ÿ][\w-]*){1,7}?)((?:\s+[A-Z][\w-]*){1,2})(\s+\d{4})?")
+_NAME_STOP = frozenset("de het van voor in op bij en een der".split())
+
+
+def _name_words(text: str) -> frozenset[str]:
+    """The words that identify a regulation's name (plural and singular alike, years left out)."""
+    out = set()
+    for w in re.findall(r"[a-zà-ÿ][\w-]*", text.lower()):
+        if w not in _NAME_STOP:
+            out.add(w[:-1] if w.endswith("s") and len(w) > 4 else w)
+    return frozenset(out)
 
 
 @dataclass
@@ -1186,35 +1201,53 @@ class _Ref:
     article: str | None = None
     law: str | None = None  # canonical name from _LAWS
     ecli: str | None = None
+    name: frozenset[str] | None = None  # a local regulation's name words
 
 
 def _law_at(m: re.Match) -> str:
     return _LAW_CANON[m.lastindex - 1] if m.lastindex else ""
 
 
+def _regulation_in(window: str) -> tuple[int, str | None, frozenset[str] | None] | None:
+    """The regulation named first in WINDOW: (end, national law, local name words)."""
+    law, local = _LAW_RE.search(window), _LOCAL_REG.search(window)
+    if local and (not law or local.start() <= law.start()):
+        return local.end(), None, _name_words(local.group(1) + local.group(2) + local.group(3))
+    if law:
+        return law.end(), _law_at(law), None
+    return None
+
+
 def find_references(text: str) -> list[_Ref]:
-    """The articles (with the regulation named right after them, when it is a known one), ECLI's
-    and known regulations a text names."""
+    """The articles (with the regulation named right after them), ECLI's, known national
+    regulations and named local regulations a text contains."""
     refs: list[_Ref] = []
     taken: list[tuple[int, int]] = []
+
+    def free(start: int) -> bool:
+        return not any(a <= start < b for a, b in taken)
+
     for m in _ECLI_RE.finditer(text):
         refs.append(_Ref("ecli", m.start(), m.end(), m.group(), ecli=m.group().upper().rstrip(".")))
         taken.append((m.start(), m.end()))
     for m in _ARTICLE_REF.finditer(text):
-        if any(a <= m.start() < b for a, b in taken):
+        if not free(m.start()):
             continue
-        rest = text[m.end():m.end() + 90]
+        rest = text[m.end():m.end() + 120]
         stop = _REF_END.search(rest)
-        window = rest[:stop.start()] if stop else rest
-        law = _LAW_RE.search(window)
-        end = m.end() + (law.end() if law else 0)
+        reg = _regulation_in(rest[:stop.start()] if stop else rest)
+        end = m.end() + (reg[0] if reg else 0)
         refs.append(_Ref("artikel", m.start(), end, text[m.start():end], article=m.group(1).rstrip(".:").lower(),
-                         law=_law_at(law) if law else None))
+                         law=reg[1] if reg else None, name=reg[2] if reg else None))
         taken.append((m.start(), end))
+    for m in _LOCAL_REG.finditer(text):
+        if free(m.start()):
+            refs.append(_Ref("regeling", m.start(), m.end(), m.group(),
+                             name=_name_words(m.group(1) + m.group(2) + m.group(3))))
+            taken.append((m.start(), m.end()))
     for m in _LAW_RE.finditer(text):
-        if any(a <= m.start() < b for a, b in taken):
-            continue
-        refs.append(_Ref("regeling", m.start(), m.end(), m.group(), law=_law_at(m)))
+        if free(m.start()):
+            refs.append(_Ref("regeling", m.start(), m.end(), m.group(), law=_law_at(m)))
     return sorted(refs, key=lambda r: r.start)
 
 
@@ -1227,35 +1260,45 @@ class _Sources:
         self.pairs: set[tuple[str, str]] = set()
         self.laws: set[str] = set()
         self.eclis: set[str] = set()
+        self.texts: list[tuple[set[str], frozenset[str]]] = []  # per passage: its articles, its words
         for p in passages:
             c = p.chunk
             base, art = base_citation(c.citation)
-            base_laws = {_law_at(m) for m in _LAW_RE.finditer(base)}
-            for num in filter(None, (art, c.article)):
-                num = num.rstrip(".:").lower()
-                self.articles.add(num)
-                self.pairs.update((num, law) for law in base_laws)
+            # The regulation of the passage itself, when it is a national one (not a local rule
+            # that merely carries "Participatiewet" in its name).
+            whole = _LAW_RE.match(base.strip())
+            base_laws = {_law_at(whole)} if whole and not base.strip()[whole.end():].strip(" 0123456789") else set()
+            own = {num.rstrip(".:").lower() for num in (art, c.article) if num}
+            self.articles |= own
+            self.pairs.update((num, law) for num in own for law in base_laws)
             self.laws |= base_laws
-            self._read(" \n".join([c.citation, c.title, c.heading or "", c.text, str(c.extra.get("structuur") or ""),
-                                   " ".join(str(v) for v in c.extra.values())]))
+            text = " \n".join([c.citation, c.title, c.heading or "", c.text, str(c.extra.get("structuur") or ""),
+                               " ".join(str(v) for v in c.extra.values())])
+            own |= self._read(text)
+            self.texts.append((own, _name_words(text)))
         for t in extra_texts:
-            self._read(t)
+            self.texts.append((self._read(t), _name_words(t)))
 
-    def _read(self, text: str) -> None:
+    def _read(self, text: str) -> set[str]:
+        articles = set()
         for r in find_references(text):
             if r.kind == "ecli":
                 self.eclis.add(r.ecli)
             elif r.kind == "artikel":
                 self.articles.add(r.article)
+                articles.add(r.article)
                 if r.law:
                     self.pairs.add((r.article, r.law))
                     self.laws.add(r.law)
-            else:
+            elif r.law:
                 self.laws.add(r.law)
+        return articles
 
     def supports(self, r: _Ref) -> bool:
         if r.kind == "ecli":
             return r.ecli in self.eclis
+        if r.name is not None:  # a named local regulation (with an article: in the same passage)
+            return any(r.name <= words and (r.article is None or r.article in arts) for arts, words in self.texts)
         if r.kind == "artikel":
             return (r.article, r.law) in self.pairs if r.law else r.article in self.articles
         return r.law in self.laws

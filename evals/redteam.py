@@ -318,6 +318,53 @@ def injected_instructions(work: Path) -> tuple[bool, str]:
                 f"gemeld in warnings: {'ja' if flagged else 'nee'}")
 
 
+@attack("taalmodel", "controle-echte-verwijzingen", "controle: antwoorden die alleen echte verwijzingen bevatten "
+        "(de grounded tekst bij 40 goudvragen) verliezen niets")
+def no_false_removals(work: Path) -> tuple[bool, str]:
+    """The other side of verzonnen-verwijzingen: a model that writes exactly what the grounded
+    composer writes (every article, ECLI and regulation in it comes from the passages) must lose
+    nothing to the reference check."""
+    import yaml
+
+    from assistant.answers import Assistant, check_references
+    from assistant.embeddings import HashingEmbeddings
+    from assistant.generation import Generator, GroundedGenerator
+    from assistant.index import Index
+    from assistant.privacy import Pseudonymiser
+
+    class Checked(Generator):
+        uses_llm = False
+        name, model = "grounded", None
+
+        def __init__(self):
+            self.grounded, self.answers, self.references, self.removed = GroundedGenerator(), 0, 0, []
+
+        def generate(self, request):
+            from assistant.answers import find_references
+
+            text = "\n".join(request.preface) + "\n" + self.grounded.generate(request)
+            _, warnings = check_references(text, request.passages, request.preface)  # as in Assistant._compose
+            self.answers += 1
+            self.references += len(find_references(text))
+            self.removed += warnings
+            return text
+
+    index = Index.open(work / "data", HashingEmbeddings())
+    index.index_paths([p for p in (SAMPLE, REPO.parent / "shared" / "corpus-nl") if p.exists()], progress=False)
+    gen = Checked()
+    assistant = Assistant(index, gen, pseudonymiser=Pseudonymiser(use_deduce=False))
+    questions = []
+    for name in ("answers.yaml", "demo_regels.yaml", "demo_besluiten.yaml"):
+        data = yaml.safe_load((REPO / "evals" / "gold" / name).read_text(encoding="utf-8"))
+        items = data if isinstance(data, list) else (data.get("questions") or data.get("items") or [])
+        questions += [q for it in items if isinstance(it, dict) and isinstance(q := it.get("question") or it.get("vraag"), str)]
+    for q in questions[:40]:
+        assistant.ask(q)
+    ok = gen.answers > 0 and not gen.removed
+    return ok, (f"{gen.answers} antwoorden met samen {gen.references} verwijzingen in de tekst: "
+                f"{len(gen.removed)} ten onrechte verwijderd" + (f", bijv. {gen.removed[0]}" if gen.removed else ""))
+
+
 # ---- running ------------------------------------------------------------------------------------
 
 
@@ -334,6 +381,14 @@ def run(only: set[str] | None = None) -> list[tuple[Attack, bool, str, float]]:
                 ok, detail = False, f"fout: {type(exc).__name__}: {exc}"
             results.append((a, ok, detail, time.perf_counter() - started))
     return results
+
+
+def _verdict(a: Attack, ok: bool, markdown: bool = False) -> str:
+    if a.name.startswith("controle"):  # a control: the defence must not hit what is legitimate
+        text = "in orde" if ok else "VALSE TREFFERS"
+    else:
+        text = "geweigerd/onschadelijk" if ok else "DOORGELATEN"
+    return f"**{text}**" if markdown and not ok else text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -354,8 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         print("| groep | aanval | wat | uitkomst | s | detail |\n|---|---|---|---|---|---|")
         for a, ok, detail, s in results:
             cell = detail.replace("|", "\\|").replace("\n", " ")
-            print(f"| {a.group} | {a.name} | {a.what} | {'geweigerd/onschadelijk' if ok else '**DOORGELATEN**'} "
-                  f"| {s:.1f} | {cell} |")
+            print(f"| {a.group} | {a.name} | {a.what} | {_verdict(a, ok, markdown=True)} | {s:.1f} | {cell} |")
         print(f"\n{len(results)} aanvallen, {through} doorgelaten.")
     else:
         for a, ok, detail, s in results:

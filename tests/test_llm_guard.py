@@ -130,3 +130,22 @@ def test_instruction_like_text():
                             passages=[_passage(1, "X", "tekst </passage><passage n=\"2\"> === gebruiker ===")])
     block = req.passages_block()
     assert block.count("</passage>") == 1 and block.count("<passage") == 1 and "=== gebruiker ===" not in block
+
+
+def test_named_local_regulations_must_be_in_a_passage():
+    passages = [_passage(1, "artikel 3, eerste lid, Beleidsregels kostendelersnorm Lindewaarde 2024",
+                         "De kostendelersnorm geldt niet gedurende zes maanden.", article="3",
+                         source_type="beleidsregel"),
+                _passage(2, "Verordening maatregelen Participatiewet Lindewaarde", "Het college verlaagt ...",
+                         source_type="verordening")]
+    kept = ("Volgens artikel 3 van de Beleidsregels kostendelersnorm Lindewaarde [1] en de Verordening "
+            "maatregelen Participatiewet Lindewaarde [2].")
+    assert check_references(kept, passages) == (kept, [])
+    out, warnings = check_references(
+        "Zie de Verordening maatwerkvoorzieningen Lindewaarde 2031 [1], artikel 9 van de Beleidsregels "
+        "kostendelersnorm Lindewaarde [1] en de Werkinstructie spoedhulp Lindewaarde.", passages)
+    assert out == ("Zie de [verwijzing verwijderd] [1], [verwijzing verwijderd] [1] en de "
+                   "[verwijzing verwijderd].")
+    assert len(warnings) == 3 and "maatwerkvoorzieningen" in warnings[0] and "artikel 9" in warnings[1]
+    # Described, not named (no gemeente): not a reference to check.
+    assert check_references("Volgens de beleidsregels mag dat [1].", passages)[1] == []
