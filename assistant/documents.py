@@ -179,7 +179,7 @@ def load_document(path: Path, root: Path | None = None, max_bytes: int | None = 
     elif suffix == ".pdf":
         meta, blocks = _load_pdf(raw, source)
     elif suffix == ".docx":
-        meta, blocks = _load_docx(raw, source)
+        meta, blocks = _load_docx(raw, source, max_bytes)
     elif suffix in (".html", ".htm"):
         meta, blocks = _load_html(_decode(raw, source), source)
     else:
@@ -391,10 +391,12 @@ def _outline_titles(outline) -> list[str]:
     return titles
 
 
-def _load_docx(raw: bytes, source: str) -> tuple[dict[str, Any], list[Block]]:
+def _load_docx(raw: bytes, source: str, max_bytes: int | None = None) -> tuple[dict[str, Any], list[Block]]:
     if not zipfile.is_zipfile(io.BytesIO(raw)):
         raise LoadError(source, "is geen DOCX (de inhoud past niet bij de extensie .docx)")
-    check_zip(raw, source)  # before python-docx inflates anything
+    # Before python-docx inflates anything. Images barely compress: a larger upload limit
+    # (MAATWERK_MAX_UPLOAD_MB) allows proportionally more; the ratio limit still stops XML bombs.
+    check_zip(raw, source, max(ZIP_MAX_UNCOMPRESSED, 2 * max_bytes) if max_bytes else ZIP_MAX_UNCOMPRESSED)
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -426,7 +428,7 @@ def _load_docx(raw: bytes, source: str) -> tuple[dict[str, Any], list[Block]]:
     return meta, blocks
 
 
-def check_zip(raw: bytes, source: str) -> None:
+def check_zip(raw: bytes, source: str, max_uncompressed: int = ZIP_MAX_UNCOMPRESSED) -> None:
     """Refuse a ZIP container (DOCX) whose parts would inflate past the limits above, before
     anything is decompressed. The sizes checked are the ones the archive declares; zipfile never
     inflates a part beyond its declared size (the CRC check fails first), so a lying archive
@@ -446,8 +448,8 @@ def check_zip(raw: bytes, source: str) -> None:
         raise LoadError(source, f"DOCX bevat te veel onderdelen ({len(infos)}; maximaal {ZIP_MAX_ENTRIES}); "
                                 "mogelijk een zip-bom, niet verwerkt")
     total = sum(i.file_size for i in infos)
-    if total > ZIP_MAX_UNCOMPRESSED:
-        raise LoadError(source, f"DOCX pakt uit tot {total / 1e6:.0f} MB (maximaal {ZIP_MAX_UNCOMPRESSED / 1e6:.0f} MB); "
+    if total > max_uncompressed:
+        raise LoadError(source, f"DOCX pakt uit tot {total / 1e6:.0f} MB (maximaal {max_uncompressed / 1e6:.0f} MB); "
                                 "mogelijk een zip-bom, niet verwerkt")
     for info in infos:
         if info.file_size > ZIP_RATIO_FROM and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1):

@@ -365,6 +365,25 @@ def no_false_removals(work: Path) -> tuple[bool, str]:
                 f"{len(gen.removed)} ten onrechte verwijderd" + (f", bijv. {gen.removed[0]}" if gen.removed else ""))
 
 
+@attack("taalmodel", "controle-geen-valse-injecties", "controle: geen passage van het echte corpus (voorbeeld + "
+        "landelijk) wordt als instructie aan het model gemeld")
+def no_false_injection_flags(work: Path) -> tuple[bool, str]:
+    from assistant.documents import LoadError, find_files, load_document, split_document
+    from assistant.generation import instruction_like
+
+    passages, flagged = 0, []
+    for root in (p for p in (SAMPLE, REPO.parent / "shared" / "corpus-nl") if p.exists()):
+        for f in find_files(root):
+            try:
+                chunks = split_document(load_document(f, root))
+            except LoadError:
+                continue
+            passages += len(chunks)
+            flagged += [f"{c.citation}: {instruction_like(c.text)}" for c in chunks if instruction_like(c.text)]
+    return passages > 0 and not flagged, (f"{passages} passages, {len(flagged)} gemeld"
+                                          + (f", bijv. {flagged[0]}" if flagged else ""))
+
+
 # ---- running ------------------------------------------------------------------------------------
 
 
