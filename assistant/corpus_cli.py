@@ -37,6 +37,19 @@ def _registry(settings: Settings):
         log.close()
 
 
+def _check_map(value: str | None) -> str | None:
+    """--map is refused before anything else happens (no login asked for a path that cannot be used)."""
+    from assistant.registry import RegistryError, check_subfolder
+
+    if value is None:
+        return None
+    try:
+        check_subfolder(value)
+    except RegistryError as exc:
+        raise UserError(str(exc)) from exc
+    return value
+
+
 def _line(d) -> str:
     extra = ""
     if d.achterhaald_door:
@@ -126,7 +139,8 @@ def corpus_show(settings: Settings, ref: str, as_json: bool) -> None:
 @click.option("--valid-to", help="Geldig tot (JJJJ-MM-DD, exclusief).")
 @click.option("--bevoegd-gezag", help="Bijv. 'Rijk' of 'gemeente Lindewaarde'.")
 @click.option("--url", "official_url", help="Officiële vindplaats (URL).")
-@click.option("--map", "dest_dir", help="Submap binnen de corpusmap (standaard per type, bijv. beleidsregels); een pad naar buiten (.., /...) wordt geweigerd.")
+@click.option("--map", "dest_dir", callback=lambda ctx, param, value: _check_map(value),
+              help="Submap binnen de corpusmap (standaard per type, bijv. beleidsregels); een pad naar buiten (.., /...) wordt geweigerd.")
 @click.pass_obj
 def corpus_add(settings: Settings, path, as_user, citation, title, source_type, domain, valid_from, valid_to,
                bevoegd_gezag, official_url, dest_dir) -> None:

@@ -363,6 +363,27 @@ def _sniff(raw: bytes, name: str) -> None:
     raise RegistryError(f"{name}: is geen tekstbestand maar {found}; de extensie {suffix} past niet bij de inhoud.")
 
 
+def check_subfolder(folder: str) -> str:
+    """FOLDER (from --map or a form) as a clean relative path inside the corpus folder, or a
+    RegistryError that says why not. Symlinks are checked where the folder is known
+    (Registry._inside)."""
+    text = str(folder).strip().replace("\\", "/")
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    problem = None
+    if text.startswith("/") or re.match(r"^[A-Za-z]:", text) or text.startswith("~"):
+        problem = "een absoluut pad"
+    elif ".." in parts:
+        problem = "'..'"
+    elif any(p.startswith(".") for p in parts):
+        problem = "een verborgen map (met een punt vooraan), die niet wordt geïndexeerd"
+    elif any(ord(ch) < 32 for ch in text):
+        problem = "een stuurteken"
+    if problem:
+        raise RegistryError(f"Map '{folder}' bevat {problem}: geef een submap binnen de corpusmap, "
+                            "bijv. beleidsregels of besluiten/2026. Er is niets opgeslagen.")
+    return "/".join(parts)
+
+
 def safe_name(name: str) -> str:
     stem, dot, suffix = Path(name).name.rpartition(".")
     if not dot:
@@ -597,22 +618,9 @@ class Registry:
         """A folder given by a user (--map, an import) as a path relative to the corpus folder;
         refused when it could lead outside it (.., an absolute path, a symlink out) or into a
         hidden folder that `maatwerk index` skips."""
-        text = str(folder).strip().replace("\\", "/")
-        parts = [p for p in text.split("/") if p not in ("", ".")]
-        problem = None
-        if text.startswith("/") or re.match(r"^[A-Za-z]:", text) or text.startswith("~"):
-            problem = "een absoluut pad"
-        elif ".." in parts:
-            problem = "'..'"
-        elif any(p.startswith(".") for p in parts):
-            problem = "een verborgen map (met een punt vooraan), die niet wordt geïndexeerd"
-        elif any(ord(ch) < 32 for ch in text):
-            problem = "een stuurteken"
-        if problem is None:
-            self._inside(self.corpus_dir.joinpath(*parts), folder)
-            return "/".join(parts)
-        raise RegistryError(f"Map '{folder}' bevat {problem}: geef een submap binnen de corpusmap, "
-                            "bijv. beleidsregels of besluiten/2026. Er is niets opgeslagen.")
+        rel = check_subfolder(folder)
+        self._inside(self.corpus_dir.joinpath(*rel.split("/")) if rel else self.corpus_dir, folder)
+        return rel
 
     def _inside(self, path: Path, shown: Any = None) -> Path:
         """PATH, if it lies inside the corpus folder after resolving symlinks; else refused."""

@@ -467,9 +467,10 @@ def test_cli_corpus_add_with_map_outside_is_refused(tmp_path):
     env = {"MAATWERK_DATA_DIR": str(tmp_path / "data"), "MAATWERK_DATABASE_URL": "",
            "MAATWERK_CORPUS_DIR": str(tmp_path / "corpus"), "MAATWERK_EMBEDDER": "hashing"}
     runner = CliRunner()
-    assert runner.invoke(main, ["users", "add", "jules", "--role", "jurist"], env=env).exit_code == 0
     src = beleidsregel(tmp_path / "inbox" / "br.md", "2026-01-01", 525)
+    # Refused while the options are read: before any login, database or index is touched.
     r = runner.invoke(main, ["corpus", "add", str(src), "--as", "jules", "--map", "../.."], env=env)
     assert r.exit_code == 2, r.output
-    assert "Map '../..' bevat '..'" in r.output and "Traceback" not in r.output
+    assert "Fout: Map '../..' bevat '..'" in r.output and "Traceback" not in r.output
     assert not (tmp_path / "br.md").exists() and not (tmp_path.parent / "br.md").exists()
+    assert not (tmp_path / "data").exists()
