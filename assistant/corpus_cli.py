@@ -46,6 +46,17 @@ def _registry(settings: Settings):
 def _me(settings: Settings, reg, as_user: str | None, password_stdin: bool) -> str:
     """The authenticated username behind a corpus change (MAATWERK_TOKEN, or --as with password)."""
     return acting_user(settings, reg.log, as_user, password_stdin).username
+def _check_map(value: str | None) -> str | None:
+    """--map is refused before anything else happens (no login asked for a path that cannot be used)."""
+    from assistant.registry import RegistryError, check_subfolder
+
+    if value is None:
+        return None
+    try:
+        check_subfolder(value)
+    except RegistryError as exc:
+        raise UserError(str(exc)) from exc
+    return value
 
 
 def _line(d) -> str:
@@ -142,7 +153,8 @@ def corpus_show(settings: Settings, ref: str, as_json: bool) -> None:
 @click.option("--valid-to", help="Geldig tot (JJJJ-MM-DD, exclusief).")
 @click.option("--bevoegd-gezag", help="Bijv. 'Rijk' of 'gemeente Lindewaarde'.")
 @click.option("--url", "official_url", help="Officiële vindplaats (URL).")
-@click.option("--map", "dest_dir", help="Submap in het corpus (standaard per type, bijv. beleidsregels).")
+@click.option("--map", "dest_dir", callback=lambda ctx, param, value: _check_map(value),
+              help="Submap binnen de corpusmap (standaard per type, bijv. beleidsregels); een pad naar buiten (.., /...) wordt geweigerd.")
 @click.pass_obj
 def corpus_add(settings: Settings, path, as_user, password_stdin, citation, title, source_type, domain, valid_from, valid_to,
                bevoegd_gezag, official_url, dest_dir) -> None:

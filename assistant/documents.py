@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import re
+import struct
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -35,6 +36,13 @@ SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx", ".html", ".ht
 SIDECAR_SUFFIX = ".meta.yaml"
 # Bump when the splitter's output changes, so an index built by an older splitter is rebuilt.
 SPLITTER_VERSION = "3"
+# Limits for ZIP containers (DOCX) checked before python-docx inflates anything: a hostile file
+# small on disk can inflate to gigabytes of XML. A real besluit or verordening as DOCX holds a few
+# dozen parts and a few MB of XML; images barely compress.
+ZIP_MAX_ENTRIES = 1000
+ZIP_MAX_UNCOMPRESSED = 100_000_000  # bytes, all parts together
+ZIP_MAX_RATIO = 100  # uncompressed / compressed, for a part larger than ZIP_RATIO_FROM
+ZIP_RATIO_FROM = 1_000_000
 
 _ORDINALS = [
     "eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende",
@@ -171,7 +179,7 @@ def load_document(path: Path, root: Path | None = None, max_bytes: int | None = 
     elif suffix == ".pdf":
         meta, blocks = _load_pdf(raw, source)
     elif suffix == ".docx":
-        meta, blocks = _load_docx(raw, source)
+        meta, blocks = _load_docx(raw, source, max_bytes)
     elif suffix in (".html", ".htm"):
         meta, blocks = _load_html(_decode(raw, source), source)
     else:
@@ -194,9 +202,31 @@ def _decode(raw: bytes, source: str) -> str:
     raise LoadError(source, "tekst is niet in UTF-8 of Windows-1252 gecodeerd")
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases: front matter and sidecars never need them,
+    and a few lines of nested aliases ("billion laughs") expand to gigabytes."""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise YamlAliasRefused(f"YAML-ankers en -verwijzingen (& en *) zijn niet toegestaan "
+                                   f"(regel {event.start_mark.line + 1})")
+        return super().compose_node(parent, index)
+
+
+class YamlAliasRefused(yaml.YAMLError):
+    """An anchor or alias in corpus YAML: refused before anything is expanded."""
+
+
+def load_yaml(text: str) -> Any:
+    """YAML from a corpus file or sidecar: safe types only, no anchors or aliases. Raises
+    yaml.YAMLError (also for a refused alias) and ValueError (an impossible date)."""
+    return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def _read_yaml(path: Path, source: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise LoadError(source, f"metadata in {path.name} is geen geldige YAML ({exc})") from exc
     except ValueError as exc:
@@ -214,7 +244,7 @@ def split_front_matter(text: str, source: str = "") -> tuple[dict[str, Any], str
     if not m:
         return {}, text
     try:
-        meta = yaml.safe_load(m.group(1)) or {}
+        meta = load_yaml(m.group(1)) or {}
     except yaml.YAMLError as exc:
         raise LoadError(source, f"front matter is geen geldige YAML ({exc})") from exc
     except ValueError as exc:  # PyYAML parses 2025-13-45 as a date and fails
@@ -321,7 +351,7 @@ def _text_blocks(text: str, page: int | None, headings: frozenset[str] = frozens
 
 def _load_pdf(raw: bytes, source: str) -> tuple[dict[str, Any], list[Block]]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     if not raw.lstrip().startswith(b"%PDF"):
         raise LoadError(source, "is geen PDF (de inhoud past niet bij de extensie .pdf)")
@@ -341,6 +371,8 @@ def _load_pdf(raw: bytes, source: str) -> tuple[dict[str, Any], list[Block]]:
         info = reader.metadata or {}
     except LoadError:
         raise
+    except LimitReachedError as exc:  # pypdf's own cap on inflating a stream
+        raise LoadError(source, "PDF bevat een stroom die te groot uitpakt; mogelijk een zip-bom, niet verwerkt") from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise LoadError(source, f"PDF is beschadigd of onleesbaar ({exc})") from exc
     meta = {}
@@ -359,12 +391,15 @@ def _outline_titles(outline) -> list[str]:
     return titles
 
 
-def _load_docx(raw: bytes, source: str) -> tuple[dict[str, Any], list[Block]]:
+def _load_docx(raw: bytes, source: str, max_bytes: int | None = None) -> tuple[dict[str, Any], list[Block]]:
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise LoadError(source, "is geen DOCX (de inhoud past niet bij de extensie .docx)")
+    # Before python-docx inflates anything. Images barely compress: a larger upload limit
+    # (MAATWERK_MAX_UPLOAD_MB) allows proportionally more; the ratio limit still stops XML bombs.
+    check_zip(raw, source, max(ZIP_MAX_UNCOMPRESSED, 2 * max_bytes) if max_bytes else ZIP_MAX_UNCOMPRESSED)
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
-    if not zipfile.is_zipfile(io.BytesIO(raw)):
-        raise LoadError(source, "is geen DOCX (de inhoud past niet bij de extensie .docx)")
     try:
         document = docx.Document(io.BytesIO(raw))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
@@ -391,6 +426,35 @@ def _load_docx(raw: bytes, source: str) -> tuple[dict[str, Any], list[Block]]:
     if document.core_properties.title:
         meta["title"] = document.core_properties.title
     return meta, blocks
+
+
+def check_zip(raw: bytes, source: str, max_uncompressed: int = ZIP_MAX_UNCOMPRESSED) -> None:
+    """Refuse a ZIP container (DOCX) whose parts would inflate past the limits above, before
+    anything is decompressed. The sizes checked are the ones the archive declares; zipfile never
+    inflates a part beyond its declared size (the CRC check fails first), so a lying archive
+    cannot get past these limits either."""
+    eocd = raw.rfind(b"PK\x05\x06", max(0, len(raw) - 65_557))
+    if eocd >= 0 and eocd + 22 <= len(raw):
+        declared = struct.unpack_from("<H", raw, eocd + 10)[0]  # entries in the central directory
+        if declared > ZIP_MAX_ENTRIES:  # 0xFFFF (ZIP64) included: counted before reading them all
+            raise LoadError(source, f"DOCX bevat te veel onderdelen (meer dan {ZIP_MAX_ENTRIES}); "
+                                    "mogelijk een zip-bom, niet verwerkt")
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, struct.error) as exc:
+        raise LoadError(source, f"DOCX is beschadigd of onleesbaar ({exc})") from exc
+    if len(infos) > ZIP_MAX_ENTRIES:
+        raise LoadError(source, f"DOCX bevat te veel onderdelen ({len(infos)}; maximaal {ZIP_MAX_ENTRIES}); "
+                                "mogelijk een zip-bom, niet verwerkt")
+    total = sum(i.file_size for i in infos)
+    if total > max_uncompressed:
+        raise LoadError(source, f"DOCX pakt uit tot {total / 1e6:.0f} MB (maximaal {max_uncompressed / 1e6:.0f} MB); "
+                                "mogelijk een zip-bom, niet verwerkt")
+    for info in infos:
+        if info.file_size > ZIP_RATIO_FROM and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1):
+            raise LoadError(source, f"DOCX-onderdeel {info.filename} is {info.file_size / max(info.compress_size, 1):.0f} "
+                                    f"keer samengeperst (maximaal {ZIP_MAX_RATIO}); mogelijk een zip-bom, niet verwerkt")
 
 
 def _load_html(text: str, source: str) -> tuple[dict[str, Any], list[Block]]:

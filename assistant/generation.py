@@ -88,20 +88,48 @@ class GenerationRequest:
     prompt: Prompt | None = None
 
     def passages_block(self, scrub: bool = False) -> str:
-        """The passages as the prompt lists them. scrub: pass each through the corpus
-        pseudonymisation once more (what an LLM receives: the index holds scrubbed text already,
-        this also covers an index built before that, until it is re-indexed)."""
+        """The passages as data: each between <passage n="k"> and </passage>, which the prompt
+        says hold source text, never instructions. A passage cannot close its own block or open
+        another (tag look-alikes and the prompt's separator inside it are defused). scrub: pass
+        each through the corpus pseudonymisation once more (what an LLM receives: the index holds
+        scrubbed text already, this also covers an index built before that, until it is
+        re-indexed)."""
         from assistant.privacy import corpus_kinds, default_pseudonymiser
 
         out = []
         for p in self.passages:
             c = p.chunk
             validity = f"geldig {c.valid_from or '?'} tot {c.valid_to or 'heden'}"
-            text = ' '.join(c.text.split())
+            text = " ".join(c.text.split())
             if scrub:
                 text = default_pseudonymiser().scrub(text, corpus_kinds(c.source_type))[0]
-            out.append(f"[{p.n}] {c.citation} ({p.layer}; {validity})\n{text}")
+            body = defuse(text)
+            out.append(f'<passage n="{p.n}">\n[{p.n}] {defuse(c.citation)} ({p.layer}; {validity})\n{body}\n</passage>')
         return "\n\n".join(out)
+
+
+# Markup that would let text inside a passage pose as the prompt's own structure.
+_TAG_LIKE = re.compile(r"<\s*/?\s*(?:passage|passages|bron|system|systeem|instructies?|user|gebruiker|assistant)\b",
+                       re.I)
+_INSTRUCTION_LIKE = re.compile(
+    r"(?:\b(?:negeer|vergeet|ignore|disregard|forget)\b[^.\n]{0,60}?\b(?:instructies?|opdrachten?|regels|"
+    r"bovenstaande|voorgaande|eerdere|instructions?|previous|above|prompt)\b"
+    r"|\b(?:system ?prompt|systeemprompt|you are now|je bent nu|jij bent nu|vanaf nu ben je)\b"
+    r"|\b(?:aan het taalmodel|aan de assistent|to the (?:ai|assistant|model))\s*:)", re.I)
+
+
+def defuse(text: str) -> str:
+    """Passage or case text as it goes into a prompt: no tag that could end its block, no
+    separator that could start a new part."""
+    text = _TAG_LIKE.sub(lambda m: m.group(0).replace("<", "‹"), text)
+    return text.replace(USER_SEPARATOR, USER_SEPARATOR.replace("=", "-"))
+
+
+def instruction_like(text: str) -> str | None:
+    """The words in a passage that address a language model ("negeer de instructies", "ignore
+    previous instructions", "je bent nu ..."), or None."""
+    m = _INSTRUCTION_LIKE.search(text or "") or _TAG_LIKE.search(text or "")
+    return " ".join(m.group(0).split()) if m else None
 
 
 # ---- sentence selection (shared with answers.py) ----------------------------------------------
@@ -232,9 +260,9 @@ class ChatModelGenerator(Generator):
 
         prompt = request.prompt or Prompt.load("antwoord")
         system, user = prompt.render(
-            vraag=request.question,
+            vraag=defuse(request.question),
             peildatum=request.peildatum,
-            casus=request.casus or "(geen casusgegevens)",
+            casus=defuse(request.casus) or "(geen casusgegevens)",
             afwijkingsruimte="\n".join(request.preface) or "(niet vastgesteld)",
             passages=request.passages_block(scrub=True) or "(geen passages gevonden)",
         )

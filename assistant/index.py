@@ -704,6 +704,15 @@ class Index:
                 except OSError as exc:
                     report.errors.append(LoadError(source, f"bestand niet leesbaar ({exc})"))
                     continue
+                except (MemoryError, RecursionError) as exc:
+                    # A hostile or pathological file must not end the run for all the others.
+                    report.errors.append(LoadError(source, f"te groot of te diep genest om te verwerken "
+                                                           f"({type(exc).__name__}); overgeslagen"))
+                    continue
+                except Exception as exc:  # a parser bug on one odd file: report it, go on
+                    report.errors.append(LoadError(source, f"kon niet worden gelezen ({type(exc).__name__}: "
+                                                           f"{str(exc)[:200]}); overgeslagen"))
+                    continue
                 report.files_indexed += 1
                 new_ids = {c.chunk_id for c in chunks}
                 old_ids = old["ids"] if old else set()

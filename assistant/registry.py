@@ -40,6 +40,7 @@ from assistant.documents import (
     LoadError,
     find_files,
     load_document,
+    load_yaml,
     split_document,
 )
 
@@ -367,6 +368,27 @@ def _sniff(raw: bytes, name: str) -> None:
     raise RegistryError(f"{name}: is geen tekstbestand maar {found}; de extensie {suffix} past niet bij de inhoud.")
 
 
+def check_subfolder(folder: str) -> str:
+    """FOLDER (from --map or a form) as a clean relative path inside the corpus folder, or a
+    RegistryError that says why not. Symlinks are checked where the folder is known
+    (Registry._inside)."""
+    text = str(folder).strip().replace("\\", "/")
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    problem = None
+    if text.startswith("/") or re.match(r"^[A-Za-z]:", text) or text.startswith("~"):
+        problem = "een absoluut pad"
+    elif ".." in parts:
+        problem = "'..'"
+    elif any(p.startswith(".") for p in parts):
+        problem = "een verborgen map (met een punt vooraan), die niet wordt geïndexeerd"
+    elif any(ord(ch) < 32 for ch in text):
+        problem = "een stuurteken"
+    if problem:
+        raise RegistryError(f"Map '{folder}' bevat {problem}: geef een submap binnen de corpusmap, "
+                            "bijv. beleidsregels of besluiten/2026. Er is niets opgeslagen.")
+    return "/".join(parts)
+
+
 def safe_name(name: str) -> str:
     stem, dot, suffix = Path(name).name.rpartition(".")
     if not dot:
@@ -498,10 +520,10 @@ class Registry:
             raise
 
     def _set_sidecar(self, files: _FileChanges, rel_path: str, **values: Any) -> None:
-        sidecar = self.corpus_dir / (rel_path + SIDECAR_SUFFIX)
+        sidecar = self._inside(self.corpus_dir / (rel_path + SIDECAR_SUFFIX))
         data: dict[str, Any] = {}
         if sidecar.exists():
-            data = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+            data = load_yaml(sidecar.read_text(encoding="utf-8")) or {}
         for k, v in values.items():
             if v is None:
                 data.pop(k, None)
@@ -560,7 +582,7 @@ class Registry:
         src_sidecar = path.with_name(name + SIDECAR_SUFFIX)
         if src_sidecar.exists():
             try:
-                loaded = yaml.safe_load(src_sidecar.read_text(encoding="utf-8")) or {}
+                loaded = load_yaml(src_sidecar.read_text(encoding="utf-8")) or {}
             except (yaml.YAMLError, ValueError, UnicodeDecodeError) as exc:
                 raise RegistryError(f"{src_sidecar.name}: metadata is geen geldige YAML ({exc}).") from exc
             if not isinstance(loaded, dict):
@@ -596,10 +618,26 @@ class Registry:
         return _Staged(
             src_name=name, raw=raw, sidecar=sidecar, meta=meta, body=_body_text(doc),
             file_hash=hashlib.sha256(raw).hexdigest(),
-            dest_dir=(dest_dir if dest_dir is not None else TYPE_DIRS.get(stype, "overig")).strip("/"),
+            dest_dir=self._subfolder(dest_dir) if dest_dir is not None else TYPE_DIRS.get(stype, "overig"),
             valid_from=dt.date.fromisoformat(meta["valid_from"]),
             valid_to=dt.date.fromisoformat(meta["valid_to"]) if meta.get("valid_to") else None,
         )
+
+    def _subfolder(self, folder: str) -> str:
+        """A folder given by a user (--map, an import) as a path relative to the corpus folder;
+        refused when it could lead outside it (.., an absolute path, a symlink out) or into a
+        hidden folder that `maatwerk index` skips."""
+        rel = check_subfolder(folder)
+        self._inside(self.corpus_dir.joinpath(*rel.split("/")) if rel else self.corpus_dir, folder)
+        return rel
+
+    def _inside(self, path: Path, shown: Any = None) -> Path:
+        """PATH, if it lies inside the corpus folder after resolving symlinks; else refused."""
+        resolved = Path(path).resolve()
+        if resolved != self.corpus_dir and not resolved.is_relative_to(self.corpus_dir):
+            raise RegistryError(f"'{shown if shown is not None else path}' ligt buiten de corpusmap "
+                                f"({self.corpus_dir}); daar schrijft de assistent niet. Er is niets opgeslagen.")
+        return path
 
     def _dest_path(self, st: _Staged, taken: set[str]) -> str:
         name = safe_name(st.src_name)
@@ -696,7 +734,7 @@ class Registry:
                 s.add(row)
                 s.flush()
                 self._audit(s, user.username, audit_action, {}, self._snapshot(row), case_id=case_id)
-                target = self.corpus_dir / st.rel_path
+                target = self._inside(self.corpus_dir / st.rel_path)
                 files.write(target, st.raw)
                 if st.sidecar:
                     files.write(target.with_name(target.name + SIDECAR_SUFFIX), _yaml_dump(st.sidecar))

@@ -417,3 +417,60 @@ def test_precedents_dir_must_be_inside_the_corpus(env, tmp_path):
     assert doc.path == "precedenten/MB-2026-900.md"
     meta, _ = split_front_matter((env.corpus / doc.path).read_text(encoding="utf-8"))
     assert meta["omstandigheden"] == ["gezin van zes"] and meta["citation"] == "Maatwerkbesluit MB-2026-900"
+
+
+# --------------------------------------------------------------------------- paths from users
+
+
+@pytest.mark.parametrize("folder", ["../..", "../buiten", "beleidsregels/../../x", "/tmp/elders", "~/x",
+                                    "C:/Windows", ".verborgen", "a/./../..", "..\\..\\x"])
+def test_a_folder_outside_the_corpus_is_refused_and_nothing_is_written(env, tmp_path, folder):
+    src = beleidsregel(env.inbox / "br.md", "2026-01-01", 525)
+    before = sorted(p for p in tmp_path.rglob("*") if "data" not in p.parts)
+    with pytest.raises(RegistryError) as info:
+        env.reg.add(src, "jules", dest_dir=folder)
+    assert "corpusmap" in str(info.value) and "niets opgeslagen" in str(info.value)
+    assert sorted(p for p in tmp_path.rglob("*") if "data" not in p.parts) == before
+    assert env.reg.list() == []
+
+
+def test_a_symlink_inside_the_corpus_pointing_out_is_refused(env, tmp_path):
+    outside = tmp_path / "elders"
+    outside.mkdir()
+    (env.corpus / "link").symlink_to(outside, target_is_directory=True)
+    src = beleidsregel(env.inbox / "br.md", "2026-01-01", 525)
+    with pytest.raises(RegistryError, match="buiten de corpusmap"):
+        env.reg.add(src, "jules", dest_dir="link/sub")
+    assert list(outside.iterdir()) == []
+
+
+def test_a_subfolder_inside_the_corpus_is_accepted(env):
+    src = beleidsregel(env.inbox / "br.md", "2026-01-01", 525)
+    result = env.reg.add(src, "jules", dest_dir="./lokaal//beleid/")
+    assert result.document.path == "lokaal/beleid/br.md"
+    assert (env.corpus / "lokaal/beleid/br.md").is_file()
+
+
+def test_an_uploaded_file_name_cannot_choose_a_folder():
+    from assistant.registry import safe_name
+
+    assert safe_name("../../etc/passwd.md") == "passwd.md"
+    assert safe_name("..\\..\\x.md") == "x.md"
+    assert safe_name("..") == "document"
+
+
+def test_cli_corpus_add_with_map_outside_is_refused(tmp_path):
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    env = {"MAATWERK_DATA_DIR": str(tmp_path / "data"), "MAATWERK_DATABASE_URL": "",
+           "MAATWERK_CORPUS_DIR": str(tmp_path / "corpus"), "MAATWERK_EMBEDDER": "hashing"}
+    runner = CliRunner()
+    src = beleidsregel(tmp_path / "inbox" / "br.md", "2026-01-01", 525)
+    # Refused while the options are read: before any login, database or index is touched.
+    r = runner.invoke(main, ["corpus", "add", str(src), "--as", "jules", "--map", "../.."], env=env)
+    assert r.exit_code == 2, r.output
+    assert "Fout: Map '../..' bevat '..'" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "br.md").exists() and not (tmp_path.parent / "br.md").exists()
+    assert not (tmp_path / "data").exists()

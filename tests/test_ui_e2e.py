@@ -8,6 +8,7 @@ download is never used. MAATWERK_SCREENSHOTS=DIR also writes screenshots of ever
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import socket
@@ -438,3 +439,51 @@ def test_corpus_lifecycle(server, browser, tmp_path):
             wait_idle(shot)
             shoot(shot, out / f"06-corpus-{suffix}.png")
             shot.context.close()
+
+
+# ---- hostile text on a reviewer's page ------------------------------------------------------------
+
+INJECTED = ("[klik hier](https://evil.example/phish) ![pixel](http://evil.example/pixel.png) "
+            "zie https://evil.example/raw en www.evil.example of <img src=\"http://evil.example/html.png\"> "
+            "<https://evil.example/auto> :red[rood]")
+
+
+def test_markdown_in_case_text_renders_inert_on_the_review_page(server, browser):
+    """Links, images, raw URLs and HTML written into a casus (question, situation, reasons,
+    knelpunt) and a feedback reason are shown as text: no <a href> to another host, no image
+    from another host, and the browser requests nothing from it."""
+    from assistant import auth
+    from assistant.cases import CaseLog
+
+    cl = CaseLog.from_url(f"sqlite:///{(server['data'] / 'maatwerk.db').as_posix()}")
+    try:
+        auth.ensure_demo_accounts(cl)
+        case = cl.create_case("demo-professional", question="Injectie? " + INJECTED, situation=INJECTED,
+                              uitkomst="afgeweken", motivering=INJECTED, domain="participatiewet",
+                              peildatum=dt.date(2026, 3, 1), ai_stance="niet gevolgd", ai_stance_reason=INJECTED,
+                              knelpunt=True, knelpunt_description=INJECTED,
+                              rules=[{"citation": INJECTED, "version": "2026-01-01"}])
+        cl.add_feedback(case.id, "demo-professional", "down", INJECTED)
+        cl.submit(case.id, "demo-professional")
+    finally:
+        cl.close()
+
+    page = new_page(browser)
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if "evil.example" in r.url else None)
+    login(page, server["url"], "demo-kwaliteit")
+    pick(page, "Casus beoordelen", re.compile(f"^Casus {case.id} "), typed=f"Casus {case.id} ")
+    page.get_by_text(f"Casus {case.id} · auteur").first.wait_for()
+    wait_idle(page)
+    # The text is there, as text: the link's words with their brackets, the raw URL readable
+    # (zero-width spaces keep it from being linked).
+    shown = page.inner_text("body").replace("\u200b", "")
+    assert "[klik hier](https://evil.example/phish)" in shown and "![pixel](http://evil.example/pixel.png)" in shown
+    assert "www.evil.example" in shown and '<img src="http://evil.example/html.png">' in shown
+    links = page.eval_on_selector_all(
+        "a[href]", "els => els.map(e => e.href).filter(h => !h.startsWith(location.origin) && !h.startsWith('#'))")
+    images = page.eval_on_selector_all(
+        "img", "els => els.map(e => e.src).filter(s => s && !s.startsWith(location.origin) && !s.startsWith('data:'))")
+    assert links == [] and images == [], (links, images)
+    assert outside == []
+    page.context.close()

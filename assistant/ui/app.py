@@ -12,6 +12,7 @@ import streamlit as st
 from assistant import auth
 from assistant.ui import runtime
 from assistant.ui.access import pages_for
+from assistant.ui.views import md_escape
 
 APP_TITLE = "Maatwerkassistent"
 
@@ -111,7 +112,7 @@ def ensure_index(settings) -> None:
         # Done: the progress goes; what could not be read stays visible (to the first session).
         slot.empty()
         for err in report.errors:
-            st.warning(f"Niet geïndexeerd: {err.path}: {err.reason}")
+            st.warning(md_escape(f"Niet geïndexeerd: {err.path}: {err.reason}"))
         gate.synced = True
     finally:
         gate.lock.release()
@@ -165,7 +166,7 @@ def _oidc_identity(caselog) -> auth.Identity | None:
         me = auth.identity_from_claims(caselog, st.user.to_dict(), runtime.settings().oidc_role_claim,
                                        role_map, runtime.settings().oidc_username_claim)
     except (auth.AuthError, ValueError) as exc:
-        st.error(str(exc))
+        st.error(md_escape(exc))
         st.button("Uitloggen", on_click=st.logout)
         st.stop()
     st.session_state["identity"] = me
@@ -194,7 +195,7 @@ def login_page(caselog, demo_active: bool) -> None:
                                   max_failures=runtime.settings().login_max_attempts,
                                   lock_minutes=runtime.settings().login_lockout_minutes)
         except auth.AuthError as exc:
-            st.error(str(exc))
+            st.error(md_escape(exc))
         else:
             st.session_state["identity"] = me
             st.rerun()
@@ -219,7 +220,7 @@ def login_page(caselog, demo_active: bool) -> None:
 
 def sidebar(me: auth.Identity, demo_active: bool) -> None:
     with st.sidebar:
-        st.markdown(f"**{me.display_name}**  \n{me.role_label}")
+        st.markdown(f"**{md_escape(me.display_name)}**  \n{md_escape(me.role_label)}")
         if me.demo:
             st.warning("Demo-account: niet voor echte casussen.", icon=":material/science:")
         if st.button("Uitloggen", icon=":material/logout:", key="logout"):

@@ -83,15 +83,61 @@ def md_escape(text: str) -> str:
     """Corpus text into Markdown without accidental bold, LaTeX or headings."""
     text = re.sub(r"([*_`$\\<>])", r"\\\1", text or "")
     return re.sub(r"(?m)^(\s*)#", r"\1\\#", text)
+# Every ASCII punctuation mark Markdown, GitHub-flavoured Markdown or Streamlit give a meaning:
+# links and images ([ ] ( ) !), emphasis, code, headings, lists, tables, HTML and entities, LaTeX,
+# Streamlit's :color[...] and :material/...: directives.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|$~:&^=])")
+# GitHub-flavoured Markdown turns bare URLs, www. names and e-mail addresses into live links after
+# parsing, so escaping does not stop it; a zero-width space inside the trigger does (the text reads
+# the same).
+_ZWSP = "\u200b"
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?=@)")
+
+
+def md_escape(text: Any) -> str:
+    """The one way user- and corpus-supplied text reaches Markdown in the app (st.markdown,
+    captions, alerts, widget and expander labels): shown as the text it is. No link, image,
+    autolink, emphasis, heading, list, table, HTML, LaTeX or Streamlit directive survives."""
+    text = "" if text is None else str(text)
+    text = re.sub(r"(?m)^[ \t]+", "", text)  # indentation would make a code block
+    text = _AUTOLINK.sub(_ZWSP, text)
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+# Hosts whose links are the point of an "officiële vindplaats"; any other URL is shown as text.
+OFFICIAL_HOSTS = ("overheid.nl", "officielebekendmakingen.nl", "rechtspraak.nl", "raadvanstate.nl",
+                  "centraleraadvanberoep.nl")
+
+
+def official_link(url: str | None) -> str:
+    """Markdown for a document's official URL: a live link only for https on an official host
+    (wetten.overheid.nl, lokaleregelgeving.overheid.nl, ...), otherwise inert text."""
+    from urllib.parse import urlsplit
+
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return md_escape(url)
+    if parts.scheme == "https" and any(host == h or host.endswith("." + h) for h in OFFICIAL_HOSTS) \
+            and not re.search(r"[\s()<>\[\]\\]", url):
+        return f"[{md_escape(url)}]({url})"
+    return md_escape(url)
+
+
+def type_label(source_type: str | None) -> str:
+    """A source type as shown in Markdown (unknown types escaped as they are)."""
+    return TYPE_LABEL.get(source_type or "") or md_escape(source_type or "")
 
 
 def validity(valid_from: str | None, valid_to: str | None) -> str:
-    return f"geldig van {valid_from or 'onbekend'} tot {valid_to or 'heden'}"
+    return f"geldig van {md_escape(valid_from or 'onbekend')} tot {md_escape(valid_to or 'heden')}"
 
 
 def status_badge(status: str) -> None:
     label, color = STATUS_LABEL.get(status, (status, "gray"))
-    st.badge(label, color=color)
+    st.badge(md_escape(label), color=color)
 
 
 def _passages(chunk_ids: list[str]) -> dict[str, Any]:
@@ -104,22 +150,22 @@ def _passages(chunk_ids: list[str]) -> dict[str, Any]:
 
 
 def citation_expander(c: dict[str, Any], chunk) -> None:
-    with st.expander(f"[{c['n']}] {c['citation']}", icon=":material/menu_book:"):
-        st.caption(f"{TYPE_LABEL.get(c.get('source_type') or '', c.get('source_type') or '')} · "
+    with st.expander(f"[{c['n']}] {md_escape(c['citation'])}", icon=":material/menu_book:"):
+        st.caption(f"{type_label(c.get('source_type'))} · "
                    f"{validity(c.get('valid_from'), c.get('valid_to'))}")
         if c.get("quote"):
             st.markdown(f"> {md_escape(c['quote'])}")
         if chunk is not None:
             st.markdown("**Volledige passage**")
             st.text(chunk.text)
-            where = f"Bron: `{chunk.source}`" + (f", pagina {chunk.page}" if chunk.page else "")
+            where = f"Bron: {md_escape(chunk.source)}" + (f", pagina {chunk.page}" if chunk.page else "")
             if chunk.title:
                 where += f" — {md_escape(chunk.title)}"
             st.caption(where)
             if chunk.official_url:
-                st.caption(f"Officiële vindplaats: {chunk.official_url}")
+                st.caption(f"Officiële vindplaats: {official_link(chunk.official_url)}")
         else:
-            st.caption(f"Bron: `{c.get('source')}` (de volledige passage staat niet meer in de index)")
+            st.caption(f"Bron: {md_escape(c.get('source'))} (de volledige passage staat niet meer in de index)")
 
 
 def render_sources(answer: dict[str, Any]) -> None:
@@ -143,12 +189,12 @@ def render_ruimte(r: dict[str, Any] | None) -> None:
     if not r:
         return
     st.markdown("##### Afwijkingsruimte")
-    basis = BASIS_LABEL.get(r.get("basis"), r.get("basis"))
+    basis = BASIS_LABEL.get(r.get("basis")) or md_escape(r.get("basis"))
     box = st.error if r.get("knelpunt") else st.success
     box(f"**{basis}**" + (f" — {md_escape(r['citation'])}" if r.get("citation") else ""),
         icon=":material/block:" if r.get("knelpunt") else ":material/alt_route:")
     if r.get("rule"):
-        st.caption(f"De regel: {r['rule']}" + (f" ({TYPE_LABEL.get(r.get('layer'), r.get('layer'))})" if r.get("layer") else ""))
+        st.caption(f"De regel: {md_escape(r['rule'])}" + (f" ({type_label(r.get('layer'))})" if r.get("layer") else ""))
     st.markdown(md_escape(r.get("toelichting") or ""))
     if r.get("knelpunt"):
         st.info("Geen ruimte om af te wijken: leg de casus vast als **knelpunt**, zodat wie de regel maakt "
@@ -204,9 +250,9 @@ def source_chips(answer: dict[str, Any], text: str, key: str) -> None:
     cols = st.columns(min(len(ns), 6))
     for i, n in enumerate(ns):
         c = by_n[n]
-        with cols[i % len(cols)].popover(f"[{n}]", help=c["citation"], width="stretch", key=f"src_{key}_{n}"):
+        with cols[i % len(cols)].popover(f"[{n}]", help=md_escape(c["citation"]), width="stretch", key=f"src_{key}_{n}"):
             st.markdown(f"**[{n}] {md_escape(c['citation'])}**")
-            st.caption(f"{TYPE_LABEL.get(c.get('source_type') or '', c.get('source_type') or '')} · "
+            st.caption(f"{type_label(c.get('source_type'))} · "
                        f"{validity(c.get('valid_from'), c.get('valid_to'))}")
             if c.get("quote"):
                 st.markdown(f"> {md_escape(c['quote'])}")
@@ -223,7 +269,7 @@ def render_kort(answer: dict[str, Any], key: str) -> None:
         verdict = answer.get("oordeel") or ""
         if verdict and verdict != "regel":
             with head[1]:
-                st.badge(verdict, color=VERDICT_COLOR.get(verdict, "gray"))
+                st.badge(md_escape(verdict), color=VERDICT_COLOR.get(verdict, "gray"))
         st.markdown(md_escape(kort))
         source_chips(answer, kort, key)
 
@@ -298,10 +344,10 @@ def render_answer(answer: dict[str, Any], key: str = "0", open_questions=None, o
 def render_trace(answer: dict[str, Any], key: str) -> None:
     trace = answer.get("trace") or {}
     st.markdown(
-        f"Backend **{trace.get('backend')}**" + (f", model {trace.get('model')}" if trace.get("model") else "")
-        + f" · peildatum {trace.get('peildatum')} · index {str(trace.get('index_fingerprint') or '')[:12]}"
-        + (f" · {trace.get('latency_ms')} ms" if trace.get("latency_ms") is not None else "")
-        + (f" · teruggevallen op {trace['fallback']}" if trace.get("fallback") else ""))
+        f"Backend **{md_escape(trace.get('backend'))}**" + (f", model {md_escape(trace.get('model'))}" if trace.get("model") else "")
+        + f" · peildatum {md_escape(trace.get('peildatum'))} · index {md_escape(str(trace.get('index_fingerprint') or '')[:12])}"
+        + (f" · {md_escape(trace.get('latency_ms'))} ms" if trace.get("latency_ms") is not None else "")
+        + (f" · teruggevallen op {md_escape(trace['fallback'])}" if trace.get("fallback") else ""))
     hits = answer.get("hits") or []
     if hits:
         st.dataframe([{"rang": h.get("rank"), "passage": h.get("citation"), "laag": h.get("layer"),
@@ -323,40 +369,42 @@ def render_case(case, show_trace: bool = True) -> None:
             st.markdown(md_escape(case.situation))
     with cols[1]:
         status_badge(case.status)
-        st.caption(f"Casus {case.id} · auteur {case.author_name} ({case.author}) · peildatum {case.peildatum}"
-                   + (f" · domein {case.domain}" if case.domain else "") + (f" · team {case.team}" if case.team else ""))
+        st.caption(f"Casus {case.id} · auteur {md_escape(case.author_name)} ({md_escape(case.author)}) · "
+                   f"peildatum {case.peildatum}" + (f" · domein {md_escape(case.domain)}" if case.domain else "")
+                   + (f" · team {md_escape(case.team)}" if case.team else ""))
         if case.reviewer:
-            st.caption(f"Beoordeeld door {case.reviewer}")
+            st.caption(f"Beoordeeld door {md_escape(case.reviewer)}")
     if case.comments:
         st.markdown("**Opmerkingen van de beoordelaar**")
         for c in case.comments:
-            st.info(f"**{c.author}** ({c.kind}, {c.created_at:%d-%m-%Y %H:%M}): {md_escape(c.text)}", icon=":material/comment:")
+            st.info(f"**{md_escape(c.author)}** ({md_escape(c.kind)}, {c.created_at:%d-%m-%Y %H:%M}): {md_escape(c.text)}",
+                    icon=":material/comment:")
     last = case.ai_trace or {}
     tabs = st.tabs(["Casus en motivering", f"AI-antwoord en spoor ({len(case.ai_answers)})",
                     "Eerdere besluiten en bronnen"]) if show_trace and case.ai_answers else None
     with tabs[0] if tabs else st.container():
-        st.markdown(f"**Uitkomst:** {case.uitkomst or '—'}")
+        st.markdown(f"**Uitkomst:** {md_escape(case.uitkomst or '—')}")
         for rule in case.rules or []:
             if isinstance(rule, dict):
-                st.caption(f"Regel: {rule.get('citation')} (versie {rule.get('version') or 'onbekend'})")
+                st.caption(f"Regel: {md_escape(rule.get('citation'))} (versie {md_escape(rule.get('version') or 'onbekend')})")
         if case.afwijkingsruimte:
             render_ruimte(case.afwijkingsruimte)
         st.markdown("##### Motivering")
         st.text(case.motivering or "—")
-        stance = case.ai_stance or "—"
+        stance = md_escape(case.ai_stance or "—")
         st.markdown(f"**AI-antwoord:** {stance}" + (f" — {md_escape(case.ai_stance_reason)}" if case.ai_stance_reason else ""))
         if case.knelpunt:
             st.warning(f"**Knelpunt:** {md_escape(case.knelpunt_description or '')}", icon=":material/flag:")
         if case.feedback:
             up = sum(f.rating == "up" for f in case.feedback)
             st.caption(f"Feedback op AI-antwoorden: {up} positief, {len(case.feedback) - up} negatief"
-                       + "".join(f"; {f.username}: {f.reason}" for f in case.feedback if f.reason))
+                       + "".join(f"; {md_escape(f.username)}: {md_escape(f.reason)}" for f in case.feedback if f.reason))
     if not tabs:
         return
     with tabs[1]:
         st.caption("Het AI-antwoord is bij het opslaan bevroren met de casus (gepseudonimiseerd, met controlegetal).")
         for a in case.ai_answers:
-            st.markdown(f"**Antwoord {a.answer_no}** · vastgelegd door {a.attached_by} op "
+            st.markdown(f"**Antwoord {a.answer_no}** · vastgelegd door {md_escape(a.attached_by)} op "
                         f"{a.attached_at:%d-%m-%Y %H:%M} · SHA-256 `{a.sha256[:16]}…`")
             st.markdown(f"_Vraag:_ {md_escape(a.answer.get('question', ''))}")
             with st.expander("Antwoordtekst", expanded=a.answer_no == len(case.ai_answers)):
@@ -386,7 +434,7 @@ def registry_message(exc: Exception) -> str:
     text = str(exc)
     for cli, ui in _CLI_WORDS:
         text = text.replace(cli, ui)
-    return text
+    return md_escape(text)  # names citations and file names a user supplied
 
 
 def day(value) -> str:
@@ -419,7 +467,7 @@ def render_impact(report, heading: str | None = None) -> None:
     what = f"artikel {report.artikel} {report.citation}" if report.artikel else report.citation
     st.markdown(heading or f"**Gevolgen van wijzigingen in {md_escape(what)}**")
     if report.versions:
-        st.caption("Versies in de index: " + "; ".join(period(v["valid_from"], v["valid_to"]) for v in report.versions))
+        st.caption("Versies in de index: " + md_escape("; ".join(period(v["valid_from"], v["valid_to"]) for v in report.versions)))
     if not report.items:
         st.info("Geen precedenten of open knelpunten verwijzen hiernaar.", icon=":material/check_circle:")
         return
@@ -429,9 +477,9 @@ def render_impact(report, heading: str | None = None) -> None:
         for i in affected:
             counts[i.signal or "geraakt"] = counts.get(i.signal or "geraakt", 0) + 1
         text = (f"**Geraakt door een wijziging: {len(affected)} van {len(report.items)}** — "
-                + ", ".join(f"{n}× {signal}" for signal, n in counts.items()))
+                + ", ".join(f"{n}× {md_escape(signal)}" for signal, n in counts.items()))
         if len(affected) <= 8:
-            text += "  \n" + "; ".join(f"{i.ref} — {i.signal}" for i in affected)
+            text += "  \n" + "; ".join(f"{md_escape(i.ref)} — {md_escape(i.signal)}" for i in affected)
         st.warning(text, icon=":material/warning:")
     else:
         st.success(f"{len(report.items)} verwijzing(en), geen geraakt door een wijziging.", icon=":material/check_circle:")

@@ -62,7 +62,7 @@ else:
         try:
             done = cl.review(case.id, me.username, action, comment or None, expected_version=case.version)
         except CaseError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(views.md_escape(exc), icon=":material/error:")
         else:
             st.toast(f"Casus {done.id} {done.status}.", icon=":material/check:")
             st.rerun()

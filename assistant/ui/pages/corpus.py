@@ -67,10 +67,10 @@ def show_flash(section: str) -> dict[str, Any] | None:
     got = st.session_state.get(f"corpus_flash_{section}")
     if not got:
         return None
-    for line in got["ok"]:
-        st.success(line, icon=":material/check_circle:")
+    for line in got["ok"]:  # the lines name citations, files and reasons users supplied
+        st.success(views.md_escape(line), icon=":material/check_circle:")
     for line in got["warn"]:
-        st.warning(line, icon=":material/warning:")
+        st.warning(views.md_escape(line), icon=":material/warning:")
     if got.get("impact") is not None:
         views.render_impact(got["impact"])
     if st.button("Melding sluiten", icon=":material/close:", key=f"corpus_flash_close_{section}", type="tertiary"):
@@ -89,7 +89,7 @@ def change(label: str, fn: Callable[[], Any], where=None) -> Any:
         where.warning("Er loopt al een indexering of wijziging (door een andere gebruiker); probeer het zo opnieuw.")
         return None
     try:
-        with st.spinner(label):
+        with st.spinner(views.md_escape(label)):
             result = fn()
             assistant.warm_up()  # answers see the change right away
         return result
@@ -216,27 +216,30 @@ with tab_docs:
     doc = by_id.get(doc_id) if doc_id is not None else None
     if doc is not None:
         with st.container(border=True):
-            st.subheader(doc.citation)
+            st.subheader(views.md_escape(doc.citation))
             if doc.title != doc.citation:
                 st.markdown(views.md_escape(doc.title))
             badge = {"geldend": "green", "toekomstig": "blue", "vervallen": "gray", "achterhaald": "red"}
-            st.badge(doc.status, color=badge.get(doc.status, "gray"))
-            facts = [("type", views.TYPE_LABEL.get(doc.source_type, doc.source_type)), ("laag", doc.layer),
-                     ("domein", doc.domain), ("bevoegd gezag", doc.bevoegd_gezag or "—"),
-                     ("geldig", views.period(doc.valid_from, doc.valid_to)), ("bestand", f"`{doc.path}`"),
-                     ("toegevoegd", f"{doc.added_at:%d-%m-%Y %H:%M} door {doc.added_by}")]
+            st.badge(views.md_escape(doc.status), color=badge.get(doc.status, "gray"))
+            # Every value is registry metadata a user or a file supplied: escaped, the URL inert
+            # unless it is on an official host.
+            esc = views.md_escape
+            facts = [("type", views.type_label(doc.source_type)), ("laag", esc(doc.layer)),
+                     ("domein", esc(doc.domain)), ("bevoegd gezag", esc(doc.bevoegd_gezag or "—")),
+                     ("geldig", esc(views.period(doc.valid_from, doc.valid_to))), ("bestand", esc(doc.path)),
+                     ("toegevoegd", f"{doc.added_at:%d-%m-%Y %H:%M} door {esc(doc.added_by)}")]
             if doc.changed_by:
-                facts.append(("gewijzigd", f"{doc.changed_at:%d-%m-%Y %H:%M} door {doc.changed_by}"))
+                facts.append(("gewijzigd", f"{doc.changed_at:%d-%m-%Y %H:%M} door {esc(doc.changed_by)}"))
             if doc.source_url:
-                facts.append(("officiële vindplaats", doc.source_url))
+                facts.append(("officiële vindplaats", views.official_link(doc.source_url)))
             if doc.precedent_id:
-                facts.append(("kenmerk", doc.precedent_id))
+                facts.append(("kenmerk", esc(doc.precedent_id)))
             if doc.case_id:
                 facts.append(("casus", str(doc.case_id)))
             if doc.achterhaald_door:
-                facts.append(("achterhaald door", doc.achterhaald_door))
+                facts.append(("achterhaald door", esc(doc.achterhaald_door)))
             if doc.note:
-                facts.append(("toelichting", views.md_escape(doc.note)))
+                facts.append(("toelichting", esc(doc.note)))
             st.markdown("  \n".join(f"**{k}:** {v}" for k, v in facts))
 
             versions = reg.versions(doc.citation)
@@ -303,7 +306,7 @@ with tab_docs:
 
             if doc.source_type == "besluit":
                 if doc.stored_status == "achterhaald":
-                    st.error(f"Achterhaald door {doc.achterhaald_door}. Het besluit blijft zichtbaar als "
+                    st.error(f"Achterhaald door {views.md_escape(doc.achterhaald_door)}. Het besluit blijft zichtbaar als "
                              "geschiedenis, maar telt niet meer als steun voor een antwoord.", icon=":material/gavel:")
                 elif CAN_EDIT:
                     with st.expander("Markeer als achterhaald", icon=":material/gavel:"):
@@ -473,10 +476,10 @@ with tab_prec:
                               format_func=lambda i: f"{by_id[i].precedent_id} (casus {by_id[i].case_id}, {by_id[i].status})")
         p = by_id[chosen]
         if p.stored_status == "achterhaald":
-            st.caption(f"{p.precedent_id} is achterhaald door {p.achterhaald_door}.")
+            st.caption(f"{views.md_escape(p.precedent_id)} is achterhaald door {views.md_escape(p.achterhaald_door)}.")
         elif CAN_EDIT:
             with st.form("prec_achterhaald"):
-                st.markdown(f"**{p.precedent_id} markeren als achterhaald** (niet standgehouden in bezwaar of beroep)")
+                st.markdown(f"**{views.md_escape(p.precedent_id)} markeren als achterhaald** (niet standgehouden in bezwaar of beroep)")
                 ecli = st.text_input("ECLI van de uitspraak", key="prec_ecli", placeholder="ECLI:NL:CRVB:2026:123")
                 toel = st.text_area("Toelichting", key="prec_toel", placeholder="bijv. vernietigd in beroep")
                 go = st.form_submit_button("Markeer als achterhaald", icon=":material/gavel:")
@@ -512,14 +515,14 @@ with tab_impact:
 
 with tab_index:
     show_flash("index")
-    st.caption(f"Corpusmap: `{settings.corpus_dir}` · embedder "
-               f"{(index.meta.get('embedder') or settings.embedder).split(':')[0]} · indexvingerafdruk "
-               f"`{index.fingerprint[:16]}`")
+    st.caption(f"Corpusmap: {views.md_escape(settings.corpus_dir)} · embedder "
+               f"{views.md_escape((index.meta.get('embedder') or settings.embedder).split(':')[0])} · indexvingerafdruk "
+               f"{views.md_escape(index.fingerprint[:16])}")
     state = runtime.sync_state()
     if state.problems:
         with st.expander(f"{len(state.problems)} bestand(en) in de corpusmap niet geregistreerd", icon=":material/warning:"):
             for p in state.problems:
-                st.caption(p)
+                st.caption(views.md_escape(p))
     if CAN_EDIT:
         st.markdown("**Bestanden die buiten de app in de corpusmap zijn gezet** worden geregistreerd (zonder ze te "
                     "wijzigen), zodat ze in de lijst en in de audit trail staan.")

@@ -26,7 +26,7 @@ def _reports():
 try:
     reports = _reports()
 except Exception as exc:  # present but broken: say so instead of crashing the page
-    st.error(f"De knelpuntenrapportage kon niet worden geladen ({type(exc).__name__}: {exc}).")
+    st.error(views.md_escape(f"De knelpuntenrapportage kon niet worden geladen ({type(exc).__name__}: {exc})."))
     st.stop()
 
 if reports is None:
@@ -85,7 +85,7 @@ try:
     with st.spinner("Rapport opstellen…"):
         report = reports.knelpunten_report(cl, van, tot, domain=domain)
 except reports.ReportError as exc:
-    st.error(str(exc))
+    st.error(views.md_escape(exc))
     st.stop()
 
 if not report.total_cases:
@@ -111,9 +111,10 @@ if report.knelpunten:
                                                               "status", "aantal_casussen", "sinds")}
                   for kp in report.knelpunten], hide_index=True, width="stretch")
     for kp in report.knelpunten:
-        with st.expander(f"{kp.nr}. {kp.titel} — {kp.count} casus(sen), {kp.owner_label}", icon=":material/flag:"):
-            st.caption(f"{kp.rule} (versie {kp.version or 'onbekend'}) · {kp.layer_label} · sinds "
-                       f"{kp.first_seen:%d-%m-%Y} · status {kp.status} · wie lost op: {kp.fixer}")
+        esc = views.md_escape  # titles, rules and owners come from cases and the corpus
+        with st.expander(f"{kp.nr}. {esc(kp.titel)} — {kp.count} casus(sen), {esc(kp.owner_label)}", icon=":material/flag:"):
+            st.caption(f"{esc(kp.rule)} (versie {esc(kp.version or 'onbekend')}) · {esc(kp.layer_label)} · sinds "
+                       f"{kp.first_seen:%d-%m-%Y} · status {esc(kp.status)} · wie lost op: {esc(kp.fixer)}")
             st.markdown(f"**Wat knelt:** {views.md_escape(kp.description)}")
             if kp.consequences:
                 st.markdown(f"**Gevolgen voor inwoners:** {views.md_escape(kp.consequences)}")
@@ -181,7 +182,7 @@ if report.knelpunten:
     if len({kp.rule for kp in report.knelpunten}) > MAX_IMPACT_RULES:
         st.caption(f"Alleen de eerste {MAX_IMPACT_RULES} regels zijn nagegaan.")
     for line in failed:
-        st.error(line)
+        st.error(views.md_escape(line))
 
 charts = report.charts
 if charts:

@@ -60,7 +60,7 @@ if case.status in EDITABLE:
             if submit:
                 cl.submit(case.id, me.username)
         except CaseError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(views.md_escape(exc), icon=":material/error:")
         else:
             st.toast(f"Casus {case.id} " + ("ingediend." if submit else "opgeslagen."), icon=":material/check:")
             st.rerun()
@@ -68,6 +68,6 @@ if case.status in EDITABLE:
         try:
             cl.delete_case(case.id, me.username)
         except CaseError as exc:
-            st.error(str(exc))
+            st.error(views.md_escape(exc))
         else:
             st.rerun()

@@ -111,7 +111,7 @@ def feedback(conv: Conversation, i: int, turn: Turn) -> None:
                 runtime.caselog().add_feedback(case_id, me.username, "up" if rating == 1 else "down", text,
                                                answer_no=answer_no)
             except CaseError as exc:
-                st.error(str(exc))
+                st.error(views.md_escape(exc))
             else:
                 st.session_state[done_key] = True
                 st.toast(f"Feedback opgeslagen bij conceptcasus {case_id}.", icon=":material/check:")
@@ -134,7 +134,7 @@ def open_questions(conv: Conversation, i: int, turn: Turn):
             st.markdown("**Nog nodig om te beoordelen**")
             st.caption("Beantwoord wat u weet; de antwoorden worden aan de casus toegevoegd en de vraag "
                        "wordt opnieuw beoordeeld.")
-            replies = [st.text_input(q, key=f"nodig_{i}_{j}",
+            replies = [st.text_input(views.md_escape(q), key=f"nodig_{i}_{j}",
                                      placeholder="Uw antwoord (leeg laten als het niet bekend is)")
                        for j, q in enumerate(questions)]
             sent = st.form_submit_button("Aanvullen en opnieuw beoordelen", icon=":material/refresh:")
@@ -178,7 +178,7 @@ def record(conv: Conversation) -> None:
     st.markdown("**Motivering** (concept van de assistent; pas aan waar nodig)")
     texts = []
     for j, sec in enumerate(sections):
-        text = st.text_area(sec["kop"], sec["tekst"], key=f"mot_{n}_{j}", height=110 if len(sec["tekst"]) < 300 else 200)
+        text = st.text_area(views.md_escape(sec["kop"]), sec["tekst"], key=f"mot_{n}_{j}", height=110 if len(sec["tekst"]) < 300 else 200)
         texts.append((sec["kop"], text))
     if not sections:
         st.caption("De assistent vond geen onderbouwing, dus er is geen concept; schrijf de motivering zelf.")
@@ -225,7 +225,7 @@ def record(conv: Conversation) -> None:
             if submit:
                 runtime.caselog().submit(case_id, me.username)
         except CaseError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(views.md_escape(exc), icon=":material/error:")
         else:
             st.toast(f"Casus {case_id} " + ("ingediend." if submit else "opgeslagen als concept."), icon=":material/check:")
             st.rerun()
@@ -264,7 +264,7 @@ for i, turn in enumerate(conv.turns):
             st.caption("Gezocht met de eerdere vragen van deze casus erbij.")
     with st.chat_message("assistant"):
         if turn.error:
-            st.error(turn.error)
+            st.error(views.md_escape(turn.error))
         else:
             views.render_answer(turn.answer, key=str(i), open_questions=open_questions(conv, i, turn),
                                 on_suggestion=pick_rule if turn is conv.answered[-1] else None)
