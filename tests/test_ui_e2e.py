@@ -312,6 +312,8 @@ def test_screenshots(server, browser, width, height, suffix):
         elif title == "Vraag en casus":
             login(page, server["url"], username)
             ask(page, QUESTION)
+            page.get_by_text("Kort antwoord").first.wait_for()
+            page.get_by_text(re.compile(r"^Alle bronnen \(\d+\)")).first.click()
             page.get_by_text(re.compile(r"^\[1\] ")).first.click()
             page.get_by_text("Volledige passage").first.wait_for()
             shoot(page, out / f"{name}-{suffix}.png")

@@ -83,3 +83,15 @@ def test_official_link_is_live_only_for_https_on_an_official_host():
                 "javascript:alert(1)", "https://wetten.overheid.nl/x)[y](https://evil.example"):
         out = render(official_link(url))
         assert "<a" not in out and visible(out) == url, url
+
+
+def test_the_composed_answer_keeps_its_lists_and_lines_but_nothing_else():
+    from markdown_it import MarkdownIt
+
+    from assistant.ui.views import md_escape_lines
+
+    body = ("Wet en regelgeving:\n- artikel 58, achtste lid: „Indien daarvoor dringende redenen ...“ [1]\n"
+            "- [klik](https://evil.example/x) ![p](http://evil.example/p.png)\n\nGemeentelijke regels:\n- art. 3 [2]")
+    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(md_escape_lines(body))
+    assert html.count("<li>") == 3 and "<a " not in html and "<img" not in html
+    assert "Gemeentelijke regels:" in html and "[1]" in html

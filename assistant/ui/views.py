@@ -104,6 +104,20 @@ def md_escape(text: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def md_escape_lines(text: Any) -> str:
+    """Like md_escape, but the composed answer's own structure survives: a line starting with
+    "- " stays a list item (its text escaped), and every line stays a line."""
+    out = []
+    for line in ("" if text is None else str(text)).split("\n"):
+        if line.startswith("- "):
+            out.append("- " + md_escape(line[2:]))
+        elif line.strip():
+            out.append(md_escape(line) + "  ")  # a hard line break: the next line stays a line
+        else:
+            out.append("")
+    return "\n".join(out)
+
+
 # Hosts whose links are the point of an "officiële vindplaats"; any other URL is shown as text.
 OFFICIAL_HOSTS = ("overheid.nl", "officielebekendmakingen.nl", "rechtspraak.nl", "raadvanstate.nl",
                   "centraleraadvanberoep.nl")
@@ -281,7 +295,7 @@ def render_details(answer: dict[str, Any], key: str) -> None:
     body = answer_body(answer)
     if body:
         st.markdown("##### Onderbouwing")
-        st.markdown(md_escape(body))
+        st.markdown(md_escape_lines(body))
     render_precedents(answer)
     with st.expander(f"Alle bronnen ({len(answer.get('citations') or [])})", icon=":material/menu_book:"):
         render_sources(answer)
@@ -323,14 +337,16 @@ def render_answer(answer: dict[str, Any], key: str = "0", open_questions=None, o
     """An answer as the professional reads it. open_questions(answer) renders the 'Nog nodig'
     block (the Vraag page makes it answerable in place); without it, a plain list.
     on_suggestion(citation) is called when the professional picks one of the nearest rules."""
-    for w in answer.get("warnings") or []:
-        st.warning(md_escape(w), icon=":material/warning:")
     if not answer.get("grounded"):
+        for w in answer.get("warnings") or []:
+            st.warning(md_escape(w), icon=":material/warning:")
         st.info(md_escape(answer.get("answer") or ""), icon=":material/help:")
         render_suggestions(answer, key, on_suggestion)
         return
     render_suggestions(answer, key, on_suggestion)
-    render_kort(answer, key)
+    render_kort(answer, key)  # the direct answer first; what to watch out for right under it
+    for w in answer.get("warnings") or []:
+        st.warning(md_escape(w), icon=":material/warning:")
     if answer.get("nog_nodig"):
         if open_questions is not None:
             open_questions(answer)
