@@ -126,6 +126,19 @@ def login_local(caselog, username: str, password: str, demo_active: bool, max_fa
     return Identity(user.username, user.display_name, user.role, demo=is_demo_username(name))
 
 
+def identity_for(caselog, username: str, demo_active: bool) -> Identity | None:
+    """The identity of an account that is still active, for a login restored from a signed
+    session (no password: the signature proves it was given); None when it may not log in now."""
+    try:
+        user = caselog.get_user(username)
+    except Exception:  # PermissionDenied for unknown/inactive users
+        return None
+    demo = is_demo_username(user.username)
+    if not user.active or (demo and not demo_active):
+        return None
+    return Identity(user.username, user.display_name, user.role, demo=demo)
+
+
 def still_valid(caselog, identity: Identity, demo_active: bool) -> bool:
     """Checked on every run: the account still exists, is active, has the same role, and a demo
     account is only good while demo mode lasts."""

@@ -155,3 +155,51 @@ def make_tree_private(root: Path) -> None:
             p = os.path.join(dirpath, f)
             if not os.path.islink(p):
                 os.chmod(p, 0o600)
+
+
+# --------------------------------------------------------------------------- signed app sessions
+
+SESSION_KEY_FILE = "session.key"
+
+
+class SessionSigner:
+    """A login that survives a browser reload: a cookie holding the username and an expiry,
+    signed with HMAC-SHA256 under a key in the data dir (session.key, 0600, made on first use).
+    The cookie proves who logged in and until when; every run still checks that the account is
+    active and has the same role (auth.still_valid). A new key (delete the file) ends every
+    session."""
+
+    def __init__(self, secret: bytes):
+        self._secret = secret
+
+    @classmethod
+    def from_data_dir(cls, data_dir: Path) -> "SessionSigner":
+        path = private_dir(Path(data_dir)) / SESSION_KEY_FILE
+        if not path.exists():
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_hex(32))
+            except FileExistsError:
+                pass  # another process made it first: read theirs
+        return cls(bytes.fromhex(path.read_text(encoding="ascii").strip()))
+
+    def _mac(self, payload: str) -> str:
+        return hmac.new(self._secret, payload.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def issue(self, username: str, expires: float) -> str:
+        payload = f"{username}|{int(expires)}"
+        return f"{payload}|{self._mac(payload)}"
+
+    def read(self, token: str | None, now: float) -> tuple[str, float] | None:
+        """(username, expiry) of a valid, unexpired token; None for anything else."""
+        if not token or token.count("|") != 2:
+            return None
+        username, expires, mac = token.split("|")
+        if not hmac.compare_digest(mac, self._mac(f"{username}|{expires}")):
+            return None
+        try:
+            until = float(expires)
+        except ValueError:
+            return None
+        return (username, until) if until > now and username else None

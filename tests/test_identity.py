@@ -414,3 +414,21 @@ def test_serve_tells_the_operator_about_demo_mode_and_users_init(tmp_path):
 def test_a_beheerder_cannot_create_accounts_with_demo_names(installed):
     r = as_(installed, "beheer", "users", "add", "demo-baas", "--role", "beheerder", extra_input="demo-baas-wachtwoord\n")
     assert r.exit_code == 2 and "demo-accounts" in r.output
+
+
+def test_a_session_token_is_signed_and_expires(tmp_path):
+    import os
+
+    from assistant.integrity import SESSION_KEY_FILE, SessionSigner
+
+    signer = SessionSigner.from_data_dir(tmp_path)
+    assert oct(os.stat(tmp_path / SESSION_KEY_FILE).st_mode & 0o777) == "0o600"
+    token = signer.issue("anna", expires=1_000)
+    assert signer.read(token, now=999) == ("anna", 1000.0)
+    assert signer.read(token, now=1_001) is None  # expired
+    assert signer.read(token.replace("anna|", "beheer|"), now=999) is None  # another name, old MAC
+    assert signer.read(token.replace("|1000|", "|9999|"), now=999) is None  # a longer life, old MAC
+    assert signer.read("", now=0) is None and signer.read("x|y", now=0) is None
+    assert SessionSigner.from_data_dir(tmp_path).read(token, now=999) == ("anna", 1000.0)  # same key file
+    (tmp_path / SESSION_KEY_FILE).unlink()
+    assert SessionSigner.from_data_dir(tmp_path).read(token, now=999) is None  # a new key ends every session

@@ -489,3 +489,29 @@ def test_markdown_in_case_text_renders_inert_on_the_review_page(server, browser)
     assert links == [] and images == [], (links, images)
     assert outside == []
     page.context.close()
+
+
+def test_a_login_survives_a_reload_and_logging_out_ends_it(server, browser):
+    """A signed session cookie brings the login back after a browser reload; a forged or
+    cleared cookie does not."""
+    page = new_page(browser)
+    login(page, server["url"], "demo-jurist")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "maatwerk_sessie")
+    assert cookie["value"].startswith("demo-jurist|")
+    page.reload()
+    page.get_by_role("button", name="Uitloggen").wait_for()  # still signed in, no login form
+    assert page.get_by_label("Gebruikersnaam").count() == 0
+    # Someone else's name in the same cookie, with the old signature: refused.
+    forged = dict(cookie, value=cookie["value"].replace("demo-jurist|", "demo-beheerder|", 1))
+    other = new_page(browser)
+    other.context.add_cookies([forged])
+    other.goto(server["url"])
+    other.get_by_label("Gebruikersnaam").wait_for()
+    other.context.close()
+    # Logging out clears the cookie: a reload asks for the password again.
+    page.get_by_role("button", name="Uitloggen").click()
+    page.get_by_label("Gebruikersnaam").wait_for()
+    wait_idle(page)
+    page.reload()
+    page.get_by_label("Gebruikersnaam").wait_for()
+    page.context.close()

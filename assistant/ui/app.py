@@ -123,16 +123,78 @@ def ensure_index(settings) -> None:
 
 def current_identity(caselog, demo_active: bool) -> auth.Identity | None:
     if _idle_expired():
+        _forget_session_cookie()
         return None
     mode = runtime.settings().auth
     if mode == "oidc":
         return _oidc_identity(caselog)
-    me = runtime.identity()
+    me = runtime.identity() or _restored_identity(caselog, demo_active)
     if me is not None and not auth.still_valid(caselog, me, demo_active):
         st.session_state.pop("identity", None)
         st.session_state["login_notice"] = "Uw sessie is beëindigd: uw account of rol is gewijzigd. Log opnieuw in."
+        _forget_session_cookie()
         return None
+    if me is not None:
+        _keep_session_cookie(me)
     return me
+
+
+# ---- a login that survives a reload: a signed session cookie --------------------------------------
+
+SESSION_COOKIE = "maatwerk_sessie"
+
+
+def _session_seconds() -> int:
+    """The cookie lives as long as a session may stay idle (8 hours where no idle limit is set)."""
+    minutes = runtime.settings().session_idle_minutes
+    return int(minutes * 60) if minutes else 8 * 3600
+
+
+def _restored_identity(caselog, demo_active: bool) -> auth.Identity | None:
+    """A browser reload starts a new Streamlit session: the signed cookie brings the login back
+    (the account must still be active, with the same role: still_valid runs right after)."""
+    if st.session_state.get("cookie_cleared"):
+        return None  # logged out in this browser session: the old cookie may still be sent once
+    try:
+        token = st.context.cookies.get(SESSION_COOKIE)
+    except Exception:  # no request context (bare script runs)
+        return None
+    found = runtime.session_signer().read(token, time.time())
+    if found is None:
+        return None
+    me = auth.identity_for(caselog, found[0], demo_active)
+    if me is not None:
+        st.session_state["identity"] = me
+        st.session_state["session_expires"] = found[1]
+    return me
+
+
+def _set_cookie(value: str, max_age: int) -> None:
+    import streamlit.components.v1 as components
+
+    # The component's frame shares the app's origin, so the cookie is the app's own.
+    components.html(f"<script>document.cookie = '{SESSION_COOKIE}={value}; path=/; max-age={max_age}; "
+                    "SameSite=Strict';</script>", height=0)
+
+
+def _keep_session_cookie(me: auth.Identity) -> None:
+    """Issue the cookie after a login, and renew it once half its life has passed, so it
+    expires after the same idle time as the session itself."""
+    if me.via != "lokaal":
+        return
+    seconds = _session_seconds()
+    now = time.time()
+    expires = st.session_state.get("session_expires")
+    if expires is not None and expires - now > seconds / 2:
+        return
+    until = now + seconds
+    _set_cookie(runtime.session_signer().issue(me.username, until), seconds)
+    st.session_state["session_expires"] = until
+
+
+def _forget_session_cookie() -> None:
+    st.session_state["cookie_cleared"] = True
+    _set_cookie("", 0)
 
 
 def _idle_expired() -> bool:
@@ -177,6 +239,8 @@ def login_page(caselog, demo_active: bool) -> None:
     st.title(APP_TITLE)
     st.caption("Vind de ruimte voor maatwerk in regels, richtsnoeren en eerdere besluiten. "
                "De professional beslist; de assistent beslist nooit.")
+    if st.session_state.get("cookie_cleared"):
+        _set_cookie("", 0)
     notice = st.session_state.pop("login_notice", None)
     if notice:
         st.warning(notice)
@@ -198,6 +262,8 @@ def login_page(caselog, demo_active: bool) -> None:
             st.error(md_escape(exc))
         else:
             st.session_state["identity"] = me
+            st.session_state.pop("cookie_cleared", None)
+            st.session_state.pop("session_expires", None)
             st.rerun()
     if demo_active:
         with st.container(border=True):
@@ -230,6 +296,7 @@ def sidebar(me: auth.Identity, demo_active: bool) -> None:
 def _logout(me: auth.Identity) -> None:
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    st.session_state["cookie_cleared"] = True  # the login page clears the browser's cookie
     if me.via == "oidc":
         st.logout()
     st.rerun()

@@ -4,6 +4,7 @@ and configuration with st.cache_resource, and the signed-in identity of this ses
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -122,3 +123,15 @@ def _sync_state(key: str) -> SyncState:
 
 def sync_state() -> SyncState:
     return _sync_state(_key(settings()))
+
+
+@st.cache_resource(show_spinner=False)
+def _signer(data_dir: str):
+    from assistant.integrity import SessionSigner
+
+    return SessionSigner.from_data_dir(Path(data_dir))
+
+
+def session_signer():
+    """Signs the session cookie that lets a login survive a browser reload."""
+    return _signer(str(settings().data_dir))
