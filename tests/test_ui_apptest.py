@@ -808,3 +808,43 @@ def test_corpus_upload_shows_the_personal_data_replaced_in_the_index(app_env):
     assert not [v for v in probes if v in texts(at)]
     stored = "\n".join(c.text for c in registry().index.all_chunks() if c.citation == "Maatwerkbesluit MB-2025-077")
     assert "wasmachine" in stored and not [v for v in probes if v in stored]
+
+
+def test_conversations_are_kept_pseudonymised_and_reopen_from_the_sidebar(app_env):
+    """Each conversation is kept; after a new login the earlier ones are in the sidebar and
+    reopen, and what is on disk holds no name the professional typed."""
+    at = login("demo-consulent")
+    at.chat_input[0].set_value("Mevrouw Jansen vraagt hulp bij het huishouden; mag ik afwijken van de normtijd?").run()
+    assert not at.exception, [e.value for e in at.exception]
+    first_id = at.session_state["conversation"].id
+    at.button(key="new_case_top").click().run()
+    at.chat_input[0].set_value("Mag ik afzien van terugvordering bij dringende redenen?").run()
+    second_id = at.session_state["conversation"].id
+    assert first_id != second_id
+
+    again = login("demo-consulent")  # a fresh login starts a new conversation (a reload: tests/test_ui_e2e.py)
+    assert not again.session_state["conversation"].turns
+    labels = [b.label for b in again.button if b.key and str(b.key).startswith("hist_")]
+    assert len(labels) >= 2 and any("normtijd" in label for label in labels)
+    again.button(key=f"hist_{first_id}").click().run()
+    reopened = again.session_state["conversation"]
+    assert reopened.id == first_id and "normtijd" in reopened.turns[0].question
+    assert "Jansen" not in reopened.turns[0].question  # shown pseudonymised
+
+    saved = list((app_env["data"] / "gesprekken").rglob("*.json"))
+    assert saved and not any("Jansen" in p.read_text(encoding="utf-8") for p in saved)
+    assert all(p.stat().st_mode & 0o077 == 0 for p in saved)
+
+
+def test_conversation_store_skips_damaged_files_and_refuses_odd_ids(tmp_path):
+    from assistant.ui.conversation import Conversation, ConversationStore, Turn
+
+    store = ConversationStore(tmp_path, lambda text: text.replace("Jansen", "[NAAM-1]"))
+    conv = Conversation(turns=[Turn("Mevrouw Jansen, normtijd?", "Mevrouw Jansen, normtijd?", {"grounded": True})])
+    store.save("anna", conv)
+    (tmp_path / "anna" / ("0" * 32 + ".json")).write_text("{kapot", encoding="utf-8")
+    listed = store.list("anna")
+    assert [d["id"] for d in listed] == [conv.id] and listed[0]["title"] == "Mevrouw [NAAM-1], normtijd?"
+    assert store.load("anna", conv.id).turns[0].question == "Mevrouw [NAAM-1], normtijd?"
+    assert store.load("anna", "../../etc/passwd") is None and store.load("anna", "0" * 32) is None
+    assert store.list("bram") == []  # one user's conversations are not another's

@@ -495,14 +495,18 @@ def test_a_login_survives_a_reload_and_logging_out_ends_it(server, browser):
     """A signed session cookie brings the login back after a browser reload; a forged or
     cleared cookie does not."""
     page = new_page(browser)
-    login(page, server["url"], "demo-jurist")
+    login(page, server["url"], "demo-consulent")
     cookie = next(c for c in page.context.cookies() if c["name"] == "maatwerk_sessie")
-    assert cookie["value"].startswith("demo-jurist|")
+    assert cookie["value"].startswith("demo-consulent|")
+    ask(page, "Mag ik afwijken van de normtijd voor huishoudelijke ondersteuning?")
+    page.get_by_text("Kort antwoord").first.wait_for()
     page.reload()
     page.get_by_role("button", name="Uitloggen").wait_for()  # still signed in, no login form
     assert page.get_by_label("Gebruikersnaam").count() == 0
+    page.get_by_text("Kort antwoord").first.wait_for()  # and the conversation is back
+    assert page.get_by_text("normtijd voor huishoudelijke ondersteuning").count()
     # Someone else's name in the same cookie, with the old signature: refused.
-    forged = dict(cookie, value=cookie["value"].replace("demo-jurist|", "demo-beheerder|", 1))
+    forged = dict(cookie, value=cookie["value"].replace("demo-consulent|", "demo-beheerder|", 1))
     other = new_page(browser)
     other.context.add_cookies([forged])
     other.goto(server["url"])

@@ -166,6 +166,7 @@ def _restored_identity(caselog, demo_active: bool) -> auth.Identity | None:
     if me is not None:
         st.session_state["identity"] = me
         st.session_state["session_expires"] = found[1]
+        st.session_state["restored_login"] = True  # a reload: the page brings back the conversation too
     return me
 
 

@@ -135,3 +135,13 @@ def _signer(data_dir: str):
 def session_signer():
     """Signs the session cookie that lets a login survive a browser reload."""
     return _signer(str(settings().data_dir))
+
+
+def conversations():
+    """This user's saved conversations (pseudonymised, in the data dir)."""
+    from assistant.privacy import PlaceholderMap
+    from assistant.ui.conversation import ConversationStore
+
+    ps = getattr(assistant(), "pseudonymiser", None)
+    pseudonymise = (lambda text: ps.pseudonymise(text, PlaceholderMap())) if ps is not None else (lambda text: text)
+    return ConversationStore(Path(settings().data_dir) / "gesprekken", pseudonymise)

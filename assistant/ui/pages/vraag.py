@@ -25,9 +25,37 @@ EXAMPLES = (
 
 
 def conversation() -> Conversation:
+    """This session's conversation; after a browser reload (the login restored from its
+    cookie), the user's latest saved one. A fresh login starts a new one; earlier ones are in
+    the sidebar."""
     if "conversation" not in st.session_state:
-        st.session_state["conversation"] = Conversation()
+        latest = None
+        if st.session_state.pop("restored_login", False):
+            saved = runtime.conversations().list(me.username)
+            latest = runtime.conversations().load(me.username, saved[0]["id"]) if saved else None
+        st.session_state["conversation"] = latest or Conversation()
     return st.session_state["conversation"]
+
+
+def reopen(conv_id: str) -> None:
+    new_case()
+    st.session_state["conversation"] = runtime.conversations().load(me.username, conv_id) or Conversation()
+
+
+def history() -> None:
+    """Earlier conversations in the sidebar, newest first, each reopenable."""
+    saved = runtime.conversations().list(me.username)
+    if not saved:
+        return
+    with st.sidebar:
+        st.markdown("**Eerdere gesprekken**")
+        st.caption("Namen en nummers zijn bij het bewaren vervangen door plaatshouders.")
+        current = st.session_state.get("conversation")
+        for item in saved[:12]:
+            label = item["title"] + (f" · casus {item['case_id']}" if item.get("case_id") else "")
+            st.button(label, key=f"hist_{item['id']}", on_click=reopen, args=(item["id"],),
+                      icon=":material/forum:", width="stretch",
+                      disabled=current is not None and current.id == item["id"])
 
 
 def new_case() -> None:
@@ -62,6 +90,7 @@ def ask(conv: Conversation, question: str) -> None:
                 status.update(label=f"Antwoord gevonden ({len(answer.get('citations') or [])} bronnen"
                                     + (f", {ms / 1000:.1f} s" if ms else "") + ")", state="complete")
     conv.turns.append(turn)
+    runtime.conversations().save(me.username, conv)
     st.rerun()
 
 
@@ -82,6 +111,7 @@ def ensure_case(conv: Conversation, **fields) -> int:
             cl.update_case(conv.case_id, me.username, **fields)
     elif fields:
         raise CaseError(f"Casus {case.id} is al {case.status}; begin een nieuwe casus voor nieuwe vragen.")
+    runtime.conversations().save(me.username, conv)  # the conversation now knows its case
     return conv.case_id
 
 
@@ -233,6 +263,7 @@ def record(conv: Conversation) -> None:
 
 st.title("Vraag en casus")
 conv = conversation()
+history()
 top = st.columns([2, 2, 3], vertical_alignment="bottom")
 with top[0]:
     chosen, date_problem = views.date_field("Peildatum", conv.peildatum, key="peildatum",
