@@ -848,3 +848,23 @@ def test_conversation_store_skips_damaged_files_and_refuses_odd_ids(tmp_path):
     assert store.load("anna", conv.id).turns[0].question == "Mevrouw [NAAM-1], normtijd?"
     assert store.load("anna", "../../etc/passwd") is None and store.load("anna", "0" * 32) is None
     assert store.list("bram") == []  # one user's conversations are not another's
+
+
+def test_a_saved_case_reopens_as_a_chat(app_env):
+    at = login("demo-consulent")
+    at.chat_input[0].set_value("Mag ik afwijken van de normtijd voor huishoudelijke ondersteuning?").run()
+    at.chat_input[0].set_value("en als de partner ook ziek is?").run()
+    at.button(key="case_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    case_id = at.session_state["conversation"].case_id
+    assert case_id
+
+    mine = login("demo-consulent")
+    mine.switch_page("assistant/ui/pages/mijn_casussen.py").run()
+    mine.selectbox(key="mine_case").set_value(case_id).run()
+    mine.button(key="mine_as_chat").click().run()
+    assert not mine.exception, [e.value for e in mine.exception]
+    conv = mine.session_state["conversation"]
+    assert conv.case_id == case_id and len(conv.answered) == 2 and conv.attached == 2
+    assert conv.turns[1].question == "en als de partner ook ziek is?"
+    assert "normtijd" in texts(mine)  # the chat page, with the case's questions and answers

@@ -66,6 +66,18 @@ class Conversation:
     def situation_text(self) -> str:
         return "\n".join(f"- {t.question}" for t in self.answered)
 
+    @classmethod
+    def from_case(cls, case) -> "Conversation":
+        """A saved case reopened as a chat: its frozen AI answers become the turns (their text is
+        the pseudonymised text the case log holds); further questions build on it and are
+        attached to the same case while it is still editable."""
+        turns = []
+        for i, a in enumerate(case.ai_answers):
+            asked = str((a.answer or {}).get("question") or case.question)
+            question = case.question if i == 0 else asked.split("\n")[-1]
+            turns.append(Turn(question=question, asked=asked, answer=a.answer))
+        return cls(peildatum=case.peildatum, turns=turns, case_id=case.id, attached=len(turns))
+
     @property
     def opening_question(self) -> str:
         answered = self.answered

@@ -33,6 +33,13 @@ chosen = st.selectbox("Open casus", list(labels), format_func=labels.get, key="m
 case = cl.get_case(chosen, me.username)
 with st.container(border=True):
     views.render_case(case)
+if case.ai_answers and st.button("Openen als gesprek", icon=":material/forum:", key="mine_as_chat",
+                                 help="De casus met haar AI-antwoorden terug in Vraag en casus, om verder te vragen."):
+    from assistant.ui.access import BY_KEY
+    from assistant.ui.conversation import Conversation
+
+    st.session_state["conversation"] = Conversation.from_case(case)
+    st.switch_page(BY_KEY["vraag"].file)
 
 if case.status in EDITABLE:
     st.subheader("Aanpassen en " + ("opnieuw " if case.status == "teruggestuurd" else "") + "indienen")
