@@ -1011,14 +1011,14 @@ class Assistant:
             text = self.generator.generate(request)
         except GenerationError as exc:
             answer.warnings.append(f"Taalmodel niet gebruikt: {exc}. Het antwoord is samengesteld uit de "
-                                   "gevonden passages (grounded).")
+                                   "gevonden passages.")
             answer.trace["fallback"] = "grounded"
             return self.grounded.generate(request)
         # An LLM answer that cites nothing traceable is not an answer we can stand behind.
         valid = {int(n) for m in _MARKER_RE.finditer(text) for n in m.group(1).split(",")} & {p.n for p in request.passages}
         if not valid:
             answer.warnings.append("Het taalmodel-antwoord bevatte geen geldige bronverwijzingen; in plaats daarvan "
-                                   "is het antwoord samengesteld uit de gevonden passages (grounded).")
+                                   "is het antwoord samengesteld uit de gevonden passages.")
             answer.trace["fallback"] = "grounded"
             answer.trace["llm_output"] = text[:2000]
             return self.grounded.generate(request)
