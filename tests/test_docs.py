@@ -46,7 +46,7 @@ def test_gold_sets_over_the_national_corpus_name_files_that_exist():
     from evals.retrieval import load_gold
 
     for name in ("retrieval.yaml", "retrieval-holdout.yaml", "retrieval-blind-b.yaml", "retrieval-blind-c.yaml",
-                 "retrieval-blind-d.yaml"):
+                 "retrieval-blind-d.yaml", "retrieval-blind-e.yaml"):
         questions = load_gold(REPO / "evals" / "gold" / name)
         assert len({q.id for q in questions}) == len(questions) >= 40, name
         missing = [(q.id, p) for q in questions for p in q.relevant if not _gold_file(p).is_file()]
