@@ -682,29 +682,27 @@ class Assistant:
 
     @staticmethod
     def _choose(hits, weigh, cat: Catalogue, day: dt.date, signal, hint: str | None = None,
-                close: float = 0.8, off_domain: float = 0.35):
+                close: float = 0.8):
         """The provision the question turns on. Per retrieved rule document, its article that best
         matches the question (a hit on a toelichting or the begripsbepalingen points to the
         document, not to the article). Another gemeente's rules and the Awb's general norms (the
-        basis for deviating, not the rule) are never chosen; a rule outside the question's domain
-        counts for a third when the domain is clear. Among articles that match about as well as
-        the best, the most specific layer wins: the chain shows the law above it anyway."""
+        basis for deviating, not the rule) are never chosen; when the domain is clear, a rule
+        outside it is chosen only if search found none inside it. Among articles that match about
+        as well as the best, the most specific layer wins: the chain shows the law above it anyway."""
         rules = cat.rules
         per_doc: dict[str, tuple[float, int, Chunk, bool]] = {}  # weight, rank, chunk, off-domain
         for h in hits:
             if h.chunk.doc_id in per_doc or rules.is_foreign(h.chunk):
                 continue
             best = None
-            off = False
+            # A document's domain is its regeling's, the same for all its passages.
+            off = signal.confident and h.chunk.domain not in (signal.domain, "algemeen")
             for c in cat.doc(h.chunk.doc_id, day) or [h.chunk]:
                 if not c.article or _META_HEADING.search(c.heading or "") or _HARDSHIP.search(c.text[:200]):
                     continue
                 if c.source_type in LAW_TYPES and c.domain == "algemeen":
                     continue
                 w = weigh(c)
-                if signal.confident and c.domain not in (signal.domain, "algemeen"):
-                    w *= off_domain
-                    off = True
                 # Search rank breaks near-ties in lexical weight.
                 w *= 1.0 + 0.3 / (1 + h.rank)
                 if best is None or w > best[0]:
