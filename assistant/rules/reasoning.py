@@ -195,9 +195,9 @@ def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: F
         return None
     siblings = [a for a in model.articles.values() if a.regulation is chain.focus.regulation and a is not chain.focus]
     for art in [chain.focus, *chain.up, *chain.down, *siblings]:
+        definitions = {p.text for p in art.provisions_on(day, ["definition"])}
         for prov in art.provisions_on(day, ["exemption", "exception"]):
-            if _overlap(prov, terms) < 1 or any(p.kind == "definition" and p.text == prov.text
-                                                for p in art.provisions_on(day, ["definition"])):
+            if _overlap(prov, terms) < 1 or prov.text in definitions:
                 continue
             within, arithmetic = exemption_applies(prov, facts)
             if within:

@@ -31,10 +31,23 @@ def conversation() -> Conversation:
     if "conversation" not in st.session_state:
         latest = None
         if st.session_state.pop("restored_login", False):
-            saved = runtime.conversations().list(me.username)
+            saved = saved_conversations()
             latest = runtime.conversations().load(me.username, saved[0]["id"]) if saved else None
         st.session_state["conversation"] = latest or Conversation()
     return st.session_state["conversation"]
+
+
+def saved_conversations() -> list[dict]:
+    """The listing of this user's saved conversations, read from disk once per session and again
+    only after a save (not on every run of the page)."""
+    if "saved_conversations" not in st.session_state:
+        st.session_state["saved_conversations"] = runtime.conversations().list(me.username)
+    return st.session_state["saved_conversations"]
+
+
+def save_conversation(conv: Conversation) -> None:
+    runtime.conversations().save(me.username, conv)
+    st.session_state.pop("saved_conversations", None)
 
 
 def reopen(conv_id: str) -> None:
@@ -44,7 +57,7 @@ def reopen(conv_id: str) -> None:
 
 def history() -> None:
     """Earlier conversations in the sidebar, newest first, each reopenable."""
-    saved = runtime.conversations().list(me.username)
+    saved = saved_conversations()
     if not saved:
         return
     with st.sidebar:
@@ -90,7 +103,7 @@ def ask(conv: Conversation, question: str) -> None:
                 status.update(label=f"Antwoord gevonden ({len(answer.get('citations') or [])} bronnen"
                                     + (f", {ms / 1000:.1f} s" if ms else "") + ")", state="complete")
     conv.turns.append(turn)
-    runtime.conversations().save(me.username, conv)
+    save_conversation(conv)
     st.rerun()
 
 
@@ -111,7 +124,7 @@ def ensure_case(conv: Conversation, **fields) -> int:
             cl.update_case(conv.case_id, me.username, **fields)
     elif fields:
         raise CaseError(f"Casus {case.id} is al {case.status}; begin een nieuwe casus voor nieuwe vragen.")
-    runtime.conversations().save(me.username, conv)  # the conversation now knows its case
+    save_conversation(conv)  # the conversation now knows its case
     return conv.case_id
 
 
