@@ -79,14 +79,7 @@ class AuditKey:
                     f"De auditsleutel ontbreekt ({self.path}). Zet het bestand audit.key van deze installatie "
                     "terug of stel MAATWERK_AUDIT_KEY in; zonder sleutel kan de audittrail niet worden "
                     "gecontroleerd of aangevuld, en er is niets opgeslagen.")
-            private_dir(self.path.parent)
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass  # another process created it a moment ago: use theirs
-            else:
-                with os.fdopen(fd, "w", encoding="ascii") as f:
-                    f.write(secrets.token_hex(32) + "\n")
+            create_key_file(self.path)
         try:
             text = self.path.read_text(encoding="ascii").strip()
         except (OSError, UnicodeDecodeError) as exc:
@@ -107,6 +100,18 @@ class AuditKey:
 
     def matches(self, data: bytes, mac: str | None) -> bool:
         return bool(mac) and hmac.compare_digest(self.mac(data), mac)
+
+
+def create_key_file(path: Path) -> None:
+    """A new random 256-bit key, written as 64 hex characters to a file of mode 0600 (in a 0700
+    folder when that is made here). A file another process created a moment ago is kept."""
+    private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # use theirs
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(secrets.token_hex(32) + "\n")
 
 
 # --------------------------------------------------------------------------- private file modes
@@ -174,14 +179,9 @@ class SessionSigner:
 
     @classmethod
     def from_data_dir(cls, data_dir: Path) -> "SessionSigner":
-        path = private_dir(Path(data_dir)) / SESSION_KEY_FILE
+        path = Path(data_dir) / SESSION_KEY_FILE
         if not path.exists():
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as fh:
-                    fh.write(secrets.token_hex(32))
-            except FileExistsError:
-                pass  # another process made it first: read theirs
+            create_key_file(path)
         return cls(bytes.fromhex(path.read_text(encoding="ascii").strip()))
 
     def _mac(self, payload: str) -> str:
