@@ -1,6 +1,6 @@
 """`python -m assistant` runs the same CLI as the `maatwerk` console script."""
 
-from assistant.cli import main
+from assistant.cli.main import main
 
 if __name__ == "__main__":
     main()

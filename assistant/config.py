@@ -12,6 +12,10 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+# Set by `maatwerk serve` for the Streamlit process it becomes: the index was brought up to date
+# just before, so the app does not repeat it (and shows no indexing box on the login page).
+INDEX_READY_ENV = "MAATWERK_SERVE_INDEX_READY"
+
 # The sample corpus of a checkout (absent in a wheel install).
 CHECKOUT_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 

@@ -22,12 +22,14 @@ import re
 import secrets
 from pathlib import Path
 
+from assistant.errors import MaatwerkError
+
 KEY_FILE = "audit.key"
 MIN_SECRET_CHARS = 32
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
-class KeyProblem(Exception):
+class KeyProblem(MaatwerkError):
     """The audit key is missing or unusable; the message (Dutch) says what to do."""
 
 

@@ -41,12 +41,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from assistant.errors import MaatwerkError
+
 BACKUP_FORMAT = 2
 UNSIGNED_FORMAT = 1  # before signed backups: restored only with accept_unsigned
 EXPORT_BATCH = 1000
 
 
-class OpsError(Exception):
+class OpsError(MaatwerkError):
     """A backup or restore cannot go ahead; the message (Dutch) says why and what to do."""
 
 
@@ -320,7 +322,7 @@ class Installation:
     # ---- index ---------------------------------------------------------------------------
 
     def _client(self, chroma_dir: Path | None = None):
-        from assistant.index import make_chroma_client
+        from assistant.retrieval.index import make_chroma_client
 
         if chroma_dir is not None:
             return make_chroma_client(chroma_dir)
@@ -382,7 +384,7 @@ class Installation:
         return len(ids), _ids_digest(ids)
 
     def _backup_index(self, target: Path, report: OpsReport) -> dict[str, Any]:
-        from assistant.index import IndexError_
+        from assistant.retrieval.index import IndexError_
 
         try:
             client = self._client()
@@ -439,7 +441,7 @@ class Installation:
         return _ids_digest(col.get(include=[])["ids"]) == idx["ids_sha256"]
 
     def _restore_index(self, backup: Path, idx: dict[str, Any], force: bool, report: OpsReport) -> None:
-        from assistant.index import IndexError_
+        from assistant.retrieval.index import IndexError_
 
         shutil.rmtree(self.data_dir / "lexical", ignore_errors=True)  # derived; rebuilt on first search
         if idx["kind"] == "none":
@@ -500,7 +502,7 @@ class Installation:
     def _follow_corpus(self, corpus: dict[str, Any], report: OpsReport) -> None:
         """A backup restored elsewhere: the index learns where its corpus now lies, so the next
         `maatwerk index` finds every file unchanged instead of indexing it a second time."""
-        from assistant.index import relocate_root
+        from assistant.retrieval.index import relocate_root
 
         here = str(self.corpus_dir.resolve())
         if not corpus["files"] or corpus["root"] == here or report.index == "geen":

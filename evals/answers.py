@@ -145,12 +145,13 @@ def format_report(result: EvalResult, verbose: bool = False) -> str:
 if __name__ == "__main__":  # pragma: no cover
     import argparse
 
-    from assistant.answers_cli import build_assistant
+    from assistant.app import App
+    from assistant.cli.answers import build_assistant
     from assistant.config import Settings
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--gold", default="evals/gold/answers.yaml")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
-    res = evaluate(build_assistant(Settings()), load_gold(Path(args.gold)))
+    res = evaluate(build_assistant(App.from_settings(Settings())), load_gold(Path(args.gold)))
     print(format_report(res, verbose=args.verbose))

@@ -162,14 +162,15 @@ def load_practice(path: Path) -> list[dict]:
 if __name__ == "__main__":  # pragma: no cover
     import argparse
 
-    from assistant.answers_cli import build_assistant
+    from assistant.app import App
+    from assistant.cli.answers import build_assistant
     from assistant.config import Settings
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--gold", action="append", required=True)
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
-    assistant = build_assistant(Settings())
+    assistant = build_assistant(App.from_settings(Settings()))
     for gold in args.gold:
         print(f"== {gold}")
         print(format_practice(evaluate_practice(assistant, load_practice(Path(gold))), verbose=args.verbose))

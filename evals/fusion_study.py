@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
-from assistant.index import (
+from assistant.retrieval.index import (
     BESLUIT_SHARE, DENSE_EXPANSIONS, EXPANSION_WEIGHT, HUB_PENALTY, PRECEDENT_INTENT, RRF_K, Filters, collapse,
     demote_besluiten, rrf_fuse,
 )
@@ -194,13 +194,13 @@ def learned_ranks(items, meta, folds: int, seeds=(0, 1, 2), pairwise: bool = Fal
 
 
 def main(argv: list[str] | None = None) -> None:
-    from assistant.cli import open_index
+    from assistant.app import App
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gold", type=Path, default=Path("evals/gold/retrieval.yaml"))
     parser.add_argument("--folds", type=int, default=8)
     args = parser.parse_args(argv)
-    index = open_index(Settings())
+    index = App.from_settings(Settings()).index
     meta, questions = score_all(index, load_gold(args.gold))
 
     rows: dict[str, dict[str, float]] = {}

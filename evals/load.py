@@ -91,7 +91,7 @@ def _worker(wid: int, usernames: list[str], cfg: dict, barrier, out) -> None:
     thread per user. Warms up, waits for the others, runs, and sends back raw records."""
     import threading
 
-    from assistant.answers import Assistant
+    from assistant.app import App
     from assistant.cases import CaseLog
     from assistant.config import Settings
 
@@ -99,7 +99,7 @@ def _worker(wid: int, usernames: list[str], cfg: dict, barrier, out) -> None:
     try:
         settings = Settings(data_dir=Path(cfg["tmp"]) / f"worker-{wid}", chroma_url=cfg["chroma_url"],
                             collection=cfg["collection"], embedder=cfg["embedder"], database_url=cfg["db_url"])
-        assistant = Assistant.from_settings(settings)
+        assistant = App.from_settings(settings).assistant
         assistant.warm_up()
         assistant.ask(cfg["questions"][0], peildatum=PEILDATUM)
         from assistant.integrity import AuditKey
@@ -200,7 +200,7 @@ def measure_rebuild(chroma_url: str, chunks: int, tmp: Path) -> dict:
 
     import numpy as np
 
-    from assistant.index import Index, LexicalIndex
+    from assistant.retrieval.index import Index, LexicalIndex
     from evals.bench import DEFAULT_SOURCES, _corpus_chunks
 
     class Vectors:
@@ -287,9 +287,9 @@ def main(argv=None) -> None:
         sys.exit("Begrensd: hoogstens 200 gebruikers en 100 iteraties per gebruiker.")
 
     from assistant.cases import CaseLog
-    from assistant.embeddings import make_embedder
+    from assistant.retrieval.embeddings import make_embedder
     from assistant.integrity import AuditKey
-    from assistant.index import Index
+    from assistant.retrieval.index import Index
 
     result: dict = {"embedder": args.embedder, "iterations_per_user": args.iterations, "levels": []}
     db_url = create_database(args.database_url)

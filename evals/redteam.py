@@ -94,7 +94,7 @@ def _maatwerk(args: list[str], env: dict[str, str]) -> tuple[int, str, float, fl
 
 def _load_refused(path: Path, because: str) -> tuple[bool, str]:
     """Refused, and for the reason the limit gives (not merely some later failure)."""
-    from assistant.documents import LoadError, load_document
+    from assistant.corpus.documents import LoadError, load_document
 
     tracemalloc.start()
     started = time.perf_counter()
@@ -176,9 +176,9 @@ def _registry(work: Path):
     """A registry over a fresh case log, index and corpus folder two levels below WORK, so that
     even "../.." stays inside the temporary folder if it were followed."""
     from assistant.cases import CaseLog
-    from assistant.embeddings import HashingEmbeddings
-    from assistant.index import Index
-    from assistant.registry import Registry
+    from assistant.retrieval.embeddings import HashingEmbeddings
+    from assistant.retrieval.index import Index
+    from assistant.curation.registry import Registry
 
     work.mkdir(parents=True, exist_ok=True)
     log = CaseLog.from_url(f"sqlite:///{(work / 'maatwerk.db').as_posix()}")
@@ -190,7 +190,7 @@ def _registry(work: Path):
 
 @attack("paden", "corpus-add-map", "`corpus add --map` met .., absoluut pad, Windows-.. en een symlink naar buiten")
 def map_traversal(work: Path) -> tuple[bool, str]:
-    from assistant.registry import RegistryError
+    from assistant.curation.registry import RegistryError
 
     src = work / "inbox" / "br.md"
     src.parent.mkdir()
@@ -222,7 +222,7 @@ def map_traversal(work: Path) -> tuple[bool, str]:
 
 @attack("paden", "upload-bestandsnaam", "UI-upload met bestandsnaam ../../etc/passwd.md of ..\\..\\x.md")
 def upload_name(work: Path) -> tuple[bool, str]:
-    from assistant.registry import safe_name
+    from assistant.curation.registry import safe_name
 
     names = {n: safe_name(n) for n in ("../../etc/passwd.md", "..\\..\\x.md", "..", "/abs/pad.md")}
     ok = all("/" not in v and "\\" not in v and ".." not in v for v in names.values())
@@ -263,11 +263,12 @@ def markdown_injection(work: Path) -> tuple[bool, str]:
 
 
 def _llm_assistant(work: Path):
-    from assistant.answers import Assistant
-    from assistant.embeddings import HashingEmbeddings
-    from assistant.generation import ChatModelGenerator, FakeChatModel
-    from assistant.index import Index
-    from assistant.privacy import Pseudonymiser
+    from assistant.answering.pipeline import Assistant
+    from assistant.retrieval.embeddings import HashingEmbeddings
+    from assistant.answering.generation import ChatModelGenerator
+    from evals.fakes import FakeChatModel
+    from assistant.retrieval.index import Index
+    from assistant.privacy.pseudonymiser import Pseudonymiser
 
     corpus = injection_corpus(work / "corpus", SAMPLE)
     index = Index.open(work / "data", HashingEmbeddings())
@@ -320,11 +321,11 @@ def no_false_removals(work: Path) -> tuple[bool, str]:
     nothing to the reference check."""
     import yaml
 
-    from assistant.answers import Assistant, check_references
-    from assistant.embeddings import HashingEmbeddings
-    from assistant.generation import Generator, GroundedGenerator
-    from assistant.index import Index
-    from assistant.privacy import Pseudonymiser
+    from assistant.answering.pipeline import Assistant, check_references
+    from assistant.retrieval.embeddings import HashingEmbeddings
+    from assistant.answering.generation import Generator, GroundedGenerator
+    from assistant.retrieval.index import Index
+    from assistant.privacy.pseudonymiser import Pseudonymiser
 
     class Checked(Generator):
         uses_llm = False
@@ -334,7 +335,7 @@ def no_false_removals(work: Path) -> tuple[bool, str]:
             self.grounded, self.answers, self.references, self.removed = GroundedGenerator(), 0, 0, []
 
         def generate(self, request):
-            from assistant.answers import find_references
+            from assistant.answering.pipeline import find_references
 
             text = "\n".join(request.preface) + "\n" + self.grounded.generate(request)
             _, warnings = check_references(text, request.passages, request.preface)  # as in Assistant._compose
@@ -362,8 +363,8 @@ def no_false_removals(work: Path) -> tuple[bool, str]:
 @attack("taalmodel", "controle-geen-valse-injecties", "controle: geen passage van het echte corpus (voorbeeld + "
         "landelijk) wordt als instructie aan het model gemeld")
 def no_false_injection_flags(work: Path) -> tuple[bool, str]:
-    from assistant.documents import LoadError, find_files, load_document, split_document
-    from assistant.generation import instruction_like
+    from assistant.corpus.documents import LoadError, find_files, load_document, split_document
+    from assistant.answering.generation import instruction_like
 
     passages, flagged = 0, []
     for root in (p for p in (SAMPLE, REPO.parent / "shared" / "corpus-nl") if p.exists()):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embeddings import HashingEmbeddings
-from assistant.index import Index
+from assistant.retrieval.embeddings import HashingEmbeddings
+from assistant.retrieval.index import Index
 
 REPO = Path(__file__).resolve().parents[1]
 # The national layer of the corpus (Awb, Participatiewet, Wmo 2015, Jeugdwet, Wgs, rulings) and, for

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answers import BASES, AnswerError, Assistant, MAX_QUESTION_CHARS
-from assistant.embeddings import HashingEmbeddings
-from assistant.generation import ChatModelGenerator, FakeChatModel
-from assistant.index import Index
-from assistant.privacy import Pseudonymiser
+from assistant.answering.pipeline import BASES, AnswerError, Assistant, MAX_QUESTION_CHARS
+from assistant.retrieval.embeddings import HashingEmbeddings
+from assistant.answering.generation import ChatModelGenerator
+from evals.fakes import FakeChatModel
+from assistant.retrieval.index import Index
+from assistant.privacy.pseudonymiser import Pseudonymiser
 
 ROOT = Path(__file__).resolve().parent.parent
 NL = ROOT / "corpus" / "landelijk"  # the national layer, in the repository
@@ -241,14 +242,15 @@ def test_llm_failure_falls_back_to_grounded_with_a_warning(index):
 
 
 def test_cli_ask_json_and_errors(index, monkeypatch, tmp_path):
+    """`maatwerk ask` as users run it: the real command and the real build path (the app's
+    composition root opens the index on disk, with its embedder, pseudonymiser and generator)."""
     from click.testing import CliRunner
 
-    from assistant import answers_cli
-    from assistant.cli import main
+    from assistant.cli.main import main
 
-    main.add_command(answers_cli.ask)
-    assistant = Assistant(index, pseudonymiser=Pseudonymiser(use_deduce=False))
-    monkeypatch.setattr(answers_cli, "build_assistant", lambda settings: assistant)
+    monkeypatch.setenv("MAATWERK_DATA_DIR", str(index.lexical_dir.parent))
+    monkeypatch.setenv("MAATWERK_EMBEDDER", "hashing")
+    monkeypatch.setenv("MAATWERK_LLM", "grounded")
     runner = CliRunner()
     res = runner.invoke(main, ["ask", "Kan de tijdelijke opvang van een dakloze zoon zonder kostendelersnorm "
                                       "langer duren?", "--peildatum", "2026-11-01", "--json"])
@@ -291,8 +293,8 @@ def test_achterhaald_precedent_is_history_not_support(tmp_path):
 def test_a_lay_word_counts_where_the_law_uses_its_lexicon_term(index):
     """'korten' is found in a passage that says 'verlagen': the question is covered by the
     rule, not refused for using the professional's word instead of the law's."""
-    from assistant.analysis import Lexicon
-    from assistant.answers import question_aliases
+    from assistant.retrieval.analysis import Lexicon
+    from assistant.answering.pipeline import question_aliases
 
     lexicon = Lexicon([["verlaging", "verlagen", "korten"]])
     aliases = question_aliases(lexicon, "mag ik de uitkering korten", {"kort", "uitker"})

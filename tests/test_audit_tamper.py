@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cases import CaseError, CaseLog, event_hash, event_mac, head_payload
-from assistant.cli import main
+from assistant.cli.main import main
 from assistant.integrity import AuditKey
 from test_cases import USERS, complete, make_log
 

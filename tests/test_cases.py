@@ -178,7 +178,7 @@ def test_one_placeholder_map_per_case_and_later_text_never_reuses_a_number(log):
 
 
 def test_the_ui_can_pass_its_own_mapping_to_keep_numbers_identical(log):
-    from assistant.privacy import PlaceholderMap
+    from assistant.privacy.pseudonymiser import PlaceholderMap
 
     mapping = PlaceholderMap()
     case = log.create_case("anna", question="Kan mevrouw Jansen uitstel krijgen?", mapping=mapping)
@@ -431,7 +431,7 @@ def test_migrations_are_named_and_idempotent(tmp_path):
     con = sqlite3.connect(tmp_path / "maatwerk.db")
     from importlib import resources
 
-    versions = resources.files("assistant") / "migrations" / "versions"
+    versions = resources.files("assistant.cases") / "migrations" / "versions"
     newest = sorted(p.name.removesuffix(".py") for p in versions.iterdir() if p.name.startswith("0"))[-1]
     assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [(newest,)]
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -645,12 +645,12 @@ def test_a_full_database_gives_a_clear_message_and_stays_consistent(tmp_path):
 
 
 def test_the_orm_models_match_the_migrations(tmp_path):
-    # Tables and columns must not drift between assistant/migrations and the ORM classes
+    # Tables and columns must not drift between assistant/cases/migrations and the ORM classes
     # (indexes and the unique constraint live only in the migration).
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    import assistant.registry  # noqa: F401  (the corpus registry's tables live on the same Base)
+    import assistant.curation.registry  # noqa: F401  (the corpus registry's tables live on the same Base)
     from assistant.cases import Base
 
     log = make_log(tmp_path, users=False)
@@ -739,9 +739,9 @@ def test_a_case_with_placeholders_cannot_be_submitted_approved_or_promoted(tmp_p
     with log.engine.begin() as con:
         con.exec_driver_sql("UPDATE cases SET motivering = ? WHERE id = ?", (CONCEPT, case.id))
 
-    from assistant.embeddings import HashingEmbeddings
-    from assistant.index import Index
-    from assistant.registry import Registry, RegistryError
+    from assistant.retrieval.embeddings import HashingEmbeddings
+    from assistant.retrieval.index import Index
+    from assistant.curation.registry import Registry, RegistryError
 
     reg = Registry(log, Index.open(tmp_path / "data", HashingEmbeddings()), tmp_path / "corpus")
     with pytest.raises(RegistryError, match="kan geen precedent worden.*Doel van de regel"):

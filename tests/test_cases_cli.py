@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import main
+from assistant.cli.main import main
 
 
 ADMIN_PASSWORD = "beheer-wachtwoord-1"

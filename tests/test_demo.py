@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from assistant.cases import CaseLog
-from assistant.demo import load_templates, seed_cases
+from assistant.cases.demo import load_templates, seed_cases
 
 END = dt.date(2026, 11, 27)
 
@@ -75,9 +75,8 @@ def test_seed_twice_adds_cases_and_reuses_users(tmp_path: Path):
 
 
 def test_cli_seed_cases(tmp_path: Path, monkeypatch):
-    from assistant.cli import main
+    from assistant.cli.main import main
 
-    monkeypatch.setitem(main.lazy, "demo", "assistant.reports_cli:demo_group")
     monkeypatch.setenv("MAATWERK_DATA_DIR", str(tmp_path / "data"))
     result = CliRunner().invoke(main, ["demo", "seed-cases", "--n", "4", "--seed", "3", "--tot", "2026-11-27", "--json"])
     assert result.exit_code == 0, result.output

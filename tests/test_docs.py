@@ -19,7 +19,7 @@ def test_every_setting_is_documented_in_the_readme():
 
 
 def test_readme_and_docs_list_the_demo_accounts_of_the_login_page():
-    from assistant.auth import DEMO_ACCOUNTS
+    from assistant.identity.auth import DEMO_ACCOUNTS
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     ui = (REPO / "docs" / "ui.md").read_text(encoding="utf-8")

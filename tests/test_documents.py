@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from assistant.documents import LoadError, base_citation, find_files, load_document, ordinal, split_document
+from assistant.corpus.documents import LoadError, base_citation, find_files, load_document, ordinal, split_document
 from conftest import NATIONAL, write
 
 

@@ -8,8 +8,8 @@ import tracemalloc
 
 import pytest
 
-from assistant import documents
-from assistant.documents import LoadError, load_document, load_yaml
+from assistant.corpus import documents
+from assistant.corpus.documents import LoadError, load_document, load_yaml
 from conftest import write
 from evals.hostile import docx_bomb, docx_many_parts, pdf_bomb, plain_docx, yaml_bomb
 
@@ -111,7 +111,7 @@ def test_a_parser_blowing_up_on_one_file_does_not_end_the_run(small_corpus, make
             raise exc
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr("assistant.index.load_document", flaky)
+    monkeypatch.setattr("assistant.retrieval.index.load_document", flaky)
     index = make_index()
     report = index.index_paths([small_corpus], progress=False)
     assert [e.path for e in report.errors] == ["pw/art-21.md"]

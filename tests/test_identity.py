@@ -14,9 +14,9 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from assistant import auth
+from assistant.identity import auth
 from assistant.cases import CaseLog, LoginRefused, PermissionDenied
-from assistant.cli import main
+from assistant.cli.main import main
 
 ADMIN_PW = "beheer-wachtwoord-1"
 PASSWORDS = {"beheer": ADMIN_PW, "anna": "anna-wachtwoord-12", "kim": "kim-wachtwoord-123"}
@@ -399,10 +399,11 @@ def test_an_existing_database_is_migrated_and_keeps_working(tmp_path):
 
 def test_serve_tells_the_operator_about_demo_mode_and_users_init(tmp_path):
     from assistant.config import Settings
-    from assistant.ui_cli import login_banner
+    from assistant.app import App
+    from assistant.cli.serve import login_banner
 
     def banner(demo: bool) -> str:
-        return login_banner(Settings(data_dir=tmp_path, database_url=None, demo=demo, _env_file=None))
+        return login_banner(App(Settings(data_dir=tmp_path, database_url=None, demo=demo, _env_file=None)))
 
     assert "DEMOSTAND" in banner(True) and "lindewaarde-demo" in banner(True)  # what `make run` shows first
     assert "maatwerk users init" in banner(False) and "DEMOSTAND" not in banner(False)

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cases import CaseLog
-from assistant.documents import load_document, split_document
-from assistant.embeddings import HashingEmbeddings
-from assistant.importers import (
+from assistant.corpus.documents import load_document, split_document
+from assistant.retrieval.embeddings import HashingEmbeddings
+from assistant.curation.importers import (
     FileFetcher,
     HttpFetcher,
     ImportFormatError,
@@ -27,8 +27,8 @@ from assistant.importers import (
     parse_bwb,
     parse_cvdr,
 )
-from assistant.index import Index
-from assistant.registry import Registry
+from assistant.retrieval.index import Index
+from assistant.curation.registry import Registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BWB_2025 = FIXTURES / "bwb_participatiewet_2025-07-01.xml"
@@ -258,7 +258,8 @@ def test_corpus_cli_end_to_end(tmp_path):
     from pydantic import SecretStr
 
     from assistant.config import Settings
-    from assistant.corpus_cli import corpus_group
+    from assistant.app import App
+    from assistant.cli.main import main
 
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", embedder="hashing",
                         database_url=None, _env_file=None)
@@ -275,7 +276,7 @@ def test_corpus_cli_end_to_end(tmp_path):
         # --as NAME backed by NAME's service token, as a script would run it
         token = tokens[args[args.index("--as") + 1]] if "--as" in args else None
         obj = settings.model_copy(update={"token": SecretStr(token) if token else None})
-        return runner.invoke(corpus_group, list(args), obj=obj, catch_exceptions=False)
+        return runner.invoke(main, ["corpus", *args], obj=App(obj), catch_exceptions=False)
 
     r = run("import", "bwb", str(BWB_2025), "--as", "jules")
     assert r.exit_code == 0, r.output

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from assistant.embeddings import HashingEmbeddings
-from assistant.index import EmbedderMismatch, IndexError_
+from assistant.retrieval.embeddings import HashingEmbeddings
+from assistant.retrieval.index import EmbedderMismatch, IndexError_
 from conftest import write
 
 
@@ -193,7 +193,7 @@ def test_records_are_read_in_pages(small_corpus, make_index):
 def test_dense_filter_holds_when_most_of_the_index_is_filtered_out(make_index):
     """Dense candidates are fetched unfiltered and filtered here; when too few survive, Chroma
     filters instead. Either way no passage outside the peildatum comes back."""
-    from assistant.documents import Chunk
+    from assistant.corpus.documents import Chunk
 
     def chunk(i, valid_to):
         return Chunk(chunk_id=f"c{i}", doc_id=f"d{i}", source=f"s{i}.md", title="Regeling", citation=f"artikel {i} X",

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answers import Assistant, check_references, find_references
-from assistant.documents import Chunk
-from assistant.embeddings import HashingEmbeddings
-from assistant.generation import ChatModelGenerator, FakeChatModel, GenerationRequest, Passage, instruction_like
-from assistant.index import Index
-from assistant.privacy import Pseudonymiser
+from assistant.answering.pipeline import Assistant, check_references, find_references
+from assistant.corpus.documents import Chunk
+from assistant.retrieval.embeddings import HashingEmbeddings
+from assistant.answering.generation import ChatModelGenerator, GenerationRequest, Passage, instruction_like
+from evals.fakes import FakeChatModel
+from assistant.retrieval.index import Index
+from assistant.privacy.pseudonymiser import Pseudonymiser
 from evals.hostile import INJECTION_QUESTION as QUESTION, injection_corpus
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.embeddings import EmbedderError, make_embedder
+from assistant.retrieval.embeddings import EmbedderError, make_embedder
 
 pytestmark = pytest.mark.model
 

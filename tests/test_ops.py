@@ -13,12 +13,12 @@ from click.testing import CliRunner
 
 from assistant.cases import CaseLog
 from assistant.config import Settings
-from assistant.embeddings import HashingEmbeddings
-from assistant.index import Index
+from assistant.retrieval.embeddings import HashingEmbeddings
+from assistant.retrieval.index import Index
 from assistant.integrity import AuditKey
 from assistant.ops import Installation, OpsError
-from assistant.ops_cli import backup as backup_cmd
-from assistant.ops_cli import restore as restore_cmd
+from assistant.app import App
+from assistant.cli.main import main
 
 QUESTION = "Mag het college afzien van terugvordering bij dringende redenen?"
 
@@ -82,13 +82,13 @@ def test_backup_and_restore_round_trip_embedded(small_corpus, tmp_path):
     assert before["audit"][0] and before["chunks"] > 0 and before["hits"]
 
     runner = CliRunner()
-    made = runner.invoke(backup_cmd, [str(tmp_path / "backup"), "--json"], obj=source)
+    made = runner.invoke(main, ["backup", str(tmp_path / "backup"), "--json"], obj=App(source))
     assert made.exit_code == 0, made.output
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
     assert manifest["database"]["kind"] == "sqlite" and manifest["index"]["kind"] == "embedded"
     assert (tmp_path / "backup" / "database.sqlite").exists() and (tmp_path / "backup" / "chroma").is_dir()
 
-    done = runner.invoke(restore_cmd, [str(tmp_path / "backup")], obj=target)
+    done = runner.invoke(main, ["restore", str(tmp_path / "backup")], obj=App(target))
     assert done.exit_code == 0, done.output
     assert "hoeft niets opnieuw" in done.output  # the corpus lies elsewhere now; the index follows it
     assert snapshot(target) == before
@@ -98,11 +98,11 @@ def test_backup_and_restore_round_trip_embedded(small_corpus, tmp_path):
     assert snapshot(target) == before
 
     # Restoring over an installation in use needs --force; a backup never overwrites.
-    again = runner.invoke(restore_cmd, [str(tmp_path / "backup")], obj=target)
+    again = runner.invoke(main, ["restore", str(tmp_path / "backup")], obj=App(target))
     assert again.exit_code == 2 and "--force" in again.output
-    assert runner.invoke(restore_cmd, [str(tmp_path / "backup"), "--force"], obj=target).exit_code == 0
+    assert runner.invoke(main, ["restore", str(tmp_path / "backup"), "--force"], obj=App(target)).exit_code == 0
     assert snapshot(target) == before
-    over = runner.invoke(backup_cmd, [str(tmp_path / "backup")], obj=source)
+    over = runner.invoke(main, ["backup", str(tmp_path / "backup")], obj=App(source))
     assert over.exit_code == 2 and "niet leeg" in over.output
 
 
@@ -177,7 +177,7 @@ def test_a_tampered_database_in_a_backup_is_refused_and_nothing_is_overwritten(s
     populate(target, small_corpus)  # an installation in use: --force would replace it
     before = installed_state(target)
     tamper_database(backup)
-    result = CliRunner().invoke(restore_cmd, [str(backup), "--force"], obj=target)
+    result = CliRunner().invoke(main, ["restore", str(backup), "--force"], obj=App(target))
     assert result.exit_code == 2
     assert "De database in de back-up is beschadigd of gewijzigd" in result.output
     assert "niets hersteld of overschreven" in result.output
@@ -237,15 +237,15 @@ def test_an_unsigned_old_backup_restores_only_when_asked(signed_backup, tmp_path
     del manifest["signature"]
     (backup / "manifest.json").write_text(json.dumps(manifest))
     target = embedded(tmp_path / "nieuw")
-    refused = CliRunner().invoke(restore_cmd, [str(backup)], obj=target)
+    refused = CliRunner().invoke(main, ["restore", str(backup)], obj=App(target))
     assert refused.exit_code == 2 and "niet ondertekend" in refused.output and "--ongetekend" in refused.output
     assert not (target.data_dir / "maatwerk.db").exists()
-    done = CliRunner().invoke(restore_cmd, [str(backup), "--ongetekend"], obj=target)
+    done = CliRunner().invoke(main, ["restore", str(backup), "--ongetekend"], obj=App(target))
     assert done.exit_code == 0, done.output
     assert "niet ondertekend" in done.output
     # Stripping the signature does not get a tampered database past the checksums.
     tamper_database(backup)
-    again = CliRunner().invoke(restore_cmd, [str(backup), "--ongetekend", "--force"], obj=target)
+    again = CliRunner().invoke(main, ["restore", str(backup), "--ongetekend", "--force"], obj=App(target))
     assert again.exit_code == 2 and "beschadigd of gewijzigd" in again.output
 
 

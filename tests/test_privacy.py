@@ -5,8 +5,8 @@ import warnings
 
 import pytest
 
-from assistant import privacy
-from assistant.privacy import (
+from assistant.privacy import pseudonymiser as privacy
+from assistant.privacy.pseudonymiser import (
     Finding,
     PlaceholderMap,
     Pseudonymiser,

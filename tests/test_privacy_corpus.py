@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.answers import Assistant
+from assistant.answering.pipeline import Assistant
 from assistant.cases import CaseLog
-from assistant.embeddings import HashingEmbeddings
-from assistant.generation import make_generator
-from assistant.index import Index
-from assistant.registry import Registry
+from assistant.retrieval.embeddings import HashingEmbeddings
+from assistant.answering.generation import make_generator
+from assistant.retrieval.index import Index
+from assistant.curation.registry import Registry
 
 # Synthetic values: the BSN passes the elfproef, the IBAN mod-97.
 SIX = {
@@ -131,7 +131,7 @@ def test_law_text_keeps_names_and_amounts_but_loses_a_bsn(small_corpus, make_ind
 
 
 def test_an_index_built_before_pseudonymisation_is_scrubbed_on_the_next_run(small_corpus, make_index, monkeypatch):
-    import assistant.index as index_module
+    import assistant.retrieval.index as index_module
 
     write(small_corpus / "besluiten/MB-2025-077.md", BESLUIT)
     index = make_index()
@@ -171,7 +171,7 @@ def test_corpus_add_reports_what_was_replaced(registry):
 
 
 def test_cli_corpus_add_prints_the_count_per_kind(tmp_path, monkeypatch):
-    from assistant.cli import main
+    from assistant.cli.main import main
 
     monkeypatch.setenv("MAATWERK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MAATWERK_CORPUS_DIR", str(tmp_path / "corpus"))
@@ -195,7 +195,7 @@ def test_cli_corpus_add_prints_the_count_per_kind(tmp_path, monkeypatch):
 
 def test_llm_gets_scrubbed_passages_even_from_an_index_built_without(small_corpus, make_index, monkeypatch):
     """An index from before corpus pseudonymisation (until its next run): the prompt is scrubbed."""
-    import assistant.index as index_module
+    import assistant.retrieval.index as index_module
 
     write(small_corpus / "besluiten/MB-2025-077.md", BESLUIT)
     monkeypatch.setattr(index_module, "scrub_document", lambda doc, ps: (doc, Counter()))

@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
-from assistant.answers import Assistant
+from assistant.answering.pipeline import Assistant
 from assistant.cases import CaseLog
-from assistant.generation import make_generator
+from assistant.answering.generation import make_generator
 from evals.privacy_eval import load_gold
 
 PII_ITEMS = [item for item in load_gold() if item["entities"]][:40]

@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 from assistant.cases import CaseLog, PermissionDenied
-from assistant.documents import split_front_matter
-from assistant.embeddings import HashingEmbeddings
-from assistant.index import Index
-from assistant.registry import (
+from assistant.corpus.documents import split_front_matter
+from assistant.retrieval.embeddings import HashingEmbeddings
+from assistant.retrieval.index import Index
+from assistant.curation.registry import (
     SIGNAL_KNELPUNT,
     SIGNAL_OLD_PRECEDENT,
     Registry,
@@ -452,7 +452,7 @@ def test_a_subfolder_inside_the_corpus_is_accepted(env):
 
 
 def test_an_uploaded_file_name_cannot_choose_a_folder():
-    from assistant.registry import safe_name
+    from assistant.curation.registry import safe_name
 
     assert safe_name("../../etc/passwd.md") == "passwd.md"
     assert safe_name("..\\..\\x.md") == "x.md"
@@ -462,7 +462,7 @@ def test_an_uploaded_file_name_cannot_choose_a_folder():
 def test_cli_corpus_add_with_map_outside_is_refused(tmp_path):
     from click.testing import CliRunner
 
-    from assistant.cli import main
+    from assistant.cli.main import main
 
     env = {"MAATWERK_DATA_DIR": str(tmp_path / "data"), "MAATWERK_DATABASE_URL": "",
            "MAATWERK_CORPUS_DIR": str(tmp_path / "corpus"), "MAATWERK_EMBEDDER": "hashing"}

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.documents import find_files, load_document, split_document
+from assistant.corpus.documents import find_files, load_document, split_document
 from assistant.rules.facts import read_facts
 from assistant.rules.model import RuleModel
 from assistant.rules.reasoning import chain_of, decide_room
 from assistant.rules.refs import find_refs, grondslag_refs
-from assistant.generation import content_terms
+from assistant.answering.generation import content_terms
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from assistant.cases import CaseLog, ConcurrentChange, InvalidTransition
-from assistant.embeddings import HashingEmbeddings
-from assistant.index import Index
+from assistant.retrieval.embeddings import HashingEmbeddings
+from assistant.retrieval.index import Index
 from assistant.integrity import AuditKey
 from conftest import write
 from servers import CHROMA_URL, SERVER, fresh_database, unique
@@ -235,13 +235,13 @@ def test_tampering_on_postgres_is_detected(pg_log):
 
 
 def test_settings_urls_switch_index_and_database_and_nothing_else(small_corpus, tmp_path):
-    from assistant.answers import Assistant
+    from assistant.app import App
     from assistant.config import Settings
 
     with fresh_database() as url:
         settings = Settings(data_dir=tmp_path / "data", chroma_url=CHROMA_URL, database_url=url,
                             collection=unique("col"), embedder="hashing")
-        assistant = Assistant.from_settings(settings)
+        assistant = App.from_settings(settings).assistant
         assistant.index.index_paths([small_corpus], progress=False)
         answer = assistant.ask("Mag het college afzien van terugvordering bij dringende redenen?",
                                peildatum=dt.date(2026, 8, 1))

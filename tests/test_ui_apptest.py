@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from assistant import auth  # noqa: E402
+from assistant.identity import auth  # noqa: E402
 from assistant.ui import access, register  # noqa: E402
 from assistant.ui.conversation import Conversation, Turn  # noqa: E402
 
@@ -130,18 +130,7 @@ def test_every_page_renders_for_its_role(app_env, username, page, expect):
     assert expect in texts(at)
 
 
-def test_knelpunten_placeholder_until_reports_exist(app_env):
-    import importlib.util
-
-    at = login("demo-kwaliteit")
-    at.switch_page("assistant/ui/pages/knelpunten.py").run()
-    if importlib.util.find_spec("assistant.reports") is None:
-        assert "Nog niet beschikbaar" in texts(at)
-    assert not at.exception
-
-
 def test_knelpunten_report_with_demo_cases(app_env):
-    pytest.importorskip("assistant.reports")
     at = login("demo-beheerder")
     assert "Knelpunten" in texts(at)
     seed = [b for b in at.button if b.key == "rep_seed"]
@@ -172,9 +161,9 @@ UPLOAD = "FormSubmitter:upload-Toevoegen aan het corpus"
 def registry():
     from assistant.cases import CaseLog
     from assistant.config import Settings
-    from assistant.embeddings import HashingEmbeddings
-    from assistant.index import Index
-    from assistant.registry import Registry
+    from assistant.retrieval.embeddings import HashingEmbeddings
+    from assistant.retrieval.index import Index
+    from assistant.curation.registry import Registry
 
     s = Settings()
     return Registry(CaseLog.from_url(s.sqlalchemy_url), Index.open(s.data_dir, HashingEmbeddings()), s.corpus_dir)
@@ -254,7 +243,7 @@ def test_corpus_new_version_closes_the_old_one_and_shows_impact(app_env):
     rep = login("demo-kwaliteit")
     rep.switch_page("assistant/ui/pages/knelpunten.py").run()
     assert not rep.exception, [e.value for e in rep.exception]
-    if importlib.util.find_spec("assistant.reports") is not None:
+    if importlib.util.find_spec("assistant.reporting.knelpunten") is not None:
         assert "nieuwe versie vanaf 01-01-2027" in texts(rep) + "".join(
             str(d.value.to_dict()) for d in rep.dataframe), knelpunt
 
@@ -774,7 +763,7 @@ def test_algoritmeregister_entry_from_configuration():
 def test_serve_command_line():
     from click.testing import CliRunner
 
-    from assistant.ui_cli import serve, streamlit_command
+    from assistant.cli.serve import serve, streamlit_command
 
     cmd = streamlit_command(8600, max_upload_mb=10)
     assert cmd[cmd.index("--server.port") + 1] == "8600"

@@ -25,8 +25,8 @@ if not Path(CHROMIUM).exists():
                 allow_module_level=True)
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright (pip) is niet geïnstalleerd")
 
-from assistant.auth import DEMO_PASSWORD  # noqa: E402
-from assistant.ui_cli import streamlit_command  # noqa: E402
+from assistant.identity.auth import DEMO_PASSWORD  # noqa: E402
+from assistant.cli.serve import streamlit_command  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -191,10 +191,13 @@ def test_ask_open_citation_submit_and_review(server, browser):
     rev.get_by_text(f"Casus {case_id} goedgekeurd.").or_(rev.get_by_text("De wachtrij is leeg")).first.wait_for()
     rev.context.close()
 
+    # The professional sees this case as approved (the option names its number and status; the
+    # word "goedgekeurd" alone is always on the page, as a status filter).
     mine = new_page(browser)
     login(mine, server["url"], "demo-professional")
     goto(mine, "Mijn casussen")
-    mine.get_by_text("goedgekeurd").first.wait_for()
+    pick(mine, "Open casus", re.compile(rf"^Casus {case_id} — goedgekeurd — "), typed=f"Casus {case_id} —")
+    mine.locator('[data-testid="stSelectbox"]').filter(has_text=f"Casus {case_id} — goedgekeurd").first.wait_for()
     mine.context.close()
 
 
@@ -214,7 +217,7 @@ def test_knelpunten_page(server, browser):
 
     page = new_page(browser)
     login(page, server["url"], "demo-beheerder")
-    if importlib.util.find_spec("assistant.reports") is None:
+    if importlib.util.find_spec("assistant.reporting.knelpunten") is None:
         page.get_by_text("Nog niet beschikbaar").wait_for()
     else:  # reports exist: load the demo cases if needed, make a PDF and download it
         page.get_by_text("Rapport downloaden").or_(page.get_by_text("Voorbeeldcasussen laden")).first.wait_for()
@@ -340,7 +343,7 @@ def approved_case(data: Path, knelpunt: bool) -> int:
     tested above)."""
     import datetime as dt
 
-    from assistant import auth
+    from assistant.identity import auth
     from assistant.cases import CaseLog
 
     cl = CaseLog.from_url(f"sqlite:///{(data / 'maatwerk.db').as_posix()}")
@@ -454,7 +457,7 @@ def test_markdown_in_case_text_renders_inert_on_the_review_page(server, browser)
     """Links, images, raw URLs and HTML written into a casus (question, situation, reasons,
     knelpunt) and a feedback reason are shown as text: no <a href> to another host, no image
     from another host, and the browser requests nothing from it."""
-    from assistant import auth
+    from assistant.identity import auth
     from assistant.cases import CaseLog
 
     cl = CaseLog.from_url(f"sqlite:///{(server['data'] / 'maatwerk.db').as_posix()}")

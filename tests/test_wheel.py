@@ -58,14 +58,14 @@ def test_the_wheel_carries_the_package_data(installed):
                      "assistant/data/deduce/whitelist/lst_common_word/items.txt",
                      "assistant/data/deduce/COPYING", "assistant/data/deduce/COPYING.LESSER",
                      "assistant/data/deduce/README.md",
-                     "assistant/templates/knelpunten.html.j2", "assistant/migrations/script.py.mako",
-                     "assistant/migrations/versions/0001_cases.py", "assistant/ui/streamlit_app.py",
+                     "assistant/templates/knelpunten.html.j2", "assistant/cases/migrations/script.py.mako",
+                     "assistant/cases/migrations/versions/0001_cases.py", "assistant/ui/streamlit_app.py",
                      "assistant/ui/pages/vraag.py"):
         assert required in names, required
 
 
 def test_installed_package_is_the_one_imported_and_finds_its_names(installed):
-    code = ("import assistant, json; from assistant.privacy import Pseudonymiser; p = Pseudonymiser(); "
+    code = ("import assistant, json; from assistant.privacy.pseudonymiser import Pseudonymiser; p = Pseudonymiser(); "
             "print(json.dumps({'file': assistant.__file__, 'backend': p.name_backend, "
             "'out': p.pseudonymise('Gesprek met Wilhelmina Groeneveld over haar schuld.')}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=installed["work"], env=installed["env"],
@@ -91,7 +91,7 @@ def test_ask_from_the_wheel_grounded_and_with_an_llm_backend_that_needs_the_prom
     assert fake.returncode == 0, fake.stderr
     trace = json.loads(fake.stdout)["trace"]
     assert "ontbreekt" not in fake.stdout + fake.stderr
-    from assistant.generation import Prompt
+    from assistant.answering.generation import Prompt
 
     assert trace["backend"] == "fake" and trace["prompt"] == {"name": "antwoord", "hash": Prompt.load("antwoord").hash}
     assert trace["llm_output"].startswith("Dit is een testantwoord")

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from assistant.documents import Chunk
-from assistant.generation import GENERIC_TERMS, content_terms
+from assistant.corpus.documents import Chunk
+from assistant.answering.generation import GENERIC_TERMS, content_terms
 from assistant.rules.facts import Amount, Facts
 from assistant.rules.model import Article
 from assistant.rules.provisions import Provision, Value

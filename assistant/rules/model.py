@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from assistant.documents import Chunk, article_citation, base_citation
+from assistant.corpus.documents import Chunk, article_citation, base_citation
 from assistant.rules.provisions import Provision, extract
 from assistant.rules.refs import Ref, find_refs, grondslag_refs
 
@@ -128,7 +128,7 @@ class Article:
 
     def terms(self) -> set[str]:
         if self._terms is None:
-            from assistant.generation import content_terms
+            from assistant.answering.generation import content_terms
 
             self._terms = content_terms(" ".join(c.text for c in self.chunks))
         return self._terms

@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from assistant.generation import sentences
+from assistant.answering.generation import sentences
 
 KINDS = ("power", "hardship", "imperative", "duty", "exemption", "exception", "definition", "amount", "term")
 KIND_LABEL = {

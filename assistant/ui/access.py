@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.auth import ROLES
+from assistant.identity.auth import ROLES
 
 _PAGES_DIR = Path(__file__).resolve().parent / "pages"
 

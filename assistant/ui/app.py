@@ -9,7 +9,7 @@ import time
 
 import streamlit as st
 
-from assistant import auth
+from assistant.identity import auth
 from assistant.ui import runtime
 from assistant.ui.access import pages_for
 from assistant.ui.views import md_escape
@@ -52,10 +52,11 @@ def ensure_index(settings) -> None:
     does that before the port opens (and says so via INDEX_READY_ENV); started otherwise
     (`streamlit run`), the first session does it here with visible progress, others that arrive
     meanwhile watch the same progress, and the progress disappears when it is done."""
-    from assistant.embeddings import EmbedderError
-    from assistant.index import IndexError_
-    from assistant.ui_cli import INDEX_READY_ENV, plural
-    from assistant.workspace import WorkspaceError, prepare
+    from assistant.retrieval.embeddings import EmbedderError
+    from assistant.retrieval.index import IndexError_
+    from assistant.config import INDEX_READY_ENV
+    from assistant.dutch import plural
+    from assistant.corpus.workspace import WorkspaceError, prepare
 
     gate = runtime.gate()
     if gate.synced:
@@ -100,7 +101,7 @@ def ensure_index(settings) -> None:
                     bar.progress(done / total if total else 1.0, text=f"{done} van {total} passages geïndexeerd")
 
                 report = assistant.index.index_paths([corpus], progress=False, on_progress=on_progress,
-                                                     max_bytes=settings.max_upload_mb * 1_000_000)
+                                                     max_bytes=runtime.app().max_upload_bytes)
                 if not assistant.index.count():
                     status.update(label="Het corpus bevat geen bruikbare documenten.", state="error")
                     st.error(f"Er is niets geïndexeerd. Controleer MAATWERK_CORPUS_DIR (nu: '{corpus}').")

@@ -1,5 +1,5 @@
-"""The long-lived objects of the app (settings, assistant, case log), built once per process
-and configuration with st.cache_resource, and the signed-in identity of this session."""
+"""The long-lived objects of the app: one assistant.app.App per process and configuration (cached
+with st.cache_resource), the indexing gate, and the signed-in identity of this session."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from assistant.auth import Identity
+from assistant.identity.auth import Identity
 from assistant.config import Settings
 from assistant.ui.access import BY_KEY, may_see
 
@@ -24,28 +24,23 @@ def _key(s: Settings) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _assistant(key: str):
-    from assistant.answers import Assistant
+def _app(key: str):
+    from assistant.app import App
 
-    return Assistant.from_settings(Settings.model_validate_json(key))
+    return App.from_settings(Settings.model_validate_json(key))
+
+
+def app():
+    """The composition root of this configuration, shared by every session of the process."""
+    return _app(_key(settings()))
 
 
 def assistant():
-    return _assistant(_key(settings()))
-
-
-@st.cache_resource(show_spinner=False)
-def _caselog(url: str):
-    from assistant.cases import CaseLog
-    from assistant.integrity import AuditKey
-
-    # One pseudonymiser for the process: loading its name lists takes a moment.
-    return CaseLog.from_url(url, pseudonymiser=getattr(assistant(), "pseudonymiser", None),
-                            audit_key=AuditKey.from_settings(settings()))
+    return app().assistant
 
 
 def caselog():
-    return _caselog(settings().sqlalchemy_url)
+    return app().caselog
 
 
 @dataclass
@@ -89,21 +84,10 @@ def require(page_key: str) -> Identity:
     return me
 
 
-@st.cache_resource(show_spinner=False)
-def _registry(key: str):
-    from assistant.registry import Registry
-    from assistant.workspace import prepare
-
-    s = Settings.model_validate_json(key)
-    prepare(s)  # the managed corpus under the data dir; the sample corpus is only read
-    return Registry(caselog(), assistant().index, s.corpus_dir, precedents_dir=s.precedents_dir,
-                    max_bytes=s.max_upload_mb * 1_000_000, max_chunk_chars=s.max_chunk_chars)
-
-
 def registry():
     """The corpus registry over this process's case log and index, as `maatwerk corpus` builds it.
     Every corpus change in the app goes through it (registry row, audit event, index)."""
-    return _registry(_key(settings()))
+    return app().registry
 
 
 @dataclass
@@ -139,7 +123,7 @@ def session_signer():
 
 def conversations():
     """This user's saved conversations (pseudonymised, in the data dir)."""
-    from assistant.privacy import PlaceholderMap
+    from assistant.privacy.pseudonymiser import PlaceholderMap
     from assistant.ui.conversation import ConversationStore
 
     ps = getattr(assistant(), "pseudonymiser", None)

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.answers import LAYER_OF, LAYERS
+from assistant.answering.pipeline import LAYER_OF, LAYERS
 from assistant.ui import runtime
 
 STATUS_LABEL = {
@@ -305,7 +305,7 @@ def render_details(answer: dict[str, Any], key: str) -> None:
 def export_answer(answer: dict[str, Any], key: str) -> None:
     """Copy and export of one answer: Markdown to copy (the code block has a copy button),
     the answer as .md and the draft motivering as .docx."""
-    from assistant.reports import answer_markdown, motivering_docx
+    from assistant.reporting.knelpunten import answer_markdown, motivering_docx
 
     text = answer_markdown(answer)
     cols = st.columns(3)
@@ -437,19 +437,12 @@ def render_case(case, show_trace: bool = True) -> None:
 
 STATUS_DOC_LABEL = {"geldend": "geldend", "toekomstig": "toekomstig", "vervallen": "vervallen",
                     "achterhaald": "achterhaald", "concept": "concept"}
-# Registry messages are written for the command line; in the app the same advice points at the form.
-_CLI_WORDS = (
-    ("of geef --valid-from JJJJ-MM-DD", "of vul ‘Geldig vanaf’ in"),
-    ("of geef --citation", "of vul ‘Citeertitel’ in"),
-    ("--valid-from", "‘Geldig vanaf’"), ("--valid-to", "‘Geldig tot’"), ("--per", "‘Vervalt per’"),
-    ("; zie `maatwerk corpus list`", ""),
-)
-
-
 def registry_message(exc: Exception) -> str:
-    text = str(exc)
-    for cli, ui in _CLI_WORDS:
-        text = text.replace(cli, ui)
+    """A corpus error as the app words it: inputs by their form labels, not by command-line flags."""
+    from assistant.errors import MaatwerkError, form_label
+
+    text = exc.worded(form_label) if isinstance(exc, MaatwerkError) else str(exc)
+    text = text.replace("; zie `maatwerk corpus list`", "")
     return md_escape(text)  # names citations and file names a user supplied
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.cases import CaseError, STATUSES
-from assistant.documents import DOMAINS
+from assistant.corpus.documents import DOMAINS
 from assistant.ui import runtime, views
 
 me = runtime.require("beoordelen")

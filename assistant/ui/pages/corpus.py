@@ -15,9 +15,9 @@ from typing import Any, Callable
 import streamlit as st
 
 from assistant.cases import CaseError
-from assistant.documents import DOMAINS, SOURCE_TYPES
-from assistant.cli import plural
-from assistant.privacy import format_counts
+from assistant.corpus.documents import DOMAINS, SOURCE_TYPES
+from assistant.dutch import plural
+from assistant.privacy.pseudonymiser import format_counts
 from assistant.ui import runtime, views
 
 me = runtime.require("corpus")
@@ -143,7 +143,7 @@ def run_indexing(label: str, rebuild: bool = False) -> None:
                 bar.progress(done / total if total else 1.0, text=f"{done} van {total} nieuwe passages geïndexeerd")
 
             report = index.index_paths([settings.corpus_dir], progress=False, on_progress=on_progress,
-                                       max_bytes=settings.max_upload_mb * 1_000_000)
+                                       max_bytes=runtime.app().max_upload_bytes)
             bar.progress(1.0, text="klaar")
             assistant.warm_up()
             summary = (f"{plural(report.files_seen, 'bestand', 'bestanden')}: {report.files_indexed} geïndexeerd, {report.files_unchanged} "
@@ -373,7 +373,7 @@ with tab_add:
                            "(.pdf, .docx, .html, .md).")
             elif not upload.getvalue():
                 problem = f"{upload.name}: het bestand is leeg."
-            elif len(upload.getvalue()) > settings.max_upload_mb * 1_000_000:
+            elif len(upload.getvalue()) > runtime.app().max_upload_bytes:
                 problem = (f"{upload.name}: te groot ({len(upload.getvalue()) / 1e6:.1f} MB; maximaal "
                            f"{settings.max_upload_mb} MB).")
             elif prev and citation.strip() and citation.strip() != prev:
@@ -395,7 +395,7 @@ with tab_add:
                     meta["bevoegd_gezag"] = previous.bevoegd_gezag
 
                 def add():
-                    from assistant.registry import safe_name
+                    from assistant.curation.registry import safe_name
 
                     with tempfile.TemporaryDirectory(prefix="maatwerk-upload-") as tmp:
                         path = Path(tmp) / safe_name(upload.name)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant import auth
+from assistant.identity import auth
 from assistant.cases import CaseError, ROLES
 from assistant.ui import runtime
 

@@ -1,14 +1,14 @@
-"""Knelpunten (kwaliteitsmedewerker, beheerder): the knelpuntenrapportage once
-assistant.reports exists; until then an honest "nog niet beschikbaar"."""
+"""Knelpunten (kwaliteitsmedewerker, beheerder): the knelpuntenrapportage (assistant.reporting)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 
 import streamlit as st
 
+from assistant.corpus.documents import DOMAINS
+from assistant.identity.auth import demo_mode
+from assistant.reporting import knelpunten as reports
 from assistant.ui import runtime, views
 
 me = runtime.require("knelpunten")
@@ -16,35 +16,6 @@ st.title("Knelpunten")
 st.caption("Regels die in de praktijk knellen, per regel en versie: hoe vaak, wanneer, welke omstandigheden, "
            "de gevolgen voor inwoners en wie het kan oplossen (gemeente of Rijk).")
 
-
-def _reports():
-    if importlib.util.find_spec("assistant.reports") is None:
-        return None
-    return importlib.import_module("assistant.reports")
-
-
-try:
-    reports = _reports()
-except Exception as exc:  # present but broken: say so instead of crashing the page
-    st.error(views.md_escape(f"De knelpuntenrapportage kon niet worden geladen ({type(exc).__name__}: {exc})."))
-    st.stop()
-
-if reports is None:
-    st.info("**Nog niet beschikbaar.** De knelpuntenrapportage wordt nog gebouwd. Tot die tijd worden knelpunten "
-            "wel vastgelegd bij elke casus (vinkje ‘Deze regel knelt’) en kunt u ze filteren op de pagina "
-            "Beoordelen.", icon=":material/construction:")
-    cl = runtime.caselog()
-    knel = [c for c in cl.list_cases(me.username) if c.knelpunt]
-    if knel:
-        st.markdown(f"**Vastgelegde knelpunten tot nu toe: {len(knel)}**")
-        st.dataframe([{"casus": c.id, "status": c.status, "regel": ", ".join(r.get("citation", "") for r in c.rules
-                       if isinstance(r, dict)), "omschrijving": c.knelpunt_description or ""} for c in knel],
-                     hide_index=True, width="stretch")
-    st.stop()
-
-# ---- the report (assistant.reports) -----------------------------------------------------------
-from assistant.auth import demo_mode  # noqa: E402
-from assistant.documents import DOMAINS  # noqa: E402
 
 cl = runtime.caselog()
 FORMATS = {"pdf": ("PDF", "application/pdf"),
@@ -68,7 +39,7 @@ if (me.role == "beheerder" and demo_mode(cl, bool(runtime.settings().demo))
         st.markdown("**Demo-omgeving:** laad een jaar aan fictieve, gepseudonimiseerde voorbeeldcasussen om de "
                     "rapportage met genoeg gegevens te zien.")
         if st.button("Voorbeeldcasussen laden (demo)", icon=":material/dataset:", key="rep_seed"):
-            from assistant.demo import seed_cases
+            from assistant.cases.demo import seed_cases
 
             with st.spinner("Voorbeeldcasussen aanmaken en door de workflow halen…"):
                 from assistant.integrity import AuditKey

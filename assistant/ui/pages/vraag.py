@@ -7,9 +7,9 @@ import re
 
 import streamlit as st
 
-from assistant.answers import MAX_QUESTION_CHARS, AnswerError
+from assistant.answering.pipeline import MAX_QUESTION_CHARS, AnswerError
 from assistant.cases import AI_STANCES, CaseError, EDITABLE, UITKOMSTEN
-from assistant.documents import DOMAINS
+from assistant.corpus.documents import DOMAINS
 from assistant.ui import runtime, views
 from assistant.ui.conversation import Conversation, Turn
 

@@ -1,1 +1,0 @@
-"""Alembic migrations of the case log (run programmatically by assistant.cases.upgrade)."""
