@@ -15,15 +15,8 @@ from click.testing import CliRunner
 from assistant.cases import Case, CaseLog
 from assistant.cases.demo import seed_cases
 from assistant.privacy.pseudonymiser import contains_personal_data
-from assistant.reporting.knelpunten import (
-    FORMATS,
-    ReportError,
-    build_report,
-    knelpunten_report,
-    render_csv,
-    render_markdown,
-    write_report,
-)
+from assistant.reporting import FORMATS, ReportError, build_report, knelpunten_report, write_report
+from assistant.reporting.text import render_csv, render_markdown
 
 END = dt.date(2026, 11, 27)
 VAN, TOT = dt.date(2025, 11, 28), END

@@ -14,7 +14,7 @@ from assistant.rules.facts import read_facts
 from assistant.rules.model import RuleModel
 from assistant.rules.reasoning import chain_of, decide_room
 from assistant.rules.refs import find_refs, grondslag_refs
-from assistant.answering.generation import content_terms
+from assistant.retrieval.analysis import content_terms
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

@@ -6,7 +6,6 @@ table, follow-up context, Algoritmeregister entry). Hashing embedder, temporary 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import re
 import os
@@ -243,9 +242,8 @@ def test_corpus_new_version_closes_the_old_one_and_shows_impact(app_env):
     rep = login("demo-kwaliteit")
     rep.switch_page("assistant/ui/pages/knelpunten.py").run()
     assert not rep.exception, [e.value for e in rep.exception]
-    if importlib.util.find_spec("assistant.reporting.knelpunten") is not None:
-        assert "nieuwe versie vanaf 01-01-2027" in texts(rep) + "".join(
-            str(d.value.to_dict()) for d in rep.dataframe), knelpunt
+    assert "nieuwe versie vanaf 01-01-2027" in texts(rep) + "".join(
+        str(d.value.to_dict()) for d in rep.dataframe), knelpunt
 
 
 def test_corpus_upload_refusals_change_nothing(app_env):
@@ -564,7 +562,7 @@ def test_without_demo_mode_an_empty_log_points_to_users_init_and_refuses_demo_lo
 
 
 def test_beheerder_page_adds_a_user_who_can_log_in_changes_role_resets_password_deactivates(real_env):
-    from assistant.cases import CaseLog
+    pass
 
     cl = real_log(real_env)
     cl.init_admin("beheer", "beheer-wachtwoord-1")
@@ -610,7 +608,7 @@ def test_beheerder_page_adds_a_user_who_can_log_in_changes_role_resets_password_
 
 
 def test_app_login_locks_out_after_five_wrong_passwords(real_env):
-    from assistant.cases import CaseLog
+    pass
 
     real_log(real_env).init_admin("beheer", "beheer-wachtwoord-1")
     for _ in range(4):

@@ -213,23 +213,19 @@ def test_verantwoording_downloads_register_entry(server, browser):
 
 
 def test_knelpunten_page(server, browser):
-    import importlib.util
-
+    # Load the demo cases if needed, make a PDF and download it.
     page = new_page(browser)
     login(page, server["url"], "demo-beheerder")
-    if importlib.util.find_spec("assistant.reporting.knelpunten") is None:
-        page.get_by_text("Nog niet beschikbaar").wait_for()
-    else:  # reports exist: load the demo cases if needed, make a PDF and download it
-        page.get_by_text("Rapport downloaden").or_(page.get_by_text("Voorbeeldcasussen laden")).first.wait_for()
-        seed = page.get_by_role("button", name="Voorbeeldcasussen laden (demo)")
-        if seed.count():
-            seed.click()
-            page.get_by_text("Goedgekeurde casussen", exact=True).wait_for(timeout=TIMEOUT_MS)
-            wait_idle(page)
-        page.get_by_role("button", name="Rapport maken").click()
-        with page.expect_download(timeout=TIMEOUT_MS) as dl:
-            page.get_by_role("button", name="Download PDF").click()
-        assert Path(dl.value.path()).read_bytes()[:4] == b"%PDF"
+    page.get_by_text("Rapport downloaden").or_(page.get_by_text("Voorbeeldcasussen laden")).first.wait_for()
+    seed = page.get_by_role("button", name="Voorbeeldcasussen laden (demo)")
+    if seed.count():
+        seed.click()
+        page.get_by_text("Goedgekeurde casussen", exact=True).wait_for(timeout=TIMEOUT_MS)
+        wait_idle(page)
+    page.get_by_role("button", name="Rapport maken").click()
+    with page.expect_download(timeout=TIMEOUT_MS) as dl:
+        page.get_by_role("button", name="Download PDF").click()
+    assert Path(dl.value.path()).read_bytes()[:4] == b"%PDF"
     page.context.close()
 
 

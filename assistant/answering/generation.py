@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
-from assistant.retrieval.analysis import STOPWORDS, stem, words
+from assistant.retrieval.analysis import content_terms, stem
 from assistant.corpus.documents import Chunk
 from assistant.errors import MaatwerkError
 from assistant.plugins import LLM_GROUP, Plugins
@@ -151,20 +151,6 @@ _ABBREVIATIONS = re.compile(
     re.I,
 )
 _MARKUP_RE = re.compile(r"^\s*(?:\*\*[^*]{1,120}\*\*|\d+[a-z]?\.|[a-z]\.|\d+°\.?|-|•)\s+")
-
-
-# Everyday verbs and fillers that carry no subject ("hoe laat gaat ... open").
-COMMON_WORDS = frozenset(
-    """gaat gaan ga laat laten open dicht komt komen doet doe doen zit zitten staat staan hoort weet
-    weten kent ken zeg zegt zeggen vind vindt denk nodig beste heel echt precies alstublieft
-    graag hallo eens toe""".split()
-)
-
-
-def content_terms(text: str) -> set[str]:
-    """Stemmed content words; the unit of lexical overlap for relevance and sentence choice."""
-    return {stem(w) for w in words(text)
-            if w not in STOPWORDS and w not in COMMON_WORDS and len(w) > 2 and not w.isdigit()}
 
 
 GENERIC_TERMS = frozenset(stem(w) for w in GENERIC_WORDS)

@@ -31,10 +31,10 @@ from assistant.answering.generation import (
     GroundedGenerator,
     Passage,
     Prompt,
-    content_terms,
     select_sentences,
 )
 from assistant.errors import MaatwerkError
+from assistant.retrieval.analysis import content_terms
 
 MAX_QUESTION_CHARS = 2000
 BASES = ("beleidsregel-4:84-awb", "hardheidsclausule", "wettelijke-bevoegdheid", "niet-nodig", "geen")

@@ -44,7 +44,7 @@ def report_knelpunten(app: App, van: str, tot: str, fmt: str, out: Path, as_user
                       password_stdin: bool, domein: str | None, as_json: bool) -> None:
     """Knelpuntenrapportage over de goedgekeurde casussen van --van tot en met --tot."""
     from assistant.cli.cases import open_caselog
-    from assistant.reporting.knelpunten import knelpunten_report, write_report
+    from assistant.reporting import knelpunten_report, write_report
 
     start, end = _date(van, "--van"), _date(tot, "--tot")
     if start > end:

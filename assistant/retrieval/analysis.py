@@ -162,3 +162,20 @@ class Analyzer:
         own = self.terms(text)
         extra = [t for t in self.terms(" ".join(self.lexicon.expansions(text))) if t not in own]
         return own, extra
+
+
+# Everyday verbs and fillers that carry no subject ("hoe laat gaat ... open").
+COMMON_WORDS = frozenset(
+    """gaat gaan ga laat laten open dicht komt komen doet doe doen zit zitten staat staan hoort weet
+    weten kent ken zeg zegt zeggen vind vindt denk nodig beste heel echt precies alstublieft
+    graag hallo eens toe""".split()
+)
+
+
+def content_terms(text: str, drop_common: bool = True) -> set[str]:
+    """Stemmed content words (no stopwords, numbers or words of two letters; by default no everyday
+    fillers either): the unit of word overlap for relevance, sentence choice, the rule model and
+    the report's clusters of circumstances. Analyzer.terms is the index's richer form (compound
+    parts, every occurrence)."""
+    return {stem(w) for w in words(text)
+            if w not in STOPWORDS and not (drop_common and w in COMMON_WORDS) and len(w) > 2 and not w.isdigit()}

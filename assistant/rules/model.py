@@ -128,7 +128,7 @@ class Article:
 
     def terms(self) -> set[str]:
         if self._terms is None:
-            from assistant.answering.generation import content_terms
+            from assistant.retrieval.analysis import content_terms
 
             self._terms = content_terms(" ".join(c.text for c in self.chunks))
         return self._terms

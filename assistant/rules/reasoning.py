@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from assistant.corpus.documents import Chunk
-from assistant.answering.generation import GENERIC_TERMS, content_terms
+from assistant.answering.generation import GENERIC_TERMS
+from assistant.retrieval.analysis import content_terms
 from assistant.rules.facts import Facts
 from assistant.rules.model import LAW_TYPES, LOCAL_RULE_TYPES, RULE_TYPES, Article, RuleModel
 from assistant.rules.provisions import Provision

@@ -305,7 +305,7 @@ def render_details(answer: dict[str, Any], key: str) -> None:
 def export_answer(answer: dict[str, Any], key: str) -> None:
     """Copy and export of one answer: Markdown to copy (the code block has a copy button),
     the answer as .md and the draft motivering as .docx."""
-    from assistant.reporting.knelpunten import answer_markdown, motivering_docx
+    from assistant.reporting import answer_markdown, motivering_docx
 
     text = answer_markdown(answer)
     cols = st.columns(3)
