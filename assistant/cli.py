@@ -92,7 +92,10 @@ class LazyGroup(click.Group):
                    "corpus": "assistant.corpus_cli:corpus_group",
                    "serve": "assistant.ui_cli:serve",
                    "backup": "assistant.ops_cli:backup",
-                   "restore": "assistant.ops_cli:restore"})
+                   "restore": "assistant.ops_cli:restore",
+                   "toets": "assistant.policy.cli:toets",
+                   "export": "assistant.policy.cli:export_group",
+                   "import": "assistant.policy.cli:import_group"})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Maatwerkassistent: vind de ruimte voor maatwerk in regels, richtsnoeren en eerdere besluiten.

@@ -81,6 +81,15 @@ def report_knelpunten(settings: Settings, van: str, tot: str, fmt: str, out: Pat
                "(bewaar deze regel bij de rapportage; `maatwerk audit verify --anker` controleert hem later).")
 
 
+def _staat() -> click.Command:
+    from assistant.policy.cli import report_staat
+
+    return report_staat
+
+
+report_group.add_command(_staat())
+
+
 @click.group("demo")
 def demo_group() -> None:
     """Voorbeeldgegevens voor demonstraties en tests."""

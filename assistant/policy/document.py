@@ -127,6 +127,9 @@ def bar_chart(labels: Sequence[str], values: Sequence[int], title: str, xlabel: 
     for y, v in zip(ys, values):
         ax.text(v + top * 0.01, y, str(v), va="center", fontsize=8)
     ax.set_xlim(0, top * 1.15)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left", fontsize=10)
     ax.tick_params(axis="y", labelsize=8.5)
@@ -337,10 +340,13 @@ def render_pdf(doc: Doc) -> bytes:
         if pdf.get_y() + mm > pdf.h - pdf.b_margin:
             pdf.add_page()
 
+    outline = {"level": -1}
+
     def heading(text: str, size: float, level: int, gap: float) -> None:
         room(size * 2.2)  # a heading never ends a page alone
         pdf.ln(gap)
-        pdf.start_section(text, level=level)
+        outline["level"] = min(level, outline["level"] + 1)  # the PDF outline allows no skipped level
+        pdf.start_section(text, level=outline["level"])
         pdf.set_font("DejaVu", "B", size)
         pdf.set_text_color(*ACCENT if level < 2 else (0, 0, 0))
         pdf.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")

@@ -584,16 +584,22 @@ def toets_document(t: Toets) -> Doc:
     for f in t.flags:
         doc.flag(f[:1].upper() + f[1:] + ". Zie ‘Ruimte voor professionele afweging’.")
     doc.h1("In het kort")
-    open_ = sum(k.verdict == "blijft open" for k in t.knelpunten)
-    done = sum(k.verdict in ("geadresseerd", "gedeeltelijk") for k in t.knelpunten)
-    doc.p(f"Van de {len(t.cases)} goedgekeurde casussen bij {t.citation} maakt het concept in {counts['overbodig']} "
-          f"de afwijking overbodig; {counts['meer']} vallen nu binnen de regel, {counts['minder']} vallen erbuiten of "
-          f"krijgen minder, en in {counts['blijft']} blijft afwijken nodig. Bij {counts['onbepaald']} casussen is het "
-          f"gevolg niet te bepalen, omdat de casus het feit waar het concept op draait niet vastlegt; die zijn apart "
-          f"geteld en niet geschat. {counts['geen']} casussen merken niets van het concept.")
+    parts = [f"{counts[k]} {label}" for k, label in (
+        ("overbodig", "waarin de afwijking niet meer nodig is"), ("meer", "die nu binnen de regel vallen"),
+        ("minder", "die buiten de regel vallen of minder krijgen"), ("blijft", "waarin afwijken nodig blijft"))
+        if counts[k]]
+    doc.p(f"Van de {len(t.cases)} goedgekeurde casussen bij {t.citation} zijn er "
+          + (", ".join(parts[:-1]) + " en " + parts[-1] if len(parts) > 1 else parts[0] if parts else "geen die het "
+             "concept anders zou uitkomen")
+          + f". {counts['geen']} merken niets van het concept.")
+    if counts["onbepaald"]:
+        doc.p(f"Bij {counts['onbepaald']} {'casus' if counts['onbepaald'] == 1 else 'casussen'} is het gevolg niet te "
+              f"bepalen: de casus legt het feit waar het concept op draait niet vast. Die zijn apart geteld en niet "
+              f"geschat.")
     if t.knelpunten:
-        doc.p(f"Het concept pakt {done} van de {len(t.knelpunten)} gemelde knelpunten bij deze regeling aan; "
-              f"{open_} {'blijft' if open_ == 1 else 'blijven'} open.")
+        by = Counter(k.verdict for k in t.knelpunten)
+        said = [f"{n} {v}" for v, n in by.items()]
+        doc.p(f"Van de {len(t.knelpunten)} gemelde knelpunten bij deze regeling: " + ", ".join(said) + ".")
     doc.image(effect_chart(t), "Goedgekeurde casussen bij deze regeling, naar wat het concept voor ze betekent.")
 
     doc.h1("Wat verandert voor de professional")
@@ -611,14 +617,21 @@ def toets_document(t: Toets) -> Doc:
         if not rows:
             continue
         doc.h2(f"{EFFECTS[key][:1].upper() + EFFECTS[key][1:]} ({len(rows)})")
-        doc.table(["Casus", "Versie", "Artikel", "Uitkomst", "Waarom"],
-                  [[e.ref, e.version or "?", e.article or "–", e.uitkomst, e.reason] for e in rows],
-                  (13, 17, 11, 18, 91))
+        if key == "geen":
+            reasons: dict[str, list[CaseEffect]] = {}
+            for e in rows:
+                reasons.setdefault(e.reason, []).append(e)
+            doc.table(["Waarom", "Casussen"], [[r[:1].upper() + r[1:], ", ".join(str(e.case_id) for e in es)]
+                                               for r, es in reasons.items()], (70, 80))
+            continue
+        doc.table(["Casus", "Versie", "Art.", "Uitkomst", "Waarom"],
+                  [[str(e.case_id), e.version or "?", e.article or "–", e.uitkomst, e.reason] for e in rows],
+                  (12, 19, 9, 20, 100))
     if t.precedents:
         doc.h2(f"Precedenten ({len(t.precedents)})")
-        doc.table(["Besluit", "Versie", "Artikel", "Uitkomst", "Gevolg", "Waarom"],
+        doc.table(["Besluit", "Versie", "Art.", "Uitkomst", "Gevolg", "Waarom"],
                   [[e.ref, e.version or "?", e.article or "–", e.uitkomst, e.effect_label, e.reason]
-                   for e in t.precedents], (20, 16, 10, 16, 20, 68))
+                   for e in t.precedents], (22, 19, 9, 19, 22, 69))
 
     doc.h1("Knelpunten")
     if t.knelpunten:

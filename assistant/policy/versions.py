@@ -320,21 +320,26 @@ class Changes:
         return [(o, n) for o, n in self.reworded
                 if o.kinds & ROOM_KINDS and not n.kinds & ROOM_KINDS and n.kinds & {"imperative", "duty"}]
 
+    def _not_deviation(self, sentences: list[Sentence]) -> list[Sentence]:
+        """Leave out the deviation article's own sentences: its removal is reported as such."""
+        own = {s.key for s in self.old.deviation} | {s.key for s in self.new.deviation}
+        return [s for s in sentences if s.key not in own]
+
     @property
     def powers_removed(self) -> list[Sentence]:
-        return [s for s in self.removed if s.kinds & ROOM_KINDS]
+        return self._not_deviation([s for s in self.removed if s.kinds & ROOM_KINDS])
 
     @property
     def powers_added(self) -> list[Sentence]:
-        return [s for s in self.added if s.kinds & ROOM_KINDS]
+        return self._not_deviation([s for s in self.added if s.kinds & ROOM_KINDS])
 
     @property
     def exceptions_removed(self) -> list[Sentence]:
-        return [s for s in self.removed if s.kinds & EXCEPTION_KINDS and not s.kinds & ROOM_KINDS]
+        return self._not_deviation([s for s in self.removed if s.kinds & EXCEPTION_KINDS and not s.kinds & ROOM_KINDS])
 
     @property
     def exceptions_added(self) -> list[Sentence]:
-        return [s for s in self.added if s.kinds & EXCEPTION_KINDS and not s.kinds & ROOM_KINDS]
+        return self._not_deviation([s for s in self.added if s.kinds & EXCEPTION_KINDS and not s.kinds & ROOM_KINDS])
 
     @property
     def room_reduced(self) -> bool:
