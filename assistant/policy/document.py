@@ -366,8 +366,25 @@ def render_pdf(doc: Doc) -> bytes:
     pdf.multi_cell(0, 5.2, doc.subtitle, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
     pdf.ln(3)
+    def next_height(i: int) -> float:
+        """Room the block after a heading needs, so a heading never ends a page alone."""
+        extra = 0.0
+        for nxt in doc.blocks[i + 1:]:
+            if nxt.kind == "note":  # a note under a heading goes with what follows it
+                extra += 5 * (len(nxt.text) // 95 + 1)
+                continue
+            if nxt.kind == "image":
+                from PIL import Image
+
+                with Image.open(io.BytesIO(nxt.png)) as im:
+                    return extra + 165 * im.height / im.width + 8
+            return extra + 22
+        return extra
+
     first_h1 = True
-    for b in doc.blocks:
+    for i, b in enumerate(doc.blocks):
+        if b.kind in ("h1", "h2", "h3"):
+            room(next_height(i) + 14)
         if b.kind == "h1":
             heading(b.text, 13.5, 0, 0 if first_h1 else 4)
             first_h1 = False
@@ -397,7 +414,7 @@ def render_pdf(doc: Doc) -> bytes:
                 pdf.ln(0.8)
             pdf.ln(1.5)
         elif b.kind == "table":
-            size = 7.4 if len(b.headers) > 5 else 8
+            size = 7 if len(b.headers) > 6 else 7.4 if len(b.headers) > 4 else 8
             pdf.set_font("DejaVu", "", size)
             pdf.set_draw_color(200, 200, 200)
             widths = b.widths or [1] * len(b.headers)

@@ -208,18 +208,19 @@ def staat_document(s: Staat) -> Doc:
         doc.table(["Nr.", "Knelpunt", "Regel", "Begin", "Eind", "Verloop"],
                   [[str(p.nr), p.title, p.rule, p.start, p.end,
                     "; ".join(f"{m}: {st}" for m, st in p.path) or "ongewijzigd"] for p in s.statuses],
-                  (8, 52, 38, 17, 17, 38))
+                  (7, 50, 36, 20, 20, 37))
     else:
         doc.p("Er zijn dit jaar geen knelpunten gemeld.")
 
     doc.h1("Vereenvoudigingsagenda")
-    doc.note("Regels gerangschikt naar het aantal afwijkingen plus knelpunten dat ze dit jaar veroorzaakten. Het "
+    doc.note("Afw.: casussen waarin (gedeeltelijk) is afgeweken; Knelpunt: casussen met een knelpuntmelding. "
+             "Regels gerangschikt naar het aantal afwijkingen plus knelpunten dat ze dit jaar veroorzaakten. Het "
              "voorstel komt uit de oplossingsrichting die professionals bij hun knelpunten noteerden; wie het kan "
              "uitvoeren volgt uit de laag van de regel (beleidsregel: college, verordening: raad, wet: Rijk).")
     if s.agenda:
-        doc.table(["#", "Regel", "Laag", "Afgeweken", "Knelpunten", "Trend", "Voorstel", "Wie"],
+        doc.table(["#", "Regel", "Laag", "Afw.", "Knelpunt", "Trend", "Voorstel", "Wie"],
                   [[str(a.rank), a.rule, LAYER_LABELS.get(a.layer, a.layer), str(a.deviated), str(a.knelpunten),
-                    a.trend, a.proposal, a.who] for a in s.agenda], (6, 36, 16, 14, 14, 20, 52, 22))
+                    a.trend, a.proposal, a.who] for a in s.agenda], (7, 33, 19, 9, 14, 21, 49, 24))
     else:
         doc.p("Geen regel veroorzaakte dit jaar afwijkingen of knelpunten.")
     doc.h2("Verantwoording")
