@@ -373,6 +373,9 @@ def render_pdf(doc: Doc) -> bytes:
             if nxt.kind == "note":  # a note under a heading goes with what follows it
                 extra += 5 * (len(nxt.text) // 95 + 1)
                 continue
+            if nxt.kind in ("h2", "h3"):  # so does a subheading
+                extra += 10
+                continue
             if nxt.kind == "image":
                 from PIL import Image
 
@@ -418,7 +421,7 @@ def render_pdf(doc: Doc) -> bytes:
             pdf.set_font("DejaVu", "", size)
             pdf.set_draw_color(200, 200, 200)
             widths = b.widths or [1] * len(b.headers)
-            align = tuple("RIGHT" if b.items and all(re.fullmatch(r"[\d%.,–+\- ]*", r[i]) for r in b.items)
+            align = tuple("RIGHT" if b.items and all(re.fullmatch(r"[\d%.,–+\-]*", r[i]) for r in b.items)
                           else "LEFT" for i in range(len(b.headers)))
             room(14)
             with pdf.table(col_widths=widths, width=width, text_align=align, line_height=size * 0.5,

@@ -312,7 +312,7 @@ def merged_document(m: Merged, today: dt.date | None = None) -> Doc:
     doc.h1("Overzicht")
     doc.note("Eén signaal per landelijke regel en voorgestelde oplossing: meldingen van verschillende gemeenten over "
              "dezelfde regel met (grotendeels) hetzelfde voorstel zijn samengevoegd; aantallen zijn opgeteld.")
-    doc.table(["#", "Regel", "BWB", "Gemeenten", "Casussen", "Voorstel"],
+    doc.table(["#", "Regel", "BWB", "Gemeenten", "Aantal", "Voorstel"],
               [[str(i), s.citation, s.bwb_id or "–", ", ".join(f"{g} ({n})" for g, n in sorted(s.per_gemeente.items())),
                 str(s.cases), s.proposal or "nog niet benoemd"] for i, s in enumerate(m.signals, 1)],
               (6, 34, 22, 36, 14, 58))

@@ -20,7 +20,14 @@ st.caption("Wat betekent een nieuwe versie van een beleidsregel of verordening v
            "wordt niet opgeslagen, niet geïndexeerd en niet in antwoorden gebruikt.")
 
 from assistant.policy.document import MIME, render  # noqa: E402
-from assistant.policy.toets import EFFECTS, ToetsError, check_private, effect_chart, toets_document, uitvoeringstoets  # noqa: E402
+from assistant.policy.toets import (  # noqa: E402
+    EFFECTS,
+    ToetsError,
+    check_private,
+    effect_chart,
+    toets_document,
+    uitvoeringstoets,
+)
 
 upload = st.file_uploader("Concept", type=["md", "markdown", "docx", "pdf", "html", "htm"], key="toets_file")
 if upload is None:
