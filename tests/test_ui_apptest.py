@@ -118,6 +118,8 @@ def test_wrong_password_is_refused(app_env):
     ("demo-kwaliteit", None, "Beoordelen"),
     ("demo-kwaliteit", "assistant/ui/pages/knelpunten.py", "Knelpunten"),
     ("demo-jurist", None, "Corpus"),
+    ("demo-jurist", "assistant/ui/pages/toets.py", "Kies een conceptbestand"),
+    ("demo-kwaliteit", "assistant/ui/pages/toets.py", "Uitvoeringstoets"),
     ("demo-beheerder", None, "Knelpunten"),
     ("demo-beheerder", "assistant/ui/pages/verantwoording.py", "Verantwoording"),
 ])
@@ -332,6 +334,7 @@ def test_verantwoording_names_the_running_backend_and_retention(app_env):
     ("demo-kwaliteit", "vraag"), ("demo-kwaliteit", "corpus"), ("demo-jurist", "beoordelen"),
     ("demo-jurist", "mijn-casussen"), ("demo-beheerder", "vraag"), ("demo-beheerder", "beoordelen"),
     ("demo-kwaliteit", "gebruikers"), ("demo-jurist", "gebruikers"), ("demo-professional", "gebruikers"),
+    ("demo-professional", "toets"),
 ])
 def test_a_role_never_reaches_another_roles_page(app_env, username, page):
     at = login(username)
@@ -624,9 +627,9 @@ def test_app_login_locks_out_after_five_wrong_passwords(real_env):
 def test_pages_per_role():
     keys = lambda role: [p.key for p in access.pages_for(role)]  # noqa: E731
     assert keys("professional") == ["vraag", "mijn-casussen", "verantwoording"]
-    assert keys("kwaliteit") == ["beoordelen", "knelpunten", "verantwoording"]
-    assert keys("jurist") == ["corpus", "verantwoording"]
-    assert keys("beheerder") == ["knelpunten", "corpus", "gebruikers", "verantwoording"]
+    assert keys("kwaliteit") == ["beoordelen", "knelpunten", "toets", "verantwoording"]
+    assert keys("jurist") == ["corpus", "toets", "verantwoording"]
+    assert keys("beheerder") == ["knelpunten", "corpus", "toets", "gebruikers", "verantwoording"]
     assert not access.may_see(None, "verantwoording") and not access.may_see("professional", "onbekend")
     for p in access.PAGES:
         assert (REPO / p.file).exists()

@@ -28,7 +28,10 @@ from assistant.corpus.documents import SOURCE_TYPES
                    "corpus": "assistant.cli.corpus:corpus_group",
                    "serve": "assistant.cli.serve:serve",
                    "backup": "assistant.cli.ops:backup",
-                   "restore": "assistant.cli.ops:restore"})
+                   "restore": "assistant.cli.ops:restore",
+                   "toets": "assistant.cli.policy:toets",
+                   "export": "assistant.cli.policy:export_group",
+                   "import": "assistant.cli.policy:import_group"})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Maatwerkassistent: vind de ruimte voor maatwerk in regels, richtsnoeren en eerdere besluiten.

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from assistant.app import App
-from assistant.cli.common import UserError, pass_app
+from assistant.cli.common import LazyGroup, UserError, pass_app
 from assistant.cli.identity import acting_user, identity_options
 
 REPORT_ROLES = ("kwaliteit", "beheerder")
@@ -26,7 +26,7 @@ def _date(value: str, option: str) -> dt.date:
         raise UserError(f"{option} '{value}' is geen geldige datum; gebruik JJJJ-MM-DD, bijv. 2026-01-31.") from None
 
 
-@click.group("report")
+@click.group("report", cls=LazyGroup, lazy={"staat": "assistant.cli.policy:report_staat"})
 def report_group() -> None:
     """Rapportages uit de casuslog."""
 

@@ -82,7 +82,7 @@ def cluster_circumstances(cases: Sequence, min_cases: int = 3, limit: int = 8, t
     return out[:limit]
 
 
-def _group_knelpunt_cases(cases: Sequence, threshold: float = 0.5) -> list[list]:
+def group_knelpunt_cases(cases: Sequence, threshold: float = 0.5) -> list[list]:
     """Knelpunt cases about the same rule, owner and (by term overlap) the same problem."""
     buckets: dict[tuple[str, str], list[list]] = defaultdict(list)
     for case in sorted(cases, key=lambda c: (c.reviewed_at or c.updated_at, c.id)):
@@ -100,7 +100,7 @@ def _group_knelpunt_cases(cases: Sequence, threshold: float = 0.5) -> list[list]
 _TITLE_BREAK = re.compile(r"[;:]|,\s+(?=(?:waardoor|terwijl|ook|omdat|zodat|maar|ook als|wanneer|als|en)\b)")
 
 
-def _title(description: str) -> str:
+def knelpunt_title(description: str) -> str:
     """A heading from the description: its first clause, cut at a natural break, not mid-thought."""
     first = first_sentence(description).rstrip(".")
     parts = _TITLE_BREAK.split(first)
@@ -214,10 +214,10 @@ def build_report(cases: Sequence, van: dt.date, tot: dt.date, *, previous: Seque
 
     # Knelpunten: knelpunt cases grouped by rule, owner and problem.
     knelpunt_cases = [c for c in cases if c.knelpunt]
-    history_groups = [(terms, members) for terms, members in _group_knelpunt_cases(
+    history_groups = [(terms, members) for terms, members in group_knelpunt_cases(
         [c for c in history if c.knelpunt] + knelpunt_cases)]
     knelpunten = []
-    for terms, members in _group_knelpunt_cases(knelpunt_cases):
+    for terms, members in group_knelpunt_cases(knelpunt_cases):
         latest = max(members, key=lambda c: (c.reviewed_at or c.updated_at, c.id))
         rule, version = rules_of(latest)[0]
         owner = latest.knelpunt_owner or "gemeente"
@@ -231,7 +231,7 @@ def build_report(cases: Sequence, van: dt.date, tot: dt.date, *, previous: Seque
             return Counter(values).most_common(1)[0][0] if values else ""
         rule_stats = rules.get((rule, version))
         knelpunten.append(Knelpunt(
-            nr=0, titel=_title(description), rule=rule, version=version,
+            nr=0, titel=knelpunt_title(description), rule=rule, version=version,
             layer=rule_stats.layer if rule_stats else infer_layer(rule), description=description,
             consequences=common("knelpunt_consequences"), solution=common("knelpunt_solution"),
             solution_type=Counter(c.knelpunt_solution_type for c in members if c.knelpunt_solution_type).most_common(1)[0][0]

@@ -19,7 +19,7 @@ from assistant.reporting.model import TABLE_HEADERS, TABLE_KNELPUNTEN, forward_l
 # --------------------------------------------------------------------------- PDF
 
 
-def _font_dir() -> Path:
+def font_dir() -> Path:
     import matplotlib
 
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -30,7 +30,7 @@ def render_pdf(report: KnelpuntenReport) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    fonts = _font_dir()
+    fonts = font_dir()
     title = f"Knelpuntenrapportage sociaal domein {report.gemeente}"
 
     class PDF(FPDF):

@@ -33,6 +33,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("knelpunten", "Knelpunten", ":material/report:", "knelpunten.py",
              ("kwaliteit", "beheerder")),
     PageSpec("corpus", "Corpus", ":material/library_books:", "corpus.py", ("jurist", "beheerder")),
+    PageSpec("toets", "Uitvoeringstoets", ":material/rule:", "toets.py", ("kwaliteit", "jurist", "beheerder")),
     PageSpec("gebruikers", "Gebruikers", ":material/group:", "gebruikers.py", ("beheerder",)),
     PageSpec("verantwoording", "Verantwoording", ":material/info:", "verantwoording.py", ROLES),
 )
