@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from assistant.cases import CaseLog
     from assistant.curation.registry import Registry
     from assistant.ops import Installation
-    from assistant.privacy.pseudonymiser import Pseudonymiser
+    from assistant.privacy import Pseudonymiser
     from assistant.retrieval.index import Index
 
 
@@ -46,7 +46,7 @@ class App:
 
     @cached_property
     def pseudonymiser(self) -> "Pseudonymiser":
-        from assistant.privacy.pseudonymiser import Pseudonymiser
+        from assistant.privacy import Pseudonymiser
 
         with self._lock:
             return Pseudonymiser()

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from assistant.privacy.pseudonymiser import KINDS, Pseudonymiser  # noqa: E402
+from assistant.privacy import KINDS, Pseudonymiser  # noqa: E402
 
 GOLD_PATH = ROOT / "evals" / "gold" / "privacy.yaml"
 VARIANTS_PATH = ROOT / "evals" / "gold" / "privacy-variants.yaml"

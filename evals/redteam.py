@@ -268,7 +268,7 @@ def _llm_assistant(work: Path):
     from assistant.answering.generation import ChatModelGenerator
     from evals.fakes import FakeChatModel
     from assistant.retrieval.index import Index
-    from assistant.privacy.pseudonymiser import Pseudonymiser
+    from assistant.privacy import Pseudonymiser
 
     corpus = injection_corpus(work / "corpus", SAMPLE)
     index = Index.open(work / "data", HashingEmbeddings())
@@ -325,7 +325,7 @@ def no_false_removals(work: Path) -> tuple[bool, str]:
     from assistant.retrieval.embeddings import HashingEmbeddings
     from assistant.answering.generation import Generator, GroundedGenerator
     from assistant.retrieval.index import Index
-    from assistant.privacy.pseudonymiser import Pseudonymiser
+    from assistant.privacy import Pseudonymiser
 
     class Checked(Generator):
         uses_llm = False

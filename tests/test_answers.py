@@ -16,7 +16,7 @@ from assistant.retrieval.embeddings import HashingEmbeddings
 from assistant.answering.generation import ChatModelGenerator
 from evals.fakes import FakeChatModel
 from assistant.retrieval.index import Index
-from assistant.privacy.pseudonymiser import Pseudonymiser
+from assistant.privacy import Pseudonymiser
 
 ROOT = Path(__file__).resolve().parent.parent
 NL = ROOT / "corpus" / "landelijk"  # the national layer, in the repository

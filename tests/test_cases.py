@@ -178,7 +178,7 @@ def test_one_placeholder_map_per_case_and_later_text_never_reuses_a_number(log):
 
 
 def test_the_ui_can_pass_its_own_mapping_to_keep_numbers_identical(log):
-    from assistant.privacy.pseudonymiser import PlaceholderMap
+    from assistant.privacy import PlaceholderMap
 
     mapping = PlaceholderMap()
     case = log.create_case("anna", question="Kan mevrouw Jansen uitstel krijgen?", mapping=mapping)

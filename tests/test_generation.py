@@ -19,7 +19,7 @@ from assistant.answering.generation import (
     LLM_BACKENDS, GenerationError, GenerationRequest, GroundedGenerator, Passage, Prompt, make_generator,
 )
 from assistant.retrieval.index import Index
-from assistant.privacy.pseudonymiser import Pseudonymiser
+from assistant.privacy import Pseudonymiser
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Kan de tijdelijke opvang van een dakloze zoon zonder kostendelersnorm langer duren?"

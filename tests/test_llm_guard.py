@@ -17,7 +17,7 @@ from assistant.retrieval.embeddings import HashingEmbeddings
 from assistant.answering.generation import ChatModelGenerator, GenerationRequest, Passage, instruction_like
 from evals.fakes import FakeChatModel
 from assistant.retrieval.index import Index
-from assistant.privacy.pseudonymiser import Pseudonymiser
+from assistant.privacy import Pseudonymiser
 from evals.hostile import INJECTION_QUESTION as QUESTION, injection_corpus
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -34,7 +34,7 @@ from assistant.policy.toets import (
     toets_document,
     uitvoeringstoets,
 )
-from assistant.privacy.pseudonymiser import contains_personal_data
+from assistant.privacy import contains_personal_data
 from assistant.rules.facts import read_facts
 
 REPO = Path(__file__).resolve().parents[1]

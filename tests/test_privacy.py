@@ -5,8 +5,9 @@ import warnings
 
 import pytest
 
-from assistant.privacy import pseudonymiser as privacy
-from assistant.privacy.pseudonymiser import (
+from assistant.privacy import names as privacy_names
+from assistant.privacy import (
+    NUMBER_KINDS,
     Finding,
     PlaceholderMap,
     Pseudonymiser,
@@ -224,8 +225,8 @@ def test_detect_names_off():
 
 
 def test_fallback_without_deduce(monkeypatch):
-    monkeypatch.setattr(privacy, "_deduce_lookup_dir", lambda: None)
-    privacy._deduce_names.cache_clear()
+    monkeypatch.setattr(privacy_names, "_deduce_lookup_dir", lambda: None)
+    privacy_names._deduce_names.cache_clear()
     try:
         with pytest.warns(RuntimeWarning, match="deduce name lists not installed"):
             p = Pseudonymiser()
@@ -234,7 +235,7 @@ def test_fallback_without_deduce(monkeypatch):
         with pytest.raises(ImportError):
             Pseudonymiser(use_deduce=True)
     finally:
-        privacy._deduce_names.cache_clear()
+        privacy_names._deduce_names.cache_clear()
 
 
 # ------------------------------------------------------------------ labelled set
@@ -338,7 +339,7 @@ def test_variant_lookalikes_left_alone(ps, text):
 def test_find_restricted_to_kinds_still_finds_a_bsn_inside_a_case_number(ps):
     text = "zaaknummer 111222333"
     assert kinds(ps, text) == [("DOSSIERNUMMER", "111222333")]
-    assert [(f.kind, f.value) for f in ps.find(text, kinds=privacy.NUMBER_KINDS)] == [("BSN", "111222333")]
+    assert [(f.kind, f.value) for f in ps.find(text, kinds=NUMBER_KINDS)] == [("BSN", "111222333")]
 
 
 def test_scrub_uses_unnumbered_placeholders_that_reidentify_leaves_alone(ps):

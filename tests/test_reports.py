@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from assistant.cases import Case, CaseLog
 from assistant.cases.demo import seed_cases
-from assistant.privacy.pseudonymiser import contains_personal_data
+from assistant.privacy import contains_personal_data
 from assistant.reporting import FORMATS, ReportError, build_report, knelpunten_report, write_report
 from assistant.reporting.text import render_csv, render_markdown
 

@@ -65,7 +65,7 @@ def test_the_wheel_carries_the_package_data(installed):
 
 
 def test_installed_package_is_the_one_imported_and_finds_its_names(installed):
-    code = ("import assistant, json; from assistant.privacy.pseudonymiser import Pseudonymiser; p = Pseudonymiser(); "
+    code = ("import assistant, json; from assistant.privacy import Pseudonymiser; p = Pseudonymiser(); "
             "print(json.dumps({'file': assistant.__file__, 'backend': p.name_backend, "
             "'out': p.pseudonymise('Gesprek met Wilhelmina Groeneveld over haar schuld.')}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=installed["work"], env=installed["env"],

@@ -96,7 +96,7 @@ class GenerationRequest:
         each through the corpus pseudonymisation once more (what an LLM receives: the index holds
         scrubbed text already, this also covers an index built before that, until it is
         re-indexed)."""
-        from assistant.privacy.pseudonymiser import corpus_kinds, default_pseudonymiser
+        from assistant.privacy import corpus_kinds, default_pseudonymiser
 
         out = []
         for p in self.passages:

@@ -392,7 +392,7 @@ class Assistant:
         # Privacy by default: nothing personal reaches retrieval, the trace or an LLM unless a
         # caller deliberately passes pseudonymiser=False (only tests of the raw path do).
         if pseudonymiser is None:
-            from assistant.privacy.pseudonymiser import Pseudonymiser
+            from assistant.privacy import Pseudonymiser
 
             pseudonymiser = Pseudonymiser()
         self.pseudonymiser = pseudonymiser or None
@@ -442,14 +442,14 @@ class Assistant:
         mapping = None
         q, casus_text = question, self._casus_text(casus)
         if self.pseudonymiser is not None:
-            from assistant.privacy.pseudonymiser import PlaceholderMap
+            from assistant.privacy import PlaceholderMap
 
             mapping = PlaceholderMap()
             q = self.pseudonymiser.pseudonymise(question, mapping)
             casus_text = self.pseudonymiser.pseudonymise(casus_text, mapping) if casus_text else ""
         # Placeholders ([NAAM-1]) say nothing about which rule applies: retrieval and the
         # relevance decision see the question without them.
-        from assistant.privacy.pseudonymiser import strip_placeholders
+        from assistant.privacy import strip_placeholders
 
         search_q = " ".join(strip_placeholders(q).split())
 

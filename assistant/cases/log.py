@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from assistant.corpus.documents import DOMAINS
 from assistant.integrity import AuditKey
-from assistant.privacy.pseudonymiser import PLACEHOLDER_RE, KINDS, PlaceholderMap, Pseudonymiser, contains_personal_data
+from assistant.privacy import PLACEHOLDER_RE, KINDS, PlaceholderMap, Pseudonymiser, contains_personal_data
 from assistant.cases.model import ALL_CASES_ROLES, CHOICE_FIELDS, Case, CaseError, CaseNotFound, ConcurrentChange, EDITABLE, EDITABLE_FIELDS, InvalidTransition, PermissionDenied, REVIEWER_ROLES, REVIEW_ACTIONS, STATUSES, TEXT_FIELDS, canonical_json, motivering_gaps
 from assistant.cases.schema import AIAnswerRow, AuditHeadRow, CaseRow, CommentRow, FeedbackRow, UserRow, _case_model, _db_errors, _diff, _now, _snapshot, make_engine, upgrade
 from assistant.cases.audit import AuditTrail, default_audit_key, key_the_chain

@@ -15,7 +15,7 @@ from assistant.app import App
 from assistant.cli.common import UserError, parse_peildatum, pass_app
 from assistant.config import Settings
 from assistant.cli.identity import acting_user, identity_options
-from assistant.privacy.pseudonymiser import PUBLIC_SOURCE_TYPES, format_counts
+from assistant.privacy import PUBLIC_SOURCE_TYPES, format_counts
 
 
 @contextmanager

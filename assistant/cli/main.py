@@ -70,7 +70,7 @@ def index_cmd(app: App, paths: tuple[Path, ...], rebuild: bool, quiet: bool) -> 
         f"({report.seconds:.1f} s)."
     )
     if report.replaced:
-        from assistant.privacy.pseudonymiser import format_counts
+        from assistant.privacy import format_counts
 
         click.echo(f"Persoonsgegevens vervangen in de index ({len(report.replaced)} bestanden): "
                    f"{format_counts(report.replaced_total())}")

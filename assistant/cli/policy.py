@@ -113,7 +113,7 @@ def report_staat(app: App, jaar: int, fmt: str, out: Path, as_user: str | None, 
     from assistant.cli.cases import open_caselog
     from assistant.reporting.document import DocumentError, check_out_path, write_document
     from assistant.policy.staat import StaatError, staat_document, staat_van_de_uitvoering
-    from assistant.privacy.pseudonymiser import contains_personal_data
+    from assistant.privacy import contains_personal_data
 
     fmt = _format(fmt, DOC_FORMATS, out)
     log = open_caselog(app)
@@ -165,7 +165,7 @@ def export_signalen_cmd(app: App, jaar: int | None, van: str | None, tot: str | 
     from assistant.cli.cases import open_caselog
     from assistant.reporting.document import DocumentError, check_out_path, write_bytes
     from assistant.policy.signalen import SignalenError, export_signalen, to_csv, to_json
-    from assistant.privacy.pseudonymiser import contains_personal_data
+    from assistant.privacy import contains_personal_data
     from assistant.cli.reports import _date
 
     fmt = _format(fmt, ("json", "csv"), out)

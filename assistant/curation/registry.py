@@ -900,7 +900,7 @@ class Registry:
         return result.document
 
     def _precedent_markdown(self, case, precedent_id, omstandigheden, title) -> tuple[str, str]:
-        from assistant.privacy.pseudonymiser import PlaceholderMap, contains_personal_data
+        from assistant.privacy import PlaceholderMap, contains_personal_data
 
         day = (case.reviewed_at or case.updated_at).date()
         pid = (precedent_id or f"MB-{day.year}-C{case.id:03d}").strip()

@@ -40,7 +40,7 @@ from assistant.policy.versions import (
     load_version,
     version_on,
 )
-from assistant.privacy.pseudonymiser import contains_personal_data
+from assistant.privacy import contains_personal_data
 from assistant.curation.registry import rule_key
 from assistant.reporting.knelpunten import group_knelpunt_cases
 from assistant.reporting.model import DEVIATED, format_date

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from assistant.retrieval.analysis import STOPWORDS, content_terms, stem, words
-from assistant.privacy.pseudonymiser import contains_personal_data
+from assistant.privacy import contains_personal_data
 from assistant.reporting.model import Cluster, DEVIATED, FORMATS, GroupStats, Knelpunt, KnelpuntenReport, LAYER_ORDER, MONTHS, PROFESSIONAL_NOUN, ReportError, RuleStats, Story, UITKOMST_ORDER, SENTENCE_END, clean, first_sentence, jaccard, layer_of, month_key, months_between, no_room, rules_of, shorten, infer_layer, percent, previous_period
 from assistant.reporting.text import render_csv, render_html, render_markdown
 from assistant.reporting.word import render_docx

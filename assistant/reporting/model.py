@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from collections import Counter
 from typing import Any, Iterable
 
-from assistant.privacy.pseudonymiser import PLACEHOLDER_RE
+from assistant.privacy import PLACEHOLDER_RE
 from assistant.errors import MaatwerkError
 
 FORMATS = ("md", "html", "docx", "pdf", "csv")

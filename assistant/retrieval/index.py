@@ -37,7 +37,7 @@ from assistant.corpus.documents import (
     split_document,
 )
 from assistant.retrieval.embeddings import NamedEmbeddings
-from assistant.privacy.pseudonymiser import CORPUS_PRIVACY_VERSION, Pseudonymiser, corpus_kinds
+from assistant.privacy import CORPUS_PRIVACY_VERSION, Pseudonymiser, corpus_kinds
 from assistant.errors import MaatwerkError
 
 log = logging.getLogger(__name__)

@@ -123,7 +123,7 @@ def session_signer():
 
 def conversations():
     """This user's saved conversations (pseudonymised, in the data dir)."""
-    from assistant.privacy.pseudonymiser import PlaceholderMap
+    from assistant.privacy import PlaceholderMap
     from assistant.ui.conversation import ConversationStore
 
     ps = getattr(assistant(), "pseudonymiser", None)

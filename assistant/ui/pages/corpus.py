@@ -17,7 +17,7 @@ import streamlit as st
 from assistant.cases import CaseError
 from assistant.corpus.documents import DOMAINS, SOURCE_TYPES
 from assistant.dutch import plural
-from assistant.privacy.pseudonymiser import format_counts
+from assistant.privacy import format_counts
 from assistant.ui import runtime, views
 
 me = runtime.require("corpus")
