@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from assistant.answering.generation import Generator
     from assistant.answering.pipeline import Assistant
     from assistant.cases import CaseLog
-    from assistant.curation.registry import Registry
+    from assistant.curation import Registry
     from assistant.ops import Installation
     from assistant.privacy import Pseudonymiser
     from assistant.retrieval.index import Index
@@ -98,7 +98,7 @@ class App:
         """The corpus registry over this app's case log and index. The managed corpus is prepared
         first (copied from the sample corpus on a first start; the sample is only read)."""
         from assistant.corpus.workspace import prepare
-        from assistant.curation.registry import Registry
+        from assistant.curation import Registry
 
         s = self.settings
         with self._lock:

@@ -178,7 +178,7 @@ def _registry(work: Path):
     from assistant.cases import CaseLog
     from assistant.retrieval.embeddings import HashingEmbeddings
     from assistant.retrieval.index import Index
-    from assistant.curation.registry import Registry
+    from assistant.curation import Registry
 
     work.mkdir(parents=True, exist_ok=True)
     log = CaseLog.from_url(f"sqlite:///{(work / 'maatwerk.db').as_posix()}")
@@ -190,7 +190,7 @@ def _registry(work: Path):
 
 @attack("paden", "corpus-add-map", "`corpus add --map` met .., absoluut pad, Windows-.. en een symlink naar buiten")
 def map_traversal(work: Path) -> tuple[bool, str]:
-    from assistant.curation.registry import RegistryError
+    from assistant.curation import RegistryError
 
     src = work / "inbox" / "br.md"
     src.parent.mkdir()
@@ -222,7 +222,7 @@ def map_traversal(work: Path) -> tuple[bool, str]:
 
 @attack("paden", "upload-bestandsnaam", "UI-upload met bestandsnaam ../../etc/passwd.md of ..\\..\\x.md")
 def upload_name(work: Path) -> tuple[bool, str]:
-    from assistant.curation.registry import safe_name
+    from assistant.curation import safe_name
 
     names = {n: safe_name(n) for n in ("../../etc/passwd.md", "..\\..\\x.md", "..", "/abs/pad.md")}
     ok = all("/" not in v and "\\" not in v and ".." not in v for v in names.values())

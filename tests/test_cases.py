@@ -741,7 +741,7 @@ def test_a_case_with_placeholders_cannot_be_submitted_approved_or_promoted(tmp_p
 
     from assistant.retrieval.embeddings import HashingEmbeddings
     from assistant.retrieval.index import Index
-    from assistant.curation.registry import Registry, RegistryError
+    from assistant.curation import Registry, RegistryError
 
     reg = Registry(log, Index.open(tmp_path / "data", HashingEmbeddings()), tmp_path / "corpus")
     with pytest.raises(RegistryError, match="kan geen precedent worden.*Doel van de regel"):

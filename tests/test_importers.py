@@ -28,7 +28,7 @@ from assistant.curation.importers import (
     parse_cvdr,
 )
 from assistant.retrieval.index import Index
-from assistant.curation.registry import Registry
+from assistant.curation import Registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BWB_2025 = FIXTURES / "bwb_participatiewet_2025-07-01.xml"

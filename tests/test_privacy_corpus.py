@@ -18,7 +18,7 @@ from assistant.cases import CaseLog
 from assistant.retrieval.embeddings import HashingEmbeddings
 from assistant.answering.generation import make_generator
 from assistant.retrieval.index import Index
-from assistant.curation.registry import Registry
+from assistant.curation import Registry
 
 # Synthetic values: the BSN passes the elfproef, the IBAN mod-97.
 SIX = {

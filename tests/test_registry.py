@@ -16,7 +16,7 @@ from assistant.cases import CaseLog, PermissionDenied
 from assistant.corpus.documents import split_front_matter
 from assistant.retrieval.embeddings import HashingEmbeddings
 from assistant.retrieval.index import Index
-from assistant.curation.registry import (
+from assistant.curation import (
     SIGNAL_KNELPUNT,
     SIGNAL_OLD_PRECEDENT,
     Registry,
@@ -452,7 +452,7 @@ def test_a_subfolder_inside_the_corpus_is_accepted(env):
 
 
 def test_an_uploaded_file_name_cannot_choose_a_folder():
-    from assistant.curation.registry import safe_name
+    from assistant.curation import safe_name
 
     assert safe_name("../../etc/passwd.md") == "passwd.md"
     assert safe_name("..\\..\\x.md") == "x.md"

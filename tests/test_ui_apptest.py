@@ -164,7 +164,7 @@ def registry():
     from assistant.config import Settings
     from assistant.retrieval.embeddings import HashingEmbeddings
     from assistant.retrieval.index import Index
-    from assistant.curation.registry import Registry
+    from assistant.curation import Registry
 
     s = Settings()
     return Registry(CaseLog.from_url(s.sqlalchemy_url), Index.open(s.data_dir, HashingEmbeddings()), s.corpus_dir)

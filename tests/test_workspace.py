@@ -17,7 +17,7 @@ from assistant.cases import CaseLog
 from assistant.config import CHECKOUT_CORPUS, Settings
 from assistant.retrieval.embeddings import HashingEmbeddings
 from assistant.retrieval.index import Index
-from assistant.curation.registry import Registry
+from assistant.curation import Registry
 from assistant.corpus.workspace import MANIFEST_NAME, WorkspaceError, prepare, prepare_corpus
 from conftest import REPO, write
 from test_registry import CITATION, approved_case, beleidsregel

@@ -32,7 +32,7 @@ def _me(settings: Settings, reg, as_user: str | None, password_stdin: bool) -> s
     return acting_user(settings, reg.log, as_user, password_stdin).username
 def _check_map(value: str | None) -> str | None:
     """--map is refused before anything else happens (no login asked for a path that cannot be used)."""
-    from assistant.curation.registry import check_subfolder
+    from assistant.curation import check_subfolder
 
     if value is None:
         return None

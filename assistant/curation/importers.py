@@ -26,7 +26,8 @@ from typing import Any, Callable, Protocol
 
 import yaml
 
-from assistant.curation.registry import TYPE_DIRS, AddResult, Registry, RegistryError
+from assistant.curation.model import TYPE_DIRS, AddResult, RegistryError
+from assistant.curation.registry import Registry
 
 OPEN_END = dt.date(9999, 12, 31)
 BWB_REPOSITORY = "https://repository.officiele-overheidspublicaties.nl/bwb"

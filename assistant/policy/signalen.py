@@ -26,7 +26,7 @@ from assistant.corpus.documents import find_files
 from assistant.retrieval.analysis import content_terms
 from assistant.reporting.document import Doc
 from assistant.privacy import PLACEHOLDER_RE, contains_personal_data
-from assistant.curation.registry import rule_key
+from assistant.curation import rule_key
 from assistant.reporting.knelpunten import cluster_circumstances, knelpunten_report
 from assistant.reporting.model import format_date
 

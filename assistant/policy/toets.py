@@ -41,7 +41,7 @@ from assistant.policy.versions import (
     version_on,
 )
 from assistant.privacy import contains_personal_data
-from assistant.curation.registry import rule_key
+from assistant.curation import rule_key
 from assistant.reporting.knelpunten import group_knelpunt_cases
 from assistant.reporting.model import DEVIATED, format_date
 from assistant.rules.facts import read_facts

@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 
 from assistant.corpus.documents import Chunk, LoadError, find_files, load_document, split_document
 from assistant.retrieval.analysis import content_terms
-from assistant.curation.registry import rule_key
+from assistant.curation import rule_key
 from assistant.rules.model import RuleModel
 from assistant.rules.provisions import euro_value
 

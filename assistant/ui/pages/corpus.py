@@ -395,7 +395,7 @@ with tab_add:
                     meta["bevoegd_gezag"] = previous.bevoegd_gezag
 
                 def add():
-                    from assistant.curation.registry import safe_name
+                    from assistant.curation import safe_name
 
                     with tempfile.TemporaryDirectory(prefix="maatwerk-upload-") as tmp:
                         path = Path(tmp) / safe_name(upload.name)
