@@ -34,7 +34,8 @@ DEFAULT_SOURCES = [REPO / "corpus"]  # the sample gemeente and the national laye
 
 
 def _corpus_chunks(sources):
-    from assistant.corpus.documents import LoadError, find_files, load_document, split_document
+    from assistant.corpus.documents import LoadError, find_files, load_document
+    from assistant.corpus.splitting import split_document
 
     chunks = []
     for root in sources:

@@ -363,7 +363,8 @@ def no_false_removals(work: Path) -> tuple[bool, str]:
 @attack("taalmodel", "controle-geen-valse-injecties", "controle: geen passage van het echte corpus (voorbeeld + "
         "landelijk) wordt als instructie aan het model gemeld")
 def no_false_injection_flags(work: Path) -> tuple[bool, str]:
-    from assistant.corpus.documents import LoadError, find_files, load_document, split_document
+    from assistant.corpus.documents import LoadError, find_files, load_document
+    from assistant.corpus.splitting import split_document
     from assistant.answering.generation import instruction_like
 
     passages, flagged = 0, []

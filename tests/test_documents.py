@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from assistant.corpus.documents import LoadError, base_citation, find_files, load_document, ordinal, split_document
+from assistant.corpus.documents import LoadError, find_files, load_document
+from assistant.corpus.splitting import base_citation, ordinal, split_document
 from conftest import NATIONAL, write
 
 

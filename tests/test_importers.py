@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cases import CaseLog
-from assistant.corpus.documents import load_document, split_document
+from assistant.corpus.documents import load_document
+from assistant.corpus.splitting import split_document
 from assistant.retrieval.embeddings import HashingEmbeddings
 from assistant.curation.importers import (
     FileFetcher,

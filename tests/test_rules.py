@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.corpus.documents import find_files, load_document, split_document
+from assistant.corpus.documents import find_files, load_document
+from assistant.corpus.splitting import split_document
 from assistant.rules.facts import read_facts
 from assistant.rules.model import RuleModel
 from assistant.rules.reasoning import chain_of, decide_room

@@ -17,7 +17,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
-from assistant.corpus.documents import SOURCE_TYPES, Chunk, base_citation
+from assistant.corpus.documents import SOURCE_TYPES, Chunk
+from assistant.corpus.splitting import base_citation
 from assistant.rules.brief import Brief, Sentence, brief
 from assistant.rules.facts import read_facts
 from assistant.rules.model import RuleModel

@@ -12,11 +12,8 @@ from sqlalchemy import select
 
 
 from assistant.cases import CaseRow, PermissionDenied, UnitOfWork
-from assistant.corpus.documents import (
-    LoadError,
-    load_document,
-    split_document,
-)
+from assistant.corpus.documents import LoadError, load_document
+from assistant.corpus.splitting import split_document
 from assistant.curation.model import IMPACT_ROLES, ImpactItem, ImpactReport, RegisteredDocument, RegistryError, SIGNAL_KNELPUNT, SIGNAL_OLD_PRECEDENT, cites, rule_key
 from assistant.curation.staging import parse_date
 

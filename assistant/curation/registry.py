@@ -29,14 +29,8 @@ from sqlalchemy.orm import Session
 
 
 from assistant.cases import CaseLog, PermissionDenied, UnitOfWork, upgrade
-from assistant.corpus.documents import (
-    SIDECAR_SUFFIX,
-    LoadError,
-    find_files,
-    load_document,
-    load_yaml,
-    split_document,
-)
+from assistant.corpus.documents import SIDECAR_SUFFIX, LoadError, find_files, load_document, load_yaml
+from assistant.corpus.splitting import split_document
 from assistant.curation.model import AddResult, DocumentRow, EDITOR_ROLES, LAYER_OF, META_OPTIONS, RIJK_TYPES, RegisteredDocument, RegistryError, TYPE_DIRS, iso, period
 from assistant.curation.impact import Impact
 from assistant.curation.precedents import Precedents

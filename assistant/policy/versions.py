@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from assistant.corpus.documents import Chunk, LoadError, find_files, load_document, split_document
+from assistant.corpus.documents import Chunk, LoadError, find_files, load_document
+from assistant.corpus.splitting import split_document
 from assistant.retrieval.analysis import content_terms
 from assistant.curation import rule_key
 from assistant.rules.model import RuleModel

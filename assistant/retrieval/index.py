@@ -25,17 +25,8 @@ from urllib.parse import urlparse
 import numpy as np
 
 from assistant.retrieval.analysis import Analyzer, Lexicon
-from assistant.corpus.documents import (
-    SOURCE_TYPES,
-    SPLITTER_VERSION,
-    Chunk,
-    Document,
-    LoadError,
-    file_fingerprint,
-    find_files,
-    load_document,
-    split_document,
-)
+from assistant.corpus.documents import SOURCE_TYPES, SPLITTER_VERSION, Chunk, Document, LoadError, file_fingerprint, find_files, load_document
+from assistant.corpus.splitting import split_document
 from assistant.retrieval.embeddings import NamedEmbeddings
 from assistant.privacy import CORPUS_PRIVACY_VERSION, Pseudonymiser, corpus_kinds
 from assistant.errors import MaatwerkError

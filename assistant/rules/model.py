@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from assistant.corpus.documents import Chunk, article_citation, base_citation
+from assistant.corpus.documents import Chunk
+from assistant.corpus.splitting import article_citation, base_citation
 from assistant.rules.provisions import Provision, extract
 from assistant.rules.refs import Ref, find_refs, grondslag_refs
 
