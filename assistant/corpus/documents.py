@@ -14,7 +14,7 @@ import struct
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -252,6 +252,20 @@ def split_front_matter(text: str, source: str = "") -> tuple[dict[str, Any], str
     if not isinstance(meta, dict):
         raise LoadError(source, "front matter moet een lijst van velden zijn")
     return meta, text[m.end():]
+
+
+def front_matters(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """(path, front matter) of every Markdown file below ROOT that has one; a file that cannot be
+    read or whose front matter is not valid YAML is passed over (the index reports those)."""
+    for path in find_files(Path(root)):
+        if path.suffix.lower() not in (".md", ".markdown"):
+            continue
+        try:
+            meta, _ = split_front_matter(path.read_text(encoding="utf-8"), str(path))
+        except (OSError, UnicodeDecodeError, LoadError):
+            continue
+        if meta:
+            yield path, meta
 
 
 def _parse_date(value: Any, key: str, source: str) -> str | None:

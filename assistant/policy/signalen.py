@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-import yaml
 
-from assistant.corpus.documents import find_files
+from assistant.corpus.documents import front_matters
 from assistant.retrieval.analysis import content_terms
 from assistant.reporting.document import Doc
 from assistant.privacy import PLACEHOLDER_RE, contains_personal_data
@@ -37,7 +36,6 @@ CSV_COLUMNS = ("schema", "schema_versie", "gemeente", "periode_van", "periode_to
                "artikel", "versie", "titel", "wat_knelt", "gevolgen", "aantal_casussen", "aantal_afgeweken",
                "omstandigheden", "verhalen", "voorstel", "type_oplossing", "status", "domeinen", "gemeld_sinds")
 SAME_SOLUTION = 0.4  # word overlap of two proposals above which they are one proposal
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
 
 class SignalenError(Exception):
@@ -59,15 +57,8 @@ def bwb_ids(corpus_dir: Path | None) -> dict[str, str]:
     out: dict[str, str] = {}
     if corpus_dir is None or not Path(corpus_dir).is_dir():
         return out
-    for path in find_files(Path(corpus_dir)):
-        if path.suffix.lower() not in (".md", ".markdown"):
-            continue
-        try:
-            m = _FRONT_MATTER.match(path.read_text(encoding="utf-8"))
-            fm = yaml.safe_load(m.group(1)) if m else None
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue
-        if isinstance(fm, dict) and fm.get("bwb_id") and fm.get("citation"):
+    for _, fm in front_matters(Path(corpus_dir)):
+        if fm.get("bwb_id") and fm.get("citation"):
             out.setdefault(rule_key(str(fm["citation"]))[0], str(fm["bwb_id"]))
     return out
 

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-import yaml
 
-from assistant.corpus.documents import find_files
+from assistant.corpus.documents import front_matters
 from assistant.retrieval.analysis import content_terms
 from assistant.reporting.document import Doc, bar_chart
 from assistant.policy.versions import (
@@ -57,7 +56,6 @@ EFFECTS = {
 }
 EFFECT_COLORS = {"overbodig": "#1f6f8b", "meer": "#7fb3c8", "minder": "#c0504d", "blijft": "#e0a458",
                  "onbepaald": "#9e9e9e", "geen": "#d9d9d9"}
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _GENERIC_KEYWORDS = frozenset({"eerste", "maand", "maanden", "kosten", "vergoed"})
 
 
@@ -446,15 +444,8 @@ def precedents_citing(corpus_dir: Path, base: str) -> list[dict[str, Any]]:
     """Maatwerkbesluiten in the corpus folder whose `regel` cites this regulation: id, rule,
     version, outcome, basis and the circumstances (front matter only)."""
     out = []
-    for path in find_files(Path(corpus_dir)):
-        if path.suffix.lower() not in (".md", ".markdown"):
-            continue
-        try:
-            m = _FRONT_MATTER.match(path.read_text(encoding="utf-8"))
-            fm = yaml.safe_load(m.group(1)) if m else None
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue
-        if not isinstance(fm, dict) or fm.get("source_type") != "besluit" or not fm.get("regel"):
+    for path, fm in front_matters(Path(corpus_dir)):
+        if fm.get("source_type") != "besluit" or not fm.get("regel"):
             continue
         if str(fm.get("status", "")).lower() == "achterhaald":
             continue

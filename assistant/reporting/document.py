@@ -244,15 +244,12 @@ def render_html(doc: Doc) -> str:
 
 
 def render_docx(doc: Doc) -> bytes:
-    from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.shared import Cm, Pt, RGBColor
 
-    d = Document()
-    section = d.sections[0]
-    section.left_margin = section.right_margin = Cm(2.2)
-    d.styles["Normal"].font.name = "Calibri"
-    d.styles["Normal"].font.size = Pt(10.5)
+    from assistant.reporting.word import new_document
+
+    d = new_document()
     d.add_heading(doc.title, level=0)
     d.add_paragraph(doc.subtitle).runs[0].italic = True
     for b in doc.blocks:
@@ -310,7 +307,7 @@ def render_pdf(doc: Doc) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    from assistant.reporting.pdf import font_dir
+    from assistant.reporting.pdf import figure_boxes, font_dir
 
     fonts = font_dir()
 
@@ -445,24 +442,8 @@ def render_pdf(doc: Doc) -> bytes:
             pdf.line(pdf.l_margin + 2.5, y0 + 0.5, pdf.l_margin + 2.5, pdf.get_y() - 0.5)
             pdf.ln(1.5)
         elif b.kind == "figures":
-            n = max(len(b.items), 1)
-            box = (width - (n - 1) * 4) / n
             room(24)
-            y = pdf.get_y()
-            for i, (value, label) in enumerate(b.items):
-                x = pdf.l_margin + i * (box + 4)
-                pdf.set_fill_color(234, 242, 246)
-                pdf.rect(x, y, box, 19, style="F")
-                pdf.set_xy(x, y + 2)
-                pdf.set_font("DejaVu", "B", 15)
-                pdf.set_text_color(*ACCENT)
-                pdf.cell(box, 8, str(value), align="C")
-                pdf.set_xy(x + 1, y + 11)
-                pdf.set_font("DejaVu", "", 7.2)
-                pdf.set_text_color(60, 60, 60)
-                pdf.multi_cell(box - 2, 3.3, str(label), align="C")
-            pdf.set_text_color(0, 0, 0)
-            pdf.set_xy(pdf.l_margin, y + 24)
+            figure_boxes(pdf, b.items, width, ACCENT)
         elif b.kind == "flag":
             pdf.set_font("DejaVu", "B", 9.3)
             pdf.set_fill_color(*FLAG)

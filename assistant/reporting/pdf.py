@@ -25,6 +25,28 @@ def font_dir() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
+def figure_boxes(pdf, items, width: float, accent) -> None:
+    """Key figures side by side: each a shaded box with the value large and its label below
+    (used by the knelpuntenrapportage and the policy documents)."""
+    n = max(len(items), 1)
+    box = (width - (n - 1) * 4) / n
+    y = pdf.get_y()
+    for i, (value, label) in enumerate(items):
+        x = pdf.l_margin + i * (box + 4)
+        pdf.set_fill_color(234, 242, 246)
+        pdf.rect(x, y, box, 19, style="F")
+        pdf.set_xy(x, y + 2)
+        pdf.set_font("DejaVu", "B", 15)
+        pdf.set_text_color(*accent)
+        pdf.cell(box, 8, str(value), align="C")
+        pdf.set_xy(x + 1, y + 11)
+        pdf.set_font("DejaVu", "", 7.4)
+        pdf.set_text_color(60, 60, 60)
+        pdf.multi_cell(box - 2, 3.3, str(label), align="C")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_xy(pdf.l_margin, y + 25)
+
+
 def render_pdf(report: KnelpuntenReport) -> bytes:
     """A4 PDF with fpdf2 and the DejaVu fonts that ship with matplotlib (so € and ë render)."""
     from fpdf import FPDF
@@ -135,22 +157,7 @@ def render_pdf(report: KnelpuntenReport) -> bytes:
                (percent(report.share_deviated), "afgeweken van de regel"),
                (str(len(report.knelpunten)), "knelpunten"),
                (str(len(report.knelt_rules)), "artikelen die knellen")]
-    box = (width - 3 * 4) / 4
-    y = pdf.get_y()
-    for i, (value, label) in enumerate(figures):
-        x = pdf.l_margin + i * (box + 4)
-        pdf.set_fill_color(234, 242, 246)
-        pdf.rect(x, y, box, 19, style="F")
-        pdf.set_xy(x, y + 2)
-        pdf.set_font("DejaVu", "B", 15)
-        pdf.set_text_color(*accent)
-        pdf.cell(box, 8, value, align="C")
-        pdf.set_xy(x, y + 11)
-        pdf.set_font("DejaVu", "", 7.5)
-        pdf.set_text_color(60, 60, 60)
-        pdf.cell(box, 5, label, align="C")
-    pdf.set_text_color(0, 0, 0)
-    pdf.set_xy(pdf.l_margin, y + 25)
+    figure_boxes(pdf, figures, width, accent)
     pdf.start_section("Samenvatting voor het bestuur", level=0)
     pdf.set_font("DejaVu", "B", 13)
     pdf.set_text_color(*accent)

@@ -21,9 +21,9 @@ from assistant.reporting.charts import CHART_CAPTIONS
 # --------------------------------------------------------------------------- DOCX
 
 
-def render_docx(report: KnelpuntenReport) -> bytes:
+def new_document():
+    """An empty Word document in the house style: A4 margins of 2.2 cm, Calibri 10.5 pt."""
     from docx import Document
-    from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.shared import Cm, Pt
 
     doc = Document()
@@ -31,6 +31,14 @@ def render_docx(report: KnelpuntenReport) -> bytes:
     section.left_margin = section.right_margin = Cm(2.2)
     doc.styles["Normal"].font.name = "Calibri"
     doc.styles["Normal"].font.size = Pt(10.5)
+    return doc
+
+
+def render_docx(report: KnelpuntenReport) -> bytes:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.shared import Cm, Pt
+
+    doc = new_document()
 
     def table(headers: list[str], rows: list[list[str]], widths: list[float] | None = None) -> None:
         t = doc.add_table(rows=1, cols=len(headers))
