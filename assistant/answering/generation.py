@@ -134,7 +134,7 @@ def instruction_like(text: str) -> str | None:
     return " ".join(m.group(0).split()) if m else None
 
 
-# ---- sentence selection (shared with answers.py) ----------------------------------------------
+# ---- sentence selection (shared with the pipeline) ----------------------------------------------
 
 # Words that say *that* someone wants to deviate, not *what* about: they match every
 # hardheidsclausule and say nothing about which sentence answers the question.

@@ -1,6 +1,6 @@
 """`maatwerk cases|audit ...`: the case log on the command line, a few lines per command over
-assistant.cases.log. Every command that depends on who acts authenticates first (identity_cli:
-MAATWERK_TOKEN, or --as with a password). cli.py registers them lazily by name."""
+assistant.cases.log. Every command that depends on who acts authenticates first (cli/identity.py:
+MAATWERK_TOKEN, or --as with a password). cli/main.py registers them lazily by name."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """`maatwerk corpus ...`: the corpus registry on the command line (documents, versions,
 official imports, precedents, impact), a few lines per command over assistant.curation.registry and
-assistant.curation.importers. cli.py registers the group lazily: "corpus": "assistant.cli.corpus:corpus_group".
+assistant.curation.importers. cli/main.py registers the group lazily: "corpus": "assistant.cli.corpus:corpus_group".
 """
 
 from __future__ import annotations

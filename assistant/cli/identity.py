@@ -2,7 +2,7 @@
 what depends on who you are) acts as an authenticated user: a service token in MAATWERK_TOKEN, or
 `--as NAAM` plus that account's password, asked with a hidden prompt or read from stdin
 (`--password-stdin`). `--as` alone is never enough. Passwords are checked by assistant.identity.auth, with
-the same throttling and lockout as the app. cli.py registers users_group lazily by name.
+the same throttling and lockout as the app. cli/main.py registers users_group lazily by name.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ never guessed.
 
 The draft is a file outside the corpus folder: it is read here, never indexed, never answered
 from.
+
+Kept as one module (about 650 lines): the effect kinds are one decision procedure over one case
+at a time, and reading them side by side is how a jurist checks that they do not overlap.
 """
 
 from __future__ import annotations
