@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.index import RRF_K, rrf_fuse
+from assistant.retrieval.index import RRF_K, rrf_fuse
 from evals.definitions import definitions_in
 from evals.fusion_study import DEPTH, first_rank, metrics, rankings, rrf, score_all, shipped_order
 from evals.retrieval import load_gold
@@ -292,7 +292,7 @@ class Study:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from assistant.cli import open_index
+    from assistant.app import App
     from assistant.config import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> None:
     pool = dict(g.split("=", 1) for g in args.gold) if args.gold else POOL
     statute = args.statute if args.statute is not None else [n for n in STATUTE if n in pool]
     situational = [n for n in pool if n not in statute]
-    index = open_index(Settings())
+    index = App.from_settings(Settings()).index
     meta, sets = load_pool(index, pool, args.cache)
     study = Study(meta, index.refresh_lexical())
     rows = {BASE: evaluate(sets, meta, shipped)}
