@@ -272,3 +272,43 @@ def test_domain_words_are_weighed_per_passage_of_each_domain():
     dm = DomainModel(chunks, lambda c: c.t)
     scores = dm.scores({"hulp"})
     assert scores["wmo"] > 0 and scores["participatiewet"] == 0
+
+
+# ---- limits and the facts they are compared with ------------------------------------------------
+
+
+def test_a_limit_carries_the_comparison_its_sentence_makes():
+    from assistant.rules.provisions import values_in
+
+    def cmp(text):
+        return [(v.kind, v.raw, v.cmp) for v in values_in(text)]
+
+    assert cmp("op een persoon jonger dan 27 jaar") == [("leeftijd", "27 jaar", "<")]
+    assert cmp("de persoon van 27 jaar of ouder die in dezelfde woning") == [("leeftijd", "27 jaar", ">=")]
+    assert cmp("giften tot € 1.200 per kalenderjaar") == [("bedrag", "€ 1.200", "<=")]
+    assert cmp("indien de aanvraag binnen drie maanden is ingediend") == [("termijn", "drie maanden", "<=")]
+    assert cmp("ten minste 36 maanden een inkomen op bijstandsniveau") == [("termijn", "36 maanden", ">=")]
+    assert cmp("gedurende een maand") == [("termijn", "een maand", "")]  # the length of a measure, no limit
+
+
+def test_ages_and_percentages_from_a_question():
+    f = read_facts("bijstandsmoeder, haar zoon van 24 komt weer thuis wonen; meneer 34 jr bij zijn moeder (61)")
+    assert sorted(n for _, n in f.ages) == [24, 34, 61]
+    assert not f.durations  # "34 jr" is an age, not a period
+    assert read_facts("een inkomen van 115% van de bijstandsnorm").percentages == [("115%", 115.0)]
+    assert read_facts("klant is 70 en heeft alleen AOW").ages == [("klant is 70", 70.0)]
+    assert not read_facts("hij moet 24 euro per maand betalen").ages
+
+
+def test_a_person_outside_the_laws_definition_needs_no_deviation(model):
+    """The kostendelersnorm turns on the law's definition (art. 19a Pw: a kostendelende
+    medebewoner is 27 or older). A son of 24: the norm does not reach him, no deviation is needed;
+    a son of 32: it does, and the beleidsregel's own room stands."""
+    art3 = model.find("Beleidsregels kostendelersnorm en tijdelijke opvang Lindewaarde 2024", "3")
+    chain = chain_of(model, art3, TODAY)
+    question = "haar zoon van {} komt weer thuis wonen, gaat haar uitkering omlaag ivm kostendelers?"
+    young = decide_room(model, chain, content_terms(question.format(24)), read_facts(question.format(24)), TODAY)
+    assert young.basis == "niet-nodig" and young.article.citation == "artikel 19a Participatiewet"
+    assert "zoon van 24" in young.reason and "27 jaar" in young.reason
+    older = decide_room(model, chain, content_terms(question.format(32)), read_facts(question.format(32)), TODAY)
+    assert older.basis != "niet-nodig"

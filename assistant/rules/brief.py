@@ -127,7 +127,7 @@ def deciding_provision(chain: Chain, terms: set[str], kind: str, day: dt.date,
     own words match the question best (idf-weighted), among those carrying the asked kind of
     value; the focus article and its local elaborations first."""
     terms = terms - GENERIC_TERMS
-    want = {"term": ("termijn",), "amount": ("bedrag", "percentage")}.get(kind, ("bedrag", "percentage", "termijn"))
+    want = {"term": ("termijn", "leeftijd"), "amount": ("bedrag", "percentage")}.get(kind, ("bedrag", "percentage", "termijn", "leeftijd"))
     best = None
     for rank, art in enumerate([chain.focus, *chain.down, *chain.up]):
         for i, prov in enumerate(art.provisions_on(day, ["amount", "term", "exemption", "exception"])):

@@ -23,7 +23,14 @@ _DURATION = re.compile(
 _PEOPLE = re.compile(
     rf"\b(?P<n>\d+|{_COUNT_WORDS})\s+(?P<who>kinderen|kids|kinderen|personen|gezinsleden|huisgenoten|medebewoners|zoons|dochters)\b",
     re.I)
-_AGE = re.compile(r"\b(?P<n>\d{1,2})\s*(?:jaar|jr\.?|jarige?)\b(?!\s*(?:lang|geleden|bijstand|uitkering))", re.I)
+_AGE = re.compile(r"\b(?P<n>\d{1,2})\s*(?:jaar|jr\.?|jarige?)\b(?!\s*(?:lang|geleden|bijstand|uitkering|onafgebroken|in de|op|open|oud\b(?!\s)))", re.I)
+# "zoon van 24", "klant is 70", "meneer (35)": a person and a number that can only be an age.
+_PERSON = (r"(?:zoon|dochter|broer|zus|zuster|moeder|vader|kind|klant|cliënt|client|meneer|mevrouw|man|vrouw|jongen|"
+           r"meisje|oom|tante|neef|nicht|partner|vriend|vriendin|aanvrager|aanvraagster|inwoner|jongere|pleegkind|oma|opa)")
+_PERSON_AGE = re.compile(
+    rf"\b{_PERSON}\s+(?:is\s+|van\s+|wordt\s+|,?\s*)\(?(?P<n>\d{{1,2}})\)?(?!\s*(?:euro|eur|%|procent|maand|mnd|week|weken|dag|dagen|uur|kinderen|personen|[.,]\d))\b",
+    re.I)
+_PERCENT = re.compile(r"\b(?P<n>\d{1,3}(?:,\d+)?)\s?(?:%|procent)", re.I)
 
 _PER_YEAR = {"maand": 12, "mnd": 12, "week": 52, "wk": 52, "jaar": 1, "kalenderjaar": 1, "dag": 365, "kwartaal": 4}
 
@@ -50,10 +57,11 @@ class Facts:
     durations: list[tuple[str, float, str]] = field(default_factory=list)  # raw, number, unit
     people: list[tuple[str, float, str]] = field(default_factory=list)
     ages: list[tuple[str, float]] = field(default_factory=list)
+    percentages: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.amounts or self.durations or self.people or self.ages)
+        return not (self.amounts or self.durations or self.people or self.ages or self.percentages)
 
     def describe(self) -> list[str]:
         """The facts as short Dutch phrases, in the words of the question."""
@@ -81,6 +89,13 @@ def read_facts(text: str) -> Facts:
         facts.durations.append((m.group(0), _num(m.group("n")), m.group("unit").lower()))
     for m in _PEOPLE.finditer(text):
         facts.people.append((m.group(0), _num(m.group("n")), m.group("who").lower()))
-    for m in _AGE.finditer(text):
-        facts.ages.append((m.group(0), float(m.group("n"))))
+    age_at: set[int] = set()  # where each age's number stands: one age, however it is phrased
+    for m in [*_AGE.finditer(text), *_PERSON_AGE.finditer(text)]:
+        if m.start("n") not in age_at:
+            age_at.add(m.start("n"))
+            facts.ages.append((m.group(0).rstrip("("), float(m.group("n"))))
+    # An age is not also a duration ("zoon van 24 jaar").
+    facts.durations = [d for d in facts.durations if not any(d[0] in raw for raw, _ in facts.ages)]
+    for m in _PERCENT.finditer(text):
+        facts.percentages.append((m.group(0), float(m.group("n").replace(",", "."))))
     return facts

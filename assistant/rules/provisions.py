@@ -69,7 +69,7 @@ _EXCEPTION = re.compile(
     r"|\bziet\b[^.;]{0,40}\baf van\b|\bgeen (?:verlaging|maatregel|terugvordering)\b",
     re.I,
 )
-_DEFINITION = re.compile(r"^[a-z]{1,2}\.\s*[\w\- ]{2,60}:\s|\bwordt verstaan onder\b|^[\w\- ]{2,60}:\s", re.I)
+_DEFINITION = re.compile(r"^[a-z]{1,2}\.\s*[\w\- ]{2,60}:\s|\bwordt verstaan onder\b|\bwordt\b[^.;:]{0,40}\bonder\b[^.;:]{3,60}\bverstaan\b|^[\w\- ]{2,60}:\s", re.I)
 
 _EURO = re.compile(r"€\s?\d{1,3}(?:\.\d{3})*(?:,(?:\d{2}|-))?|\d{1,3}(?:\.\d{3})*(?:,\d{2})?\s?euro\b", re.I)
 _PERCENT = re.compile(r"\d{1,3}(?:,\d+)?\s?(?:%|procent)", re.I)
@@ -96,10 +96,14 @@ def euro_value(raw: str) -> float | None:
 
 @dataclass
 class Value:
-    kind: str  # bedrag | percentage | termijn
+    kind: str  # bedrag | percentage | termijn | leeftijd
     raw: str  # verbatim
     number: float | None
     unit: str = ""
+    # The comparison the sentence makes with this value, read from the words before it: "<"
+    # ("jonger dan 27 jaar", "minder dan"), "<=" ("ten hoogste", "tot", "binnen drie maanden"),
+    # ">" ("ouder dan", "langer dan", "meer dan"), ">=" ("ten minste", "na vijf jaar"); "" if none.
+    cmp: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,16 +124,56 @@ class Provision:
         return d
 
 
+# The words before a value that say how a fact compares with it (the legislator's usual phrasing).
+_CMP_BEFORE = (
+    ("<", re.compile(r"\b(?:jonger|minder|lager|korter|kleiner)\s+dan\s*$", re.I)),
+    (">", re.compile(r"\b(?:ouder|meer|hoger|langer|groter)\s+dan\s*$", re.I)),
+    ("<=", re.compile(r"\b(?:ten hoogste|ten hoogste een bedrag van|niet meer dan|maximaal|hoogstens|niet hoger dan"
+                      r"|niet langer dan|binnen|tot|tot een bedrag van|tot en met|uiterlijk|maximum van)\s*$", re.I)),
+    (">=", re.compile(r"\b(?:ten minste|tenminste|minimaal|niet minder dan|na|na afloop van|vanaf|gedurende ten minste"
+                      r"|minstens)\s*$", re.I)),
+)
+_AGE_BEFORE = re.compile(r"\b(?:jonger|ouder)\s+dan\s*$|\bleeftijd\s+(?:van|heeft bereikt van)\s*$|\bjaar\s*$", re.I)
+
+
+_CMP_AFTER = (
+    (">=", re.compile(r"^\s*of\s+(?:ouder|meer|langer|hoger|groter)\b", re.I)),
+    ("<=", re.compile(r"^\s*of\s+(?:jonger|minder|korter|lager|kleiner)\b", re.I)),
+)
+
+
+def _comparison(text: str, start: int, end: int | None = None) -> str:
+    """The comparison a sentence makes with the value at start..end: the words before it
+    ("jonger dan", "ten hoogste") or after it ("27 jaar of ouder")."""
+    if end is not None:
+        after = text[end:end + 20]
+        for cmp, pattern in _CMP_AFTER:
+            if pattern.search(after):
+                return cmp
+    before = text[max(0, start - 45):start]
+    for cmp, pattern in _CMP_BEFORE:
+        if pattern.search(before):
+            return cmp
+    return ""
+
+
 def values_in(text: str) -> list[Value]:
     out: list[Value] = []
     for m in _EURO.finditer(text):
-        out.append(Value("bedrag", m.group(0).strip(), euro_value(m.group(0))))
+        out.append(Value("bedrag", m.group(0).strip(), euro_value(m.group(0)), cmp=_comparison(text, m.start(), m.end())))
     for m in _PERCENT.finditer(text):
-        out.append(Value("percentage", m.group(0).strip(), float(re.sub(r"[^\d,]", "", m.group(0)).replace(",", "."))))
+        out.append(Value("percentage", m.group(0).strip(), float(re.sub(r"[^\d,]", "", m.group(0)).replace(",", ".")),
+                         cmp=_comparison(text, m.start(), m.end())))
     for m in _TERM.finditer(text):
         n = m.group("n").lower()
         num = float(n) if n.isdigit() else float(_NUMBER_WORDS.get(n, 0)) or None
-        out.append(Value("termijn", m.group(0), num, m.group("unit").lower()))
+        unit = m.group("unit").lower()
+        # "jonger dan 27 jaar", "de leeftijd van 18 jaar": an age, not a period.
+        age = unit in ("jaar", "jaren") and bool(_AGE_BEFORE.search(text[max(0, m.start() - 30):m.start()])) \
+            and not re.search(r"\bjaar\s*$", text[max(0, m.start() - 6):m.start()], re.I)
+        cmp = _comparison(text, m.start(), m.end())
+        age = age or (unit in ("jaar", "jaren") and bool(re.match(r"\s*of\s+(?:ouder|jonger)\b", text[m.end():])))
+        out.append(Value("leeftijd" if age else "termijn", m.group(0), num, unit, cmp=cmp))
     return out
 
 
@@ -154,7 +198,7 @@ def classify(sentence: str) -> list[str]:
     vals = values_in(sentence)
     if any(v.kind in ("bedrag", "percentage") for v in vals):
         kinds.append("amount")
-    if any(v.kind == "termijn" for v in vals):
+    if any(v.kind in ("termijn", "leeftijd") for v in vals):
         kinds.append("term")
     return kinds
 
@@ -176,6 +220,7 @@ def extract(text: str, chunk_id: str, citation: str, definitions_article: bool =
         vals = values_in(s)
         conds = [c.group(0).strip() for c in _CONDITION.finditer(s)]
         for k in kinds:
-            out.append(Provision(k, s, chunk_id, citation, vals if k in ("amount", "term", "exemption", "exception") else [],
+            out.append(Provision(k, s, chunk_id, citation,
+                                 vals if k in ("amount", "term", "exemption", "exception", "definition") else [],
                                  conds))
     return out

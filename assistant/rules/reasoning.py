@@ -167,35 +167,60 @@ def _lid_of(prov: Provision, art: Article, day: dt.date) -> str | None:
     return nums[-1] if nums else None
 
 
+_CMP_WORDS = {"<": "minder dan", "<=": "ten hoogste", ">": "meer dan", ">=": "ten minste"}
+
+
+def _holds(value: float, cmp: str, limit: float) -> bool:
+    return {"<": value < limit, "<=": value <= limit, ">": value > limit, ">=": value >= limit}[cmp]
+
+
 def exemption_applies(prov: Provision, facts: Facts) -> tuple[bool | None, str]:
-    """Does an amount in the question stay within the exemption's limit? (None: not decidable
-    from the facts.) Returns the arithmetic as Dutch text."""
-    limits = [v for v in prov.values if v.kind == "bedrag" and v.number]
-    if not limits or not facts.amounts:
-        return None, ""
-    limit = limits[0]
-    yearly = "kalenderjaar" in prov.text.lower() or "per jaar" in prov.text.lower()
-    a = facts.amounts[0]
-    if yearly and a.per and a.per_year is not None and a.per not in ("jaar", "kalenderjaar"):
-        factor = round(a.per_year / a.value)
-        total = a.per_year
-        text = f"{factor} × {_euro(a.value)} = {_euro(total)} per jaar, tegen de grens van {limit.raw}"
-    else:
-        total = a.value
-        text = f"{_euro(total)} tegen de grens van {limit.raw}"
-    return total <= (limit.number or 0), text
+    """Does a fact of the question meet the limit the exemption or exception sets? An amount
+    against a bedrag (yearly limits against a monthly amount: the arithmetic shown), an age
+    against "jonger dan 27 jaar", a percentage against "120%": each compared the way the sentence
+    says ("jonger dan", "ten hoogste", "of ouder"). None when the facts do not give what the limit
+    turns on. Returns the comparison as Dutch text.
+
+    Periods are not compared: a question tells several (how long in bijstand, how long ago, since
+    when) and numbers alone do not say which one a provision's period is about; tried, the
+    matches were right by accident as often as wrong (evals/RESULTS-answers.md)."""
+    for limit in prov.values:
+        if limit.number is None:
+            continue
+        if limit.kind == "bedrag" and facts.amounts:
+            yearly = "kalenderjaar" in prov.text.lower() or "per jaar" in prov.text.lower()
+            a = facts.amounts[0]
+            if yearly and a.per and a.per_year is not None and a.per not in ("jaar", "kalenderjaar"):
+                factor = round(a.per_year / a.value)
+                total = a.per_year
+                text = f"{factor} × {_euro(a.value)} = {_euro(total)} per jaar, tegen de grens van {limit.raw}"
+            else:
+                total = a.value
+                text = f"{_euro(total)} tegen de grens van {limit.raw}"
+            return _holds(total, limit.cmp or "<=", limit.number), text
+        if not limit.cmp:
+            continue  # a period or age the sentence does not compare with says nothing here
+        if limit.kind == "leeftijd" and facts.ages:
+            held = [(raw, n) for raw, n in facts.ages if _holds(n, limit.cmp, limit.number)]
+            raw, n = held[0] if held else facts.ages[0]
+            return bool(held), f"{raw}: {int(n)} jaar, tegen de grens {_CMP_WORDS[limit.cmp]} {limit.raw}"
+        if limit.kind == "percentage" and facts.percentages:
+            raw, n = facts.percentages[0]
+            return _holds(n, limit.cmp, limit.number), f"{raw} tegen de grens {_CMP_WORDS[limit.cmp]} {limit.raw}"
+    return None, ""
 
 
 def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: Facts,
                        day: dt.date) -> tuple[Article, Provision, str] | None:
     """The exemption or exception, in the chain or elsewhere in the focus's own regeling, whose
-    limit the amount in the question stays within, with the arithmetic. Only an amount decides:
-    matching a told situation to an exception by its words was measured and picked the wrong
-    exception more often than the right one (evals/RESULTS-answers.md)."""
-    if not facts.amounts:
+    limit a fact of the question meets (an amount, an age, a percentage), with the
+    comparison. Only a number decides: matching a told situation to an exception by its words was
+    measured and picked the wrong exception more often than the right one (evals/RESULTS-answers.md)."""
+    if not (facts.amounts or facts.ages or facts.percentages):
         return None
     siblings = [a for a in model.articles.values() if a.regulation is chain.focus.regulation and a is not chain.focus]
-    for art in [chain.focus, *chain.up, *chain.down, *siblings]:
+    articles = [chain.focus, *chain.up, *chain.down, *siblings]
+    for art in articles:
         definitions = {p.text for p in art.provisions_on(day, ["definition"])}
         for prov in art.provisions_on(day, ["exemption", "exception"]):
             if _overlap(prov, terms) < 1 or prov.text in definitions:
@@ -203,7 +228,47 @@ def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: F
             within, arithmetic = exemption_applies(prov, facts)
             if within:
                 return art, prov, arithmetic
+    # A definition that sets an age ("kostendelende medebewoner: de persoon van 27 jaar of
+    # ouder"): a person the question describes outside it is not what the rule is about.
+    # Also the definitions in the laws of the chain whose term the question names ("kostendelers"
+    # for "kostendelende medebewoner"; Dutch inflects, so a stem may stand at the start of a word).
+    laws = {a.regulation.key for a in [chain.focus, *chain.up] if a.layer in LAW_TYPES}
+    named = lambda stem: any(t.startswith(stem) or stem.startswith(t) for t in terms if len(t) >= 5)  # noqa: E731
+    defining = [a for a in model.articles.values()
+                if a.regulation.key in laws and a not in articles
+                and any(any(named(s) for s in _defined_terms(p) if len(s) >= 5)
+                        for p in a.provisions_on(day, ["definition"]))]
+    for art in [*articles, *defining]:
+        # "Niet als kostendelende medebewoner tellen mee: ..." reads like a definition but is an
+        # exemption; it was weighed as one above.
+        exempting = {p.text for p in art.provisions_on(day, ["exemption", "exception"])}
+        for prov in art.provisions_on(day, ["definition"]):
+            if prov.text in exempting:
+                continue
+            # Only an age: a question tells many periods (how long in bijstand, since when, how
+            # long ago), and which one a definition's period is about cannot be read from numbers.
+            if not any(v.cmp and v.kind == "leeftijd" for v in prov.values):
+                continue
+            if not any(named(s) for s in _defined_terms(prov) if len(s) >= 5):
+                continue  # the definition of a term the question does not name
+            within, arithmetic = exemption_applies(prov, facts)
+            if within is False:
+                return art, prov, arithmetic
     return None
+
+
+_DEFINED = (re.compile(r"\bonder\s+(?P<t>[a-zë\- ]{3,60}?)\s+(?:wordt\s+)?verstaan\b", re.I),
+            re.compile(r"^(?:[a-z]{1,2}\.\s*|-\s*)?\*?(?P<t>[a-zë\- ]{3,60}?)\*?:\s", re.I))
+
+
+def _defined_terms(prov: Provision) -> set[str]:
+    """The content words of the term a definition defines ("onder kostendelende medebewoner
+    verstaan", "alleenstaande: ..."); empty if the sentence does not name one."""
+    for pattern in _DEFINED:
+        m = pattern.search(prov.text)
+        if m:
+            return content_terms(m.group("t"))
+    return set()
 
 
 def _euro(value: float) -> str:
@@ -225,6 +290,10 @@ def decide_room(model: RuleModel, chain: Chain, terms: set[str], facts: Facts, d
     found = matching_exemption(model, chain, terms, facts, day)
     if found is not None:
         art, prov, arithmetic = found
+        if prov.kind == "definition":
+            return Room("niet-nodig", art, prov,
+                        f"De situatie valt buiten wat de regel omschrijft ({arithmetic}); de regel is dan niet van "
+                        "toepassing en afwijken is niet nodig.")
         return Room("niet-nodig", art, prov,
                     f"De situatie valt onder een vrijlating of uitzondering ({arithmetic}); afwijken is dan niet nodig.")
     # 2. A statutory power that covers the question: one a local rule restates and names ("kan
