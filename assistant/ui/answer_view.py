@@ -247,7 +247,7 @@ class TokenMarkdown:
     def end_line(self) -> str:
         done = self._escaped(self.line)
         rest = done[len(self.sent):] if done.startswith(self.sent) else ""
-        end = "" if not self.line.strip() else ("\n" if self.line.startswith("- ") else "  \n")
+        end = "  \n" if self.line.strip() and not self.line.startswith("- ") else "\n"  # as md_escape_lines
         self.line, self.sent = "", ""
         return rest + end
 
