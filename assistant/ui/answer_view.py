@@ -38,7 +38,7 @@ class Sources:
         ns = [n for n in answer_parts.markers(text) if n in self.by_n]
         if not ns:
             return
-        with st.container(horizontal=True, gap="small", key=f"chips_{self.key}_{part}"):
+        with st.container(horizontal=True, gap="small", vertical_alignment="center", key=f"chips_{self.key}_{part}"):
             st.caption("Bronnen:", width="content")
             for n in ns:
                 c = self.by_n[n]
