@@ -5,6 +5,7 @@ MAATWERK_LLM=fake works in a subprocess or an installed wheel too. The product d
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from assistant.answering.generation import BackendConfig, ChatModelGenerator, Generator
@@ -13,8 +14,8 @@ from assistant.answering.generation import BackendConfig, ChatModelGenerator, Ge
 
 def _fake_chat_model_class():
     from langchain_core.language_models.chat_models import BaseChatModel
-    from langchain_core.messages import AIMessage
-    from langchain_core.outputs import ChatGeneration, ChatResult
+    from langchain_core.messages import AIMessage, AIMessageChunk
+    from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
     class FakeChatModel(BaseChatModel):
         """Queued responses and a history of what was sent (after simonw/llm's MockModel)."""
@@ -38,6 +39,15 @@ def _fake_chat_model_class():
             if isinstance(item, BaseException):
                 raise item
             return ChatResult(generations=[ChatGeneration(message=AIMessage(content=item))])
+
+        def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+            """Like a served model: the queued response word by word (whitespace kept)."""
+            self.history.append(list(messages))
+            item = self.responses.pop(0) if self.responses else self.default
+            if isinstance(item, BaseException):
+                raise item
+            for piece in re.findall(r"\S+\s*|\s+", item):
+                yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
 
     return FakeChatModel
 

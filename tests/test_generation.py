@@ -1,13 +1,11 @@
 """Answer backends by name; ollama and openai against a stub HTTP server on 127.0.0.1 that
-serves recorded responses, so the real langchain clients run end to end without a model."""
+generates recorded responses token by token (tests/llm_stub.py), so the real langchain clients
+run end to end without a model."""
 
 from __future__ import annotations
 
 import json
 import shutil
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -20,68 +18,10 @@ from assistant.answering.generation import (
 )
 from assistant.retrieval.index import Index
 from assistant.privacy import Pseudonymiser
+from llm_stub import RUNAWAY_TOKENS, StubServer
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Kan de tijdelijke opvang van een dakloze zoon zonder kostendelersnorm langer duren?"
-
-
-class StubServer:
-    """Recorded chat replies on a free port; records what the client sent."""
-
-    def __init__(self, reply: str, delay: float = 0.0, runaway: float = 0.0):
-        # runaway: like a small model without an output budget, the server "keeps generating"
-        # for this many seconds unless the request carries a token limit.
-        self.reply, self.delay, self.runaway, self.requests = reply, delay, runaway, []
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                stub.requests.append((self.path, body))
-                time.sleep(stub.delay)
-                limit = body.get("max_tokens") or body.get("max_completion_tokens") \
-                    or (body.get("options") or {}).get("num_predict")
-                if stub.runaway and not limit:
-                    time.sleep(stub.runaway)
-                if self.path == "/api/chat":  # ollama, streamed as NDJSON
-                    lines = [
-                        {"model": body.get("model"), "created_at": "2026-01-01T00:00:00Z",
-                         "message": {"role": "assistant", "content": stub.reply}, "done": False},
-                        {"model": body.get("model"), "created_at": "2026-01-01T00:00:00Z",
-                         "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
-                         "total_duration": 1, "load_duration": 1, "prompt_eval_count": 1, "prompt_eval_duration": 1,
-                         "eval_count": 1, "eval_duration": 1},
-                    ]
-                    payload = "".join(json.dumps(x) + "\n" for x in lines).encode()
-                    ctype = "application/x-ndjson"
-                elif self.path == "/v1/chat/completions":
-                    payload = json.dumps({
-                        "id": "stub-1", "object": "chat.completion", "created": 0, "model": body.get("model"),
-                        "choices": [{"index": 0, "finish_reason": "stop",
-                                     "message": {"role": "assistant", "content": stub.reply}}],
-                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-                    }).encode()
-                    ctype = "application/json"
-                else:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -136,28 +76,106 @@ def test_llm_backend_over_http_fabrications_caught(index, backend):
     assert "fallback" not in a.trace
 
 
+def _base_url(stub: StubServer, backend: str) -> str:
+    return stub.url if backend == "ollama" else stub.url + "/v1"
+
+
+def _sent_limits(body: dict, backend: str) -> tuple[int | None, list[str] | None]:
+    if backend == "ollama":
+        return body["options"].get("num_predict"), body["options"].get("stop")
+    return body.get("max_tokens") or body.get("max_completion_tokens"), body.get("stop")
+
+
+def test_the_stub_runs_away_without_a_limit():
+    """The control for the budget tests: asked without a token limit, the stub server really
+    keeps generating until its 'context' is full."""
+    import urllib.request
+
+    stub = StubServer("Een antwoord [1].", runaway=True)
+    try:
+        req = urllib.request.Request(stub.url + "/v1/chat/completions", method="POST",
+                                     data=json.dumps({"model": "m", "messages": []}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        text = json.loads(urllib.request.urlopen(req, timeout=10).read())["choices"][0]["message"]["content"]
+    finally:
+        stub.close()
+    assert stub.produced == [RUNAWAY_TOKENS] and text.count("bla") == RUNAWAY_TOKENS - 3
+
+
 @pytest.mark.parametrize("backend", ["ollama", "openai"])
 def test_every_llm_call_carries_an_output_budget_and_stop_sequences(index, backend):
-    """Against a server that generates until its context is full unless a limit is sent, the
-    answer arrives from the model (no fallback) because every call carries max_tokens /
-    num_predict and stop sequences."""
+    """Against a server that keeps generating unless a limit is sent, the model's answer ends at
+    the budget (max_tokens / num_predict), not at the server's context, and arrives (no
+    fallback); a model that starts a new turn ("\nVraag:") is cut there by the stop sequences."""
     from assistant.answering.generation import STOP_SEQUENCES
 
-    reply, _ = passage_reply(index)
-    stub = StubServer(reply, runaway=6)
+    reply, real = passage_reply(index)
+    runaway = StubServer(reply, runaway=True)
     try:
-        base_url = stub.url if backend == "ollama" else stub.url + "/v1"
-        gen = make_generator(backend, model="stub-model", base_url=base_url, timeout=3, max_tokens=321)
+        gen = make_generator(backend, model="stub-model", base_url=_base_url(runaway, backend), timeout=20,
+                             max_tokens=321)
+        a = Assistant(index, gen, Pseudonymiser(use_deduce=False)).ask(QUESTION, peildatum="2026-11-01")
+    finally:
+        runaway.close()
+    _, body = runaway.requests[-1]
+    assert _sent_limits(body, backend) == (321, STOP_SEQUENCES)
+    assert runaway.produced[-1] == 321 and "fallback" not in a.trace, a.warnings
+    assert real in a.answer and a.answer.count("bla") == 321 - len(reply.split())
+
+    new_turn = StubServer(reply + "\nVraag: en wat als zij ook nog een auto heeft?\nAntwoord: nee [1].",
+                          runaway=True)
+    try:
+        gen = make_generator(backend, model="stub-model", base_url=_base_url(new_turn, backend), timeout=20)
+        a = Assistant(index, gen, Pseudonymiser(use_deduce=False)).ask(QUESTION, peildatum="2026-11-01")
+    finally:
+        new_turn.close()
+    assert new_turn.produced[-1] == len(reply.split()) and "fallback" not in a.trace
+    assert real in a.answer and "auto" not in a.answer and "bla" not in a.answer
+
+
+@pytest.mark.parametrize("backend", ["ollama", "openai"])
+def test_llm_tokens_stream_as_they_arrive(index, backend):
+    """compose() hands out the model's text piece by piece (one Step per streamed token) and
+    returns the same checked answer as ask()."""
+    reply, real = passage_reply(index)
+    stub = StubServer(reply)
+    try:
+        gen = make_generator(backend, model="stub-model", base_url=_base_url(stub, backend), timeout=20)
+        assistant = Assistant(index, gen, Pseudonymiser(use_deduce=False))
+        steps = assistant.compose(QUESTION, peildatum="2026-11-01")
+        kinds, pieces = [], []
+        while True:
+            try:
+                step = next(steps)
+            except StopIteration as done:
+                answer = done.value
+                break
+            kinds.append(step.kind)
+            if step.kind == "tekst":
+                pieces.append(step.fields["tekst"])
+        asked = assistant.ask(QUESTION, peildatum="2026-11-01")
+    finally:
+        stub.close()
+    assert stub.requests[0][1].get("stream") is True
+    assert len(pieces) == len(reply.split()) and "".join(pieces).strip() == reply
+    # the kort antwoord comes before the model's text, the motivering after it
+    assert kinds.index("kort_antwoord") < kinds.index("tekst") < kinds.index("motivering")
+    assert real in answer.answer and "altijd blijven" not in answer.answer  # checked after streaming
+    strip = lambda d: {k: v for k, v in d.items() if k != "trace"}
+    assert strip(answer.to_dict()) == strip(asked.to_dict())
+
+
+def test_a_stream_that_outlasts_the_timeout_falls_back(index):
+    """A server that keeps sending, slowly, never trips a per-read timeout; the answer as a whole
+    must still be done within MAATWERK_LLM_TIMEOUT, and the stream is given up."""
+    stub = StubServer("Een antwoord dat maar blijft komen [1].", pace=0.05, runaway=True)
+    try:
+        gen = make_generator("openai", model="m", base_url=stub.url + "/v1", timeout=1)
         a = Assistant(index, gen, Pseudonymiser(use_deduce=False)).ask(QUESTION, peildatum="2026-11-01")
     finally:
         stub.close()
-    _, body = stub.requests[-1]
-    if backend == "ollama":
-        assert body["options"]["num_predict"] == 321 and body["options"]["stop"] == STOP_SEQUENCES
-    else:
-        assert (body.get("max_tokens") or body.get("max_completion_tokens")) == 321
-        assert body["stop"] == STOP_SEQUENCES
-    assert "fallback" not in a.trace, a.warnings
+    assert a.trace["fallback"] == "grounded" and any("niet op tijd" in w for w in a.warnings), a.warnings
+    assert stub.produced[-1] < 700  # the default budget was not reached: the client stopped reading
 
 
 def test_openai_timeout_falls_back_to_grounded(index):
@@ -208,6 +226,12 @@ def test_fake_backend_queues_and_records():
     assert gen.generate(req) == "eerste [1]"
     assert gen.generate(req) == "tweede [1]"
     assert len(gen.chat_model.history) == 2 and "Tekst van de regel." in gen.chat_model.history[0][1].content
+    # streamed like a served model: word by word, the same text
+    gen.chat_model.enqueue("derde antwoord, in stukken [1]")
+    assert list(gen.stream(req)) == ["derde ", "antwoord, ", "in ", "stukken ", "[1]"]
+    gen.chat_model.enqueue("   ")
+    with pytest.raises(GenerationError, match="leeg antwoord"):
+        list(gen.stream(req))
 
 
 def test_grounded_generator_quotes_verbatim_the_sentence_that_answers():

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.cases.log import Case, CaseLog
+from assistant.cases import Case, CaseLog
 from assistant.cases.demo import seed_cases
 from assistant.reporting.document import FORMATS, render
 from assistant.policy.signalen import (

@@ -436,6 +436,35 @@ def test_answer_reads_kort_antwoord_first_and_open_questions_are_answered_in_pla
     assert "huidaandoening" in bijz and "[in te vullen" not in bijz
 
 
+def test_with_a_language_model_its_tokens_stream_into_the_answer(app_env, monkeypatch):
+    """MAATWERK_LLM=fake (the fake chat model, registered like any backend, streams word by
+    word): the page streams the model's text as it arrives, then shows the checked text under
+    'Antwoord'; an invented article is removed there and said in the warnings."""
+    from evals import fakes as generation  # the fake backend (entry point "fake")
+    from assistant.ui import answer_view
+
+    reply = ("Afzien van terugvordering kan bij dringende redenen [1][2][3]. Op grond van artikel 999 "
+             "Participatiewet mag het altijd [2]. Leg de omstandigheden vast in de motivering [3].")
+    made = generation.FakeChatModel
+    monkeypatch.setattr(generation, "FakeChatModel", lambda **kw: made(**kw).enqueue(reply))
+    fed: list[str] = []
+    feed = answer_view.TokenMarkdown.feed
+    monkeypatch.setattr(answer_view.TokenMarkdown, "feed", lambda self, piece: fed.append(piece) or feed(self, piece))
+    monkeypatch.setenv("MAATWERK_LLM", "fake")
+    at = login("demo-professional")
+    at.chat_input[0].set_value(QUESTION).run()
+    assert not at.exception, [e.value for e in at.exception]
+    answer = at.session_state["conversation"].turns[0].answer
+    assert answer["trace"]["backend"] == "fake" and "fallback" not in answer["trace"], answer["warnings"]
+    assert "".join(fed) == reply and len(fed) == len(reply.split())  # streamed to the page word by word
+    shown = texts(at)
+    text = next(read(m.value) for m in at.markdown if "Leg de omstandigheden vast" in read(m.value))
+    assert "##### Antwoord" in [m.value for m in at.markdown]
+    assert "artikel 999" not in text and "[verwijzing verwijderd]" in text
+    assert any("artikel 999" in read(w.value) for w in at.warning)
+    assert "Citaten per laag" not in shown and not any(e.label.startswith("Citaten per laag") for e in at.expander)
+
+
 def test_return_with_comment_and_resubmit(app_env):
     at = login("demo-consulent")
     at.text_input(key="peildatum").input("01-03-2026").run()

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,8 +42,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextmanager
+def running_app(tmp_path_factory, **env_extra):
+    """The app as `maatwerk serve` starts it, on a free port, with a copy of the corpus and its own
+    data dir; MAATWERK_* in env_extra on top (grounded backend unless said otherwise)."""
     import shutil
 
     data = tmp_path_factory.mktemp("e2e-data")
@@ -51,6 +54,7 @@ def server(tmp_path_factory):
     port = free_port()
     env = dict(os.environ, MAATWERK_DATA_DIR=str(data), MAATWERK_EMBEDDER="hashing",
                MAATWERK_CORPUS_DIR=str(corpus), MAATWERK_LLM="grounded", MAATWERK_DEMO="true")
+    env.update(env_extra)
     log = open(data / "streamlit.log", "w")
     proc = subprocess.Popen(streamlit_command(port), cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -66,13 +70,21 @@ def server(tmp_path_factory):
             proc.kill()
             pytest.fail("de app startte niet: " + (data / "streamlit.log").read_text()[-2000:])
         time.sleep(0.3)
-    yield {"url": url, "data": data, "corpus": corpus}
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield {"url": url, "data": data, "corpus": corpus}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with running_app(tmp_path_factory) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
@@ -201,6 +213,81 @@ def test_ask_open_citation_submit_and_review(server, browser):
     mine.context.close()
 
 
+def test_answer_parts_each_source_opens_in_place_and_downloads(server, browser):
+    """The grounded answer in its parts (kort antwoord, room said once, precedents, quotes
+    folded), a [n] beside a part opens its passage, and one answer downloads as Markdown and as
+    Word."""
+    import zipfile
+
+    page = new_page(browser)
+    login(page, server["url"], "demo-professional")
+    ask(page, QUESTION)
+    shown = page.inner_text("body")
+    for part in ("Kort antwoord", "Afwijkingsruimte", "Eerdere besluiten", "Citaten per laag"):
+        assert part in shown, part
+    # the room once: its basis is not repeated as its citation
+    box = page.locator('[data-testid="stAlert"]').filter(has_text="Afwijken van een beleidsregel")
+    assert box.count() and box.first.inner_text().count("4:84 Awb") == 1, box.all_inner_texts()
+
+    chip = page.locator(".st-key-chips_0_kort").get_by_role("button", name=re.compile(r"^\[\d+\]"))
+    n = chip.first.inner_text().split("]")[0] + "]"
+    chip.first.click()
+    body = page.get_by_test_id("stPopoverBody").filter(has_text=re.compile(r"geldig van \d{4}-\d{2}-\d{2} tot"))
+    body.first.wait_for()
+    assert body.first.inner_text().startswith(n)
+    page.keyboard.press("Escape")
+
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Antwoord (.md)").first.click()
+    md = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert md.startswith("# Vraag") and "## Kort antwoord (" in md and "## Afwijkingsruimte" in md
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Antwoord (.docx)").first.click()
+    assert dl.value.suggested_filename == "antwoord.docx"
+    with zipfile.ZipFile(dl.value.path()) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    assert "Kort antwoord" in xml and "Afwijkingsruimte" in xml and "Concept-motivering" in xml
+    page.context.close()
+
+
+# Records the page's text on every change, so the test sees what was on screen before the
+# answer was complete.
+_WATCH_TEXT = """() => { window.__texts = [];
+  new MutationObserver(() => window.__texts.push(document.body.innerText))
+    .observe(document.body, {subtree: true, childList: true, characterData: true}); }"""
+LLM_REPLY = ("Afzien van terugvordering kan als terugvordering voor deze inwoner onaanvaardbare gevolgen heeft [2][3]. "
+             "Leg vast welke schulden er zijn en wat terugvordering voor het gezin betekent [3][4]. "
+             "Weeg daarna af of een betalingsregeling volstaat [4][5].")
+
+
+def test_a_language_models_answer_streams_into_the_page(tmp_path_factory, browser):
+    """With an OpenAI-compatible server as the backend (a stub that sends a token every 0.15 s),
+    the page shows the model's text while it is still arriving, before the answer is complete,
+    then the checked text under 'Antwoord' beside the deterministic parts."""
+    pytest.importorskip("langchain_openai", reason="langchain-openai (extra 'openai') is niet geïnstalleerd")
+    from llm_stub import StubServer
+
+    stub = StubServer(LLM_REPLY, pace=0.15)
+    try:
+        with running_app(tmp_path_factory, MAATWERK_LLM="openai", MAATWERK_LLM_MODEL="stub-model",
+                         MAATWERK_LLM_BASE_URL=stub.url + "/v1", MAATWERK_LLM_TIMEOUT="60") as app:
+            page = new_page(browser)
+            login(page, app["url"], "demo-professional")
+            page.evaluate(_WATCH_TEXT)
+            ask(page, QUESTION)
+            texts = page.evaluate("window.__texts")
+            final = page.inner_text("body")
+            page.context.close()
+    finally:
+        stub.close()
+    first, last = "Afzien van terugvordering", "betalingsregeling volstaat"
+    partial = [t for t in texts if first in t and last not in t]
+    assert partial and all("Casus vastleggen" not in t for t in partial)  # seen while it was arriving
+    assert any("Kort antwoord" in t for t in partial)  # the deterministic parts came first
+    assert "Antwoord" in final and last in final and "Citaten per laag" not in final
+    assert stub.requests and stub.requests[-1][1].get("stream") is True
+
+
 def test_verantwoording_downloads_register_entry(server, browser):
     page = new_page(browser)
     login(page, server["url"], "demo-jurist")
@@ -312,10 +399,13 @@ def test_screenshots(server, browser, width, height, suffix):
             login(page, server["url"], username)
             ask(page, QUESTION)
             page.get_by_text("Kort antwoord").first.wait_for()
-            page.get_by_text(re.compile(r"^Alle bronnen \(\d+\)")).first.click()
-            page.get_by_text(re.compile(r"^\[1\] ")).first.click()
-            page.get_by_text("Volledige passage").first.wait_for()
             shoot(page, out / f"{name}-{suffix}.png")
+            # a [n] of the room opened: its passage beside the answer
+            page.locator(".st-key-chips_0_ruimte").get_by_role("button").last.click()
+            page.get_by_test_id("stPopoverBody").first.wait_for()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(out / f"{name}-bron-{suffix}.png"))
+            page.keyboard.press("Escape")
             submit_current_case(page)  # so the next shots have a case to show
         else:
             login(page, server["url"], username)

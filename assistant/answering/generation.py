@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterator
 
 from assistant.retrieval.analysis import content_terms, stem
 from assistant.corpus.documents import Chunk
@@ -206,6 +207,11 @@ class Generator:
     def generate(self, request: GenerationRequest) -> str:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        """The answer text in pieces as the backend produces them; one piece unless the backend
+        streams."""
+        yield self.generate(request)
+
 
 class GroundedGenerator(Generator):
     """No language model: the answer is the preface plus, per layer, the sentences of each
@@ -238,10 +244,13 @@ class GroundedGenerator(Generator):
 class ChatModelGenerator(Generator):
     """Any langchain chat model: renders the prompt, sends system + user message, returns text."""
 
-    def __init__(self, chat_model, name: str, model: str | None = None):
+    def __init__(self, chat_model, name: str, model: str | None = None, timeout: float | None = None):
         self.chat_model = chat_model
         self.name = name
         self.model = model
+        # A streamed answer must be complete within this many seconds, however steadily the
+        # server keeps sending (the client's own timeout applies per read).
+        self.timeout = timeout
 
     def messages(self, request: GenerationRequest):
         from langchain_core.messages import HumanMessage, SystemMessage
@@ -270,6 +279,39 @@ class ChatModelGenerator(Generator):
         if not text:
             raise GenerationError(f"de {self.name}-backend gaf een leeg antwoord")
         return text
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        """The model's tokens as they arrive (langchain's stream: the same output budget and
+        stop sequences as invoke). Errors, an empty answer and an answer that takes longer than
+        the timeout become a GenerationError."""
+        started = time.monotonic()
+        got = False
+        chunks = None
+        try:
+            chunks = self.chat_model.stream(self.messages(request))
+            for chunk in chunks:
+                piece = _text_of(chunk.content if hasattr(chunk, "content") else chunk)
+                if piece:
+                    got = got or bool(piece.strip())
+                    yield piece
+                if self.timeout and time.monotonic() - started > self.timeout:
+                    raise GenerationError(f"de {self.name}-server antwoordde niet op tijd (zie MAATWERK_LLM_TIMEOUT)")
+        except GenerationError:
+            raise
+        except Exception as exc:  # provider errors have no common base class
+            raise GenerationError(describe_failure(self.name, exc)) from exc
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # a stream given up on ends its HTTP response
+        if not got:
+            raise GenerationError(f"de {self.name}-backend gaf een leeg antwoord")
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, list):  # content blocks
+        return "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+    return str(content or "")
 
 
 def describe_failure(backend: str, exc: Exception) -> str:
@@ -322,7 +364,7 @@ def _ollama(cfg: BackendConfig) -> Generator:
     model = ChatOllama(model=cfg.model, base_url=cfg.base_url or "http://localhost:11434",
                        temperature=0, num_predict=cfg.max_tokens, stop=STOP_SEQUENCES,
                        client_kwargs={"timeout": cfg.timeout})
-    return ChatModelGenerator(model, "ollama", cfg.model)
+    return ChatModelGenerator(model, "ollama", cfg.model, cfg.timeout)
 
 
 def _openai(cfg: BackendConfig) -> Generator:
@@ -336,7 +378,7 @@ def _openai(cfg: BackendConfig) -> Generator:
     model = ChatOpenAI(model=cfg.model, base_url=cfg.base_url, api_key=cfg.api_key or "geen-sleutel",
                        timeout=cfg.timeout, max_retries=0, temperature=0, max_tokens=cfg.max_tokens,
                        stop=STOP_SEQUENCES)
-    return ChatModelGenerator(model, "openai", cfg.model)
+    return ChatModelGenerator(model, "openai", cfg.model, cfg.timeout)
 
 
 def _llamacpp(cfg: BackendConfig) -> Generator:
@@ -349,7 +391,7 @@ def _llamacpp(cfg: BackendConfig) -> Generator:
         raise GenerationError("zet MAATWERK_LLM_MODEL op het pad van een GGUF-bestand voor llamacpp")
     model = ChatLlamaCpp(model_path=cfg.model, temperature=0, n_ctx=4096, max_tokens=cfg.max_tokens,
                          stop=STOP_SEQUENCES, verbose=False)
-    return ChatModelGenerator(model, "llamacpp", Path(cfg.model).name)
+    return ChatModelGenerator(model, "llamacpp", Path(cfg.model).name, cfg.timeout)
 
 
 # The answer backends: these built-ins, and any that an installed package registers under the

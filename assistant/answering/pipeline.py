@@ -15,7 +15,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any, Generator, Sequence
 
 from assistant.corpus.documents import SOURCE_TYPES, Chunk
 from assistant.corpus.splitting import base_citation
@@ -232,6 +232,21 @@ class Answer:
         }
 
 
+@dataclass
+class Step:
+    """One part of an answer, handed out by Assistant.compose() as soon as it is ready, so a
+    reader sees the kort antwoord while the rest is still being put together. `fields` holds
+    keys of Answer.to_dict() with their value at that moment (kort_antwoord, nog_nodig,
+    afwijkingsruimte, keten, precedents, answer, motivering), markers checked against the
+    passages numbered so far; the Answer that compose() returns is what counts. Kinds:
+    bronnen, kort_antwoord, nog_nodig, afwijkingsruimte, keten, precedenten, tekst (a piece of
+    the language model's text as it arrives, not yet checked), terugval (the model's text is
+    dropped, the grounded text follows), onderbouwing, motivering."""
+
+    kind: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
 # ---- the corpus as a whole: exact look-ups the ranking cannot guarantee -----------------------
 
 
@@ -423,6 +438,17 @@ class Assistant:
 
     def ask(self, question: str, peildatum: dt.date | str | None = None,
             casus: dict[str, Any] | None = None) -> Answer:
+        steps = self.compose(question, peildatum, casus)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    def compose(self, question: str, peildatum: dt.date | str | None = None,
+                casus: dict[str, Any] | None = None) -> Generator[Step, None, Answer]:
+        """ask() part by part: yields a Step as each part of the answer is ready and returns
+        the same Answer that ask() returns (an AnswerError is raised at the first step)."""
         started = time.perf_counter()
         question = (question or "").strip()
         if not question:
@@ -522,6 +548,8 @@ class Assistant:
                 h["relevant"] = False
             return self._finish(answer, started)
 
+        yield Step("bronnen", {"hits": [dict(h) for h in answer.hits if h["relevant"]]})
+
         # ---- the rule, its chain and the room along it -------------------------------------------
         registry = _Registry()
         def weigh(chunk: Chunk) -> float:
@@ -573,6 +601,9 @@ class Assistant:
             preface.append(f"Kort antwoord: {answer.kort_antwoord}")
             if answer.nog_nodig:
                 preface.append("Nog nodig om te beoordelen:\n" + "\n".join(f"- {x}" for x in answer.nog_nodig))
+            yield self._step("kort_antwoord", registry, kort_antwoord=answer.kort_antwoord, oordeel=answer.oordeel)
+            if answer.nog_nodig:
+                yield self._step("nog_nodig", registry, nog_nodig=answer.nog_nodig)
         if ruimte is not None:
             for i, c in enumerate(ruimte_chunks):
                 ruimte.toelichting = ruimte.toelichting.replace("{n%d}" % i, str(registry.n(c)))
@@ -582,6 +613,9 @@ class Assistant:
             if chain is not None and len(chain.members()) > 1:
                 links = [f"{a.citation} [{registry.n(c)}]" for a, c in zip(chain.members(), chain_chunks) if c is not None]
                 preface.append("Keten van de regel: " + " → ".join(links) + ".")
+            yield self._step("afwijkingsruimte", registry, afwijkingsruimte=asdict(ruimte))
+            if chain is not None and len(chain.members()) > 1:
+                yield self._step("keten", registry, keten=preface[-1])
         else:
             nearest = []
             for h in relevant:
@@ -599,6 +633,8 @@ class Assistant:
                            f"{self.gemeente}): " + "; ".join(f"{c.citation} [{registry.n(c)}]" for c in foreign[:2]) + ".")
         if consistency:
             preface.append(f"Eerdere besluiten: {consistency}")
+        if precedents or consistency:
+            yield Step("precedenten", {"precedents": [asdict(p_) for p_ in precedents], "consistency": consistency})
 
         focus_sentences = kb.focus_sentences if kb is not None else {}
         passages = [Passage(registry.n(c), c, LAYER_OF.get(c.source_type, ("overig", "Overige bronnen"))[1],
@@ -608,10 +644,15 @@ class Assistant:
         passages += [Passage(p.n, registry.chunk(p.n), "Eerdere maatwerk-besluiten") for p in precedents]
         request = GenerationRequest(question=q, peildatum=day.isoformat(), passages=passages, preface=preface,
                                     casus=casus_text, prompt=self.prompt)
-        text = self._compose(request, answer)
+        text = yield from self._compose(request, answer)
         text = text + "\n\nDe professional beslist; dit antwoord is een hulpmiddel, geen besluit."
+        shown = self._step("onderbouwing", registry, answer=text)
+        if mapping is not None and len(mapping):
+            shown.fields["answer"] = mapping.reidentify(shown.fields["answer"])
+        yield shown
 
         answer.motivering = self._motivering(rule, ruimte, ruimte_chunks, precedents, cat, day, casus, registry, kb)
+        yield self._step("motivering", registry, motivering=[{"kop": k, "tekst": t} for k, t in answer.motivering])
 
         # ---- verification over everything that carries markers ---------------------------------
         verifier = _Verifier(registry)
@@ -634,6 +675,24 @@ class Assistant:
         return self._finish(answer, started)
 
     # ---- steps ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _step(kind: str, registry: "_Registry", **fields: Any) -> Step:
+        """A Step whose texts are checked the way the final answer will be (every [n] names a
+        numbered passage, every quote is in it), by a verifier of its own: the final check and
+        its warnings are not touched."""
+        check = _Verifier(registry).check
+        for key in ("kort_antwoord", "keten", "answer"):
+            if key in fields:
+                fields[key] = check(fields[key])
+        if "nog_nodig" in fields:
+            fields["nog_nodig"] = [check(x) for x in fields["nog_nodig"]]
+        if "motivering" in fields:
+            fields["motivering"] = [{"kop": m["kop"], "tekst": check(m["tekst"])} for m in fields["motivering"]]
+        if fields.get("afwijkingsruimte"):
+            fields["afwijkingsruimte"] = dict(fields["afwijkingsruimte"],
+                                              toelichting=check(fields["afwijkingsruimte"]["toelichting"]))
+        return Step(kind, fields)
 
     @staticmethod
     def _resolve(sentence: Sentence, registry: "_Registry") -> str:
@@ -988,7 +1047,10 @@ class Assistant:
                         return c, m.group(0)
         return None
 
-    def _compose(self, request: GenerationRequest, answer: Answer) -> str:
+    def _compose(self, request: GenerationRequest, answer: Answer) -> Generator[Step, None, str]:
+        """The answer text: the grounded composer's, or the language model's as it streams in
+        (a Step "tekst" per piece), checked once it is complete. When the model fails or cites
+        nothing traceable, a Step "terugval" says its text is dropped and the grounded text is used."""
         if not self.generator.uses_llm:
             return self.generator.generate(request)
         for p in request.passages:  # sent as data all the same (see GenerationRequest.passages_block)
@@ -996,12 +1058,20 @@ class Assistant:
             if said:
                 answer.warnings.append(f"Passage [{p.n}] ({p.chunk.citation}) bevat tekst die zich tot een taalmodel "
                                        f"richt („{said}“); die is als brontekst meegestuurd, niet als opdracht.")
+        pieces: list[str] = []
         try:
-            text = self.generator.generate(request)
+            for piece in self.generator.stream(request):
+                if piece:
+                    pieces.append(piece)
+                    yield Step("tekst", {"tekst": piece})
+            text = "".join(pieces).strip()
+            if not text:
+                raise GenerationError(f"de {self.generator.name}-backend gaf een leeg antwoord")
         except GenerationError as exc:
             answer.warnings.append(f"Taalmodel niet gebruikt: {exc}. Het antwoord is samengesteld uit de "
                                    "gevonden passages.")
             answer.trace["fallback"] = "grounded"
+            yield Step("terugval", {"warnings": answer.warnings[-1:]})
             return self.grounded.generate(request)
         # An LLM answer that cites nothing traceable is not an answer we can stand behind.
         valid = {int(n) for m in _MARKER_RE.finditer(text) for n in m.group(1).split(",")} & {p.n for p in request.passages}
@@ -1010,6 +1080,7 @@ class Assistant:
                                    "is het antwoord samengesteld uit de gevonden passages.")
             answer.trace["fallback"] = "grounded"
             answer.trace["llm_output"] = text[:2000]
+            yield Step("terugval", {"warnings": answer.warnings[-1:]})
             return self.grounded.generate(request)
         # Articles, ECLI's and regulations the model names must come from the passages (or from the
         # fixed statements it was given); the rest is removed and reported.

@@ -60,7 +60,7 @@ def toets(app: App, pad: Path, fmt: str, out: Path, as_user: str | None, passwor
     wat het doet met de ruimte voor professionele afweging (hardheidsclausule,
     afwijkingsbevoegdheid, 'kan' wordt 'moet', uitzonderingen) en wat er voor de professional
     verandert."""
-    from assistant.cases.log import CaseError
+    from assistant.cases import CaseError
     from assistant.cli.cases import open_caselog
     from assistant.reporting.document import DocumentError, check_out_path, write_document
     from assistant.policy.toets import ToetsError, check_private, toets_document, uitvoeringstoets
@@ -109,7 +109,7 @@ def report_staat(app: App, jaar: int, fmt: str, out: Path, as_user: str | None, 
     """Staat van de uitvoering over --jaar: volumes en uitkomsten per domein en team, regels die
     knellen met trend, verhalen, wat er met knelpunten is gedaan, en een vereenvoudigingsagenda
     (regels naar afwijkingen en knelpunten, met voorstel en wie het kan: college, raad, Rijk)."""
-    from assistant.cases.log import CaseError
+    from assistant.cases import CaseError
     from assistant.cli.cases import open_caselog
     from assistant.reporting.document import DocumentError, check_out_path, write_document
     from assistant.policy.staat import StaatError, staat_document, staat_van_de_uitvoering
@@ -161,7 +161,7 @@ def export_signalen_cmd(app: App, jaar: int | None, van: str | None, tot: str | 
     docs/signalen-schema.md: per regel (BWB-id, artikel, versie) de aantallen, terugkerende
     omstandigheden, geanonimiseerde verhalen, het voorstel en de status. Zonder casusnummers of
     persoonsgegevens."""
-    from assistant.cases.log import CaseError
+    from assistant.cases import CaseError
     from assistant.cli.cases import open_caselog
     from assistant.reporting.document import DocumentError, check_out_path, write_bytes
     from assistant.policy.signalen import SignalenError, export_signalen, to_csv, to_json

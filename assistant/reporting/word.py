@@ -134,6 +134,39 @@ def render_docx(report: KnelpuntenReport) -> bytes:
     doc.save(buf)
     return buf.getvalue()
 
+def answer_docx(answer: dict[str, Any]) -> bytes:
+    """One answer as a Word document, the same parts as answer_markdown."""
+    from assistant.reporting.answer import answer_sections
+
+    doc = new_document()
+    doc.add_heading("Antwoord van de Maatwerkassistent", level=1)
+    p = doc.add_paragraph()
+    p.add_run("Vraag: ").bold = True
+    p.add_run(str(answer.get("question", "")))
+    doc.add_paragraph(f"Peildatum: {answer.get('peildatum', '')}")
+    for head, content in answer_sections(answer):
+        doc.add_heading(head, level=2)
+        if head == "Concept-motivering":
+            for sec in answer["motivering"]:
+                doc.add_heading(sec["kop"], level=3)
+                for para in str(sec["tekst"]).split("\n"):
+                    if para.strip():
+                        doc.add_paragraph(para.strip())
+        elif isinstance(content, list):
+            for item in content:
+                doc.add_paragraph(str(item), style="List Bullet")
+        else:
+            for para in str(content).split("\n"):
+                if para.startswith("- "):
+                    doc.add_paragraph(para[2:], style="List Bullet")
+                elif para.strip():
+                    doc.add_paragraph(para.strip())
+    doc.add_paragraph("De professional beslist; dit antwoord is een hulpmiddel, geen besluit.")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
 def motivering_docx(answer: dict[str, Any]) -> bytes:
     """The draft motivering of one answer as a Word document, with the sources it cites."""
     from docx import Document

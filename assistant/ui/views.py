@@ -1,5 +1,5 @@
-"""Rendering shared by the pages: an answer with its sources per layer, a citation's full
-passage, precedents, and a stored casus. Pure presentation over Answer.to_dict() and Case."""
+"""Rendering shared by the pages: sources per layer, a citation's full passage, the room and
+precedents of a stored casus (an answer in the chat: answer_view.py). Pure presentation over Answer.to_dict() and Case."""
 
 from __future__ import annotations
 
@@ -205,7 +205,8 @@ def render_ruimte(r: dict[str, Any] | None) -> None:
     st.markdown("##### Afwijkingsruimte")
     basis = BASIS_LABEL.get(r.get("basis")) or md_escape(r.get("basis"))
     box = st.error if r.get("knelpunt") else st.success
-    box(f"**{basis}**" + (f" — {md_escape(r['citation'])}" if r.get("citation") else ""),
+    cited = r.get("citation") if r.get("citation") and r["citation"] not in basis else None  # said once
+    box(f"**{basis}**" + (f" — {md_escape(cited)}" if cited else ""),
         icon=":material/block:" if r.get("knelpunt") else ":material/alt_route:")
     if r.get("rule"):
         st.caption(f"De regel: {md_escape(r['rule'])}" + (f" ({type_label(r.get('layer'))})" if r.get("layer") else ""))
@@ -232,95 +233,6 @@ def _first_sentence(text: str) -> str:
     return re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip(), maxsplit=1)[0]
 
 
-VERDICT_COLOR = {"ja": "green", "nee": "red", "ja, mits": "orange", "hangt af van": "orange",
-                 "binnen de regel": "green", "niet nodig": "green", "regel": "gray"}
-# Lines of the composed answer that the page shows as blocks of their own (said once).
-_SHOWN_APART = ("Kort antwoord:", "Nog nodig om te beoordelen:", "Afwijkingsruimte (", "Eerdere besluiten:")
-_MARKER_RE = re.compile(r"\[(\d+)\]")
-
-
-def answer_body(answer: dict[str, Any]) -> str:
-    """The composed answer without the kort antwoord, the open questions, the room and the
-    precedents line: the page shows those in their own blocks, so each is said once."""
-    out, skipping = [], False
-    for line in (answer.get("answer") or "").split("\n"):
-        if line.startswith(_SHOWN_APART):
-            skipping = line.startswith("Nog nodig")
-            continue
-        if skipping and line.startswith("- "):
-            continue
-        skipping = False
-        out.append(line)
-    return "\n".join(out).strip()
-
-
-def source_chips(answer: dict[str, Any], text: str, key: str) -> None:
-    """Each [n] of a text as a small button with a preview of its passage (citation, version,
-    the quoted words), so a source is one click away instead of far below."""
-    by_n = {c["n"]: c for c in answer.get("citations") or []}
-    ns = [n for n in dict.fromkeys(int(m) for m in _MARKER_RE.findall(text or "")) if n in by_n]
-    if not ns:
-        return
-    cols = st.columns(min(len(ns), 6))
-    for i, n in enumerate(ns):
-        c = by_n[n]
-        with cols[i % len(cols)].popover(f"[{n}]", help=md_escape(c["citation"]), width="stretch", key=f"src_{key}_{n}"):
-            st.markdown(f"**[{n}] {md_escape(c['citation'])}**")
-            st.caption(f"{type_label(c.get('source_type'))} · "
-                       f"{validity(c.get('valid_from'), c.get('valid_to'))}")
-            if c.get("quote"):
-                st.markdown(f"> {md_escape(c['quote'])}")
-
-
-def render_kort(answer: dict[str, Any], key: str) -> None:
-    """The direct answer first: oordeel, kort antwoord with its sources."""
-    kort = answer.get("kort_antwoord")
-    if not kort:
-        return
-    with st.container(border=True):
-        head = st.columns([4, 1], vertical_alignment="center")
-        head[0].markdown("**Kort antwoord**")
-        verdict = answer.get("oordeel") or ""
-        if verdict and verdict != "regel":
-            with head[1]:
-                st.badge(md_escape(verdict), color=VERDICT_COLOR.get(verdict, "gray"))
-        st.markdown(md_escape(kort))
-        source_chips(answer, kort, key)
-
-
-def render_details(answer: dict[str, Any], key: str) -> None:
-    """After the kort antwoord (and the open questions): the room once, the chain with the
-    sentences that carry the power or amount, precedents in one line each, sources folded."""
-    render_ruimte(answer.get("afwijkingsruimte"))
-    body = answer_body(answer)
-    if body:
-        st.markdown("##### Onderbouwing")
-        st.markdown(md_escape_lines(body))
-    render_precedents(answer)
-    with st.expander(f"Alle bronnen ({len(answer.get('citations') or [])})", icon=":material/menu_book:"):
-        render_sources(answer)
-    export_answer(answer, key)
-
-
-def export_answer(answer: dict[str, Any], key: str) -> None:
-    """Copy and export of one answer: Markdown to copy (the code block has a copy button),
-    the answer as .md and the draft motivering as .docx."""
-    from assistant.reporting import answer_markdown, motivering_docx
-
-    text = answer_markdown(answer)
-    cols = st.columns(3)
-    with cols[0].popover("Kopiëren", icon=":material/content_copy:", width="stretch", key=f"copy_{key}"):
-        st.caption("Klik op het kopieericoon rechtsboven in het blok.")
-        st.code(text, language=None, wrap_lines=True)
-    cols[1].download_button("Antwoord (.md)", text, file_name="antwoord.md", mime="text/markdown",
-                            key=f"dl_md_{key}", icon=":material/download:", width="stretch", on_click="ignore")
-    if answer.get("motivering"):
-        cols[2].download_button("Concept-motivering (.docx)", motivering_docx(answer),
-                                file_name="concept-motivering.docx", key=f"dl_docx_{key}",
-                                mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                                icon=":material/description:", width="stretch", on_click="ignore")
-
-
 def render_suggestions(answer: dict[str, Any], key: str, on_pick) -> None:
     """The nearest rules when the question could not be tied to one: one click asks again with
     that rule named."""
@@ -331,30 +243,6 @@ def render_suggestions(answer: dict[str, Any], key: str, on_pick) -> None:
     for j, citation in enumerate(picks):
         if st.button(citation, key=f"sugg_{key}_{j}", icon=":material/arrow_forward:"):
             on_pick(citation)
-
-
-def render_answer(answer: dict[str, Any], key: str = "0", open_questions=None, on_suggestion=None) -> None:
-    """An answer as the professional reads it. open_questions(answer) renders the 'Nog nodig'
-    block (the Vraag page makes it answerable in place); without it, a plain list.
-    on_suggestion(citation) is called when the professional picks one of the nearest rules."""
-    if not answer.get("grounded"):
-        for w in answer.get("warnings") or []:
-            st.warning(md_escape(w), icon=":material/warning:")
-        st.info(md_escape(answer.get("answer") or ""), icon=":material/help:")
-        render_suggestions(answer, key, on_suggestion)
-        return
-    render_suggestions(answer, key, on_suggestion)
-    render_kort(answer, key)  # the direct answer first; what to watch out for right under it
-    for w in answer.get("warnings") or []:
-        st.warning(md_escape(w), icon=":material/warning:")
-    if answer.get("nog_nodig"):
-        if open_questions is not None:
-            open_questions(answer)
-        else:
-            st.markdown("**Nog nodig om te beoordelen**")
-            for x in answer["nog_nodig"]:
-                st.markdown(f"- {md_escape(x)}")
-    render_details(answer, key)
 
 
 def render_trace(answer: dict[str, Any], key: str) -> None:

@@ -8,9 +8,9 @@ import re
 import streamlit as st
 
 from assistant.answering.pipeline import MAX_QUESTION_CHARS, AnswerError
-from assistant.cases import AI_STANCES, CaseError, EDITABLE, UITKOMSTEN
+from assistant.cases.log.log import AI_STANCES, CaseError, EDITABLE, UITKOMSTEN
 from assistant.corpus.documents import DOMAINS
-from assistant.ui import runtime, views
+from assistant.ui import answer_view, runtime, views
 from assistant.ui.conversation import Conversation, Turn
 
 me = runtime.require("vraag")
@@ -78,30 +78,22 @@ def new_case() -> None:
 
 
 def ask(conv: Conversation, question: str) -> None:
-    assistant = runtime.assistant()
+    """Ask and show the answer part by part while it is composed (kort antwoord first); the
+    finished answer is then drawn again with its buttons."""
     asked = conv.context_for(question)
     turn = Turn(question=question, asked=asked)
     with st.chat_message("user"):
         st.markdown(views.md_escape(question))
+        if asked != question:
+            st.caption("Gezocht met de eerdere vragen van deze casus erbij.")
     with st.chat_message("assistant"):
-        with st.status("Bronnen zoeken die op de peildatum golden…", expanded=False) as status:
-            if asked != question:
-                st.write("De vervolgvraag wordt gecombineerd met wat eerder over deze casus is gezegd.")
-            st.write("Zoeken, afwijkingsruimte bepalen, eerdere besluiten vergelijken, antwoord controleren…")
-            try:
-                answer = assistant.ask(asked, conv.peildatum, conv.casus()).to_dict()
-            except AnswerError as exc:
-                message = str(exc)
-                turn.error = message[:1].upper() + message[1:]
-                status.update(label="De vraag kon niet worden beantwoord.", state="error")
-            except Exception as exc:  # a backend or index failure: say so, keep the conversation
-                turn.error = f"Er ging iets mis bij het beantwoorden ({type(exc).__name__}: {exc})."
-                status.update(label="Er ging iets mis.", state="error")
-            else:
-                turn.answer = answer
-                ms = (answer.get("trace") or {}).get("latency_ms")
-                status.update(label=f"Antwoord gevonden ({len(answer.get('citations') or [])} bronnen"
-                                    + (f", {ms / 1000:.1f} s" if ms else "") + ")", state="complete")
+        try:
+            turn.answer = answer_view.stream_answer(runtime.assistant(), asked, conv.peildatum, conv.casus())
+        except AnswerError as exc:
+            message = str(exc)
+            turn.error = message[:1].upper() + message[1:]
+        except Exception as exc:  # a backend or index failure: say so, keep the conversation
+            turn.error = f"Er ging iets mis bij het beantwoorden ({type(exc).__name__}: {exc})."
     conv.turns.append(turn)
     save_conversation(conv)
     st.rerun()
@@ -310,7 +302,7 @@ for i, turn in enumerate(conv.turns):
         if turn.error:
             st.error(views.md_escape(turn.error))
         else:
-            views.render_answer(turn.answer, key=str(i), open_questions=open_questions(conv, i, turn),
+            answer_view.render_answer(turn.answer, key=str(i), open_questions=open_questions(conv, i, turn),
                                 on_suggestion=pick_rule if turn is conv.answered[-1] else None)
             feedback(conv, i, turn)
 
