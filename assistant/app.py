@@ -53,7 +53,8 @@ class App:
 
     @cached_property
     def index(self) -> "Index":
-        from assistant.retrieval.index import Index, load_lexicon
+        from assistant.retrieval.index import Index
+        from assistant.retrieval.lexical import load_lexicon
         from assistant.retrieval.embeddings import make_embedder
 
         s = self.settings

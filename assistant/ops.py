@@ -325,7 +325,7 @@ class Installation:
     # ---- index ---------------------------------------------------------------------------
 
     def _client(self, chroma_dir: Path | None = None):
-        from assistant.retrieval.index import make_chroma_client
+        from assistant.retrieval.store import make_chroma_client
 
         if chroma_dir is not None:
             return make_chroma_client(chroma_dir)
@@ -387,7 +387,7 @@ class Installation:
         return len(ids), _ids_digest(ids)
 
     def _backup_index(self, target: Path, report: OpsReport) -> dict[str, Any]:
-        from assistant.retrieval.index import IndexError_
+        from assistant.retrieval.store import IndexError_
 
         try:
             client = self._client()
@@ -444,7 +444,7 @@ class Installation:
         return _ids_digest(col.get(include=[])["ids"]) == idx["ids_sha256"]
 
     def _restore_index(self, backup: Path, idx: dict[str, Any], force: bool, report: OpsReport) -> None:
-        from assistant.retrieval.index import IndexError_
+        from assistant.retrieval.store import IndexError_
 
         shutil.rmtree(self.data_dir / "lexical", ignore_errors=True)  # derived; rebuilt on first search
         if idx["kind"] == "none":
@@ -505,7 +505,7 @@ class Installation:
     def _follow_corpus(self, corpus: dict[str, Any], report: OpsReport) -> None:
         """A backup restored elsewhere: the index learns where its corpus now lies, so the next
         `maatwerk index` finds every file unchanged instead of indexing it a second time."""
-        from assistant.retrieval.index import relocate_root
+        from assistant.retrieval.store import relocate_root
 
         here = str(self.corpus_dir.resolve())
         if not corpus["files"] or corpus["root"] == here or report.index == "geen":

@@ -28,10 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
-from assistant.retrieval.index import (
-    BESLUIT_SHARE, DENSE_EXPANSIONS, EXPANSION_WEIGHT, HUB_PENALTY, PRECEDENT_INTENT, RRF_K, Filters, collapse,
-    demote_besluiten, rrf_fuse,
-)
+from assistant.retrieval.fusion import DENSE_EXPANSIONS, EXPANSION_WEIGHT, PRECEDENT_INTENT
+from assistant.retrieval.fusion import BESLUIT_SHARE, HUB_PENALTY, RRF_K, collapse, demote_besluiten, rrf_fuse
+from assistant.retrieval.store import Filters
 from evals.retrieval import load_gold
 
 DEPTH = 40  # what Index.search uses for k=10

@@ -200,7 +200,8 @@ def measure_rebuild(chroma_url: str, chunks: int, tmp: Path) -> dict:
 
     import numpy as np
 
-    from assistant.retrieval.index import Index, LexicalIndex
+    from assistant.retrieval.index import Index
+    from assistant.retrieval.lexical import LexicalIndex
     from evals.bench import DEFAULT_SOURCES, _corpus_chunks
 
     class Vectors:

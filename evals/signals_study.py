@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.retrieval.index import RRF_K, rrf_fuse
+from assistant.retrieval.fusion import RRF_K, rrf_fuse
 from evals.definitions import definitions_in
 from evals.fusion_study import DEPTH, first_rank, metrics, rankings, rrf, score_all, shipped_order
 from evals.retrieval import load_gold

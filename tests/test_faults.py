@@ -14,7 +14,8 @@ import pytest
 from assistant.cases import CONNECTION_LOST_MSG, CaseLog, DatabaseUnavailable
 from assistant.integrity import AuditKey
 from assistant.retrieval.embeddings import HashingEmbeddings
-from assistant.retrieval.index import Index, IndexError_
+from assistant.retrieval.index import Index
+from assistant.retrieval.store import IndexError_
 from conftest import write
 from servers import SERVER, ChromaServer, PostgresControl, fresh_database
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from assistant.retrieval.embeddings import HashingEmbeddings
-from assistant.retrieval.index import EmbedderMismatch, IndexError_
+from assistant.retrieval.store import EmbedderMismatch, IndexError_
 from conftest import write
 
 

@@ -1,2 +1,3 @@
 """Search: text analysis and the lexicon (analysis.py), embedders (embeddings.py), and the hybrid
-index over Chroma and BM25 with peildatum filters and fusion (index.py)."""
+index (index.py) over a Chroma store (store.py) and a BM25 index (lexical.py), fused into one
+ranking (fusion.py), filtered by peildatum, type and domain."""

@@ -6,12 +6,8 @@ source type and domain. The only module that imports chromadb and bm25s.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
-import json
 import logging
-import re
-import os
 import shutil
 import sys
 import threading
@@ -20,98 +16,19 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
-from urllib.parse import urlparse
 
 import numpy as np
 
-from assistant.retrieval.analysis import Analyzer, Lexicon
+from assistant.retrieval.analysis import Lexicon
 from assistant.corpus.documents import SOURCE_TYPES, SPLITTER_VERSION, Chunk, Document, LoadError, file_fingerprint, find_files, load_document
 from assistant.corpus.splitting import split_document
 from assistant.retrieval.embeddings import NamedEmbeddings
 from assistant.privacy import CORPUS_PRIVACY_VERSION, Pseudonymiser, corpus_kinds
-from assistant.errors import MaatwerkError
+from assistant.retrieval.store import EmbedderMismatch, Filters, IndexError_, KEEP_META, chunk_from_record, chunk_metadata, make_chroma_client, relocate_root, translating, unit_key
+from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.fusion import BESLUIT_SHARE, BESLUIT_WEIGHT, DENSE_EXPANSIONS, HUB_MIN_CHUNKS, HUB_PENALTY, MODES, OVERFETCH, PRECEDENT_INTENT, WRITE_BATCH, collapse, demote_besluiten, rrf_fuse
 
 log = logging.getLogger(__name__)
-
-FAR_FUTURE = 99991231
-MODES = ("hybrid", "lexical", "dense")
-# Expansion terms from the lexicon are evidence, but weaker than the words the user typed.
-EXPANSION_WEIGHT = 0.5
-RRF_K = 60
-DENSE_EXPANSIONS = 8
-# Dense candidates fetched unfiltered per candidate needed (see Index._dense).
-OVERFETCH = 2
-LEXICAL_FORMAT = 4
-# Chroma refuses statements with too many SQL variables: large updates and deletes go in batches.
-WRITE_BATCH = 5000
-# Hubness correction: passages close to the centroid of the collection ("hubs": long generic
-# articles) surface for every query with an e5 model. Their dense score is lowered by this
-# factor times their similarity to the centroid (measured: hybrid MRR@10 0.655 -> 0.676).
-HUB_PENALTY = 0.3
-# At most this share of a mixed top k may be earlier besluiten (see Index.search).
-BESLUIT_SHARE = 0.4
-# A besluit's fused score is multiplied by this unless the question asks for earlier decisions
-# (measured on the sample corpus demo set: rule questions MRR@10 0.53 -> 0.80, R@5 0.89 -> 0.95).
-BESLUIT_WEIGHT = 0.8
-PRECEDENT_INTENT = re.compile(r"besluit|precedent|eerder|weleens|vergelijkba|hebben we|uitspra|jurisprudentie", re.I)
-# Below this many passages a centroid says more about the few documents than about hubs.
-HUB_MIN_CHUNKS = 200
-
-
-class IndexError_(MaatwerkError):
-    """The index cannot serve this request; the message (Dutch) says what to do."""
-
-
-class EmbedderMismatch(IndexError_):
-    pass
-
-
-class ChromaUnavailable(IndexError_):
-    """The Chroma server did not answer; the failed call changed nothing."""
-
-
-CHROMA_DOWN = ("De Chroma-server{where} is niet bereikbaar ({reason}). Controleer of hij draait "
-               "(`chroma run --path MAP --port POORT`) en of MAATWERK_CHROMA_URL klopt, en probeer het "
-               "daarna opnieuw; een onderbroken indexering kunt u gewoon herhalen.")
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    import httpx
-
-    if isinstance(exc, httpx.TransportError):  # refused, reset, timed out, closed mid-response
-        return True
-    return isinstance(exc, ValueError) and "could not connect to a chroma server" in str(exc).lower()
-
-
-def _chroma_down(exc: BaseException, url: str | None = None) -> ChromaUnavailable:
-    reason = type(exc).__name__ if not str(exc) else f"{type(exc).__name__}: {str(exc)[:120]}"
-    return ChromaUnavailable(CHROMA_DOWN.format(where=f" op {url}" if url else "", reason=reason))
-
-
-def _translating(method):
-    """Turn a lost connection to the Chroma server into a Dutch IndexError_ (only the HTTP
-    client raises these; the embedded client never does)."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except IndexError_:
-            raise
-        except Exception as exc:
-            if _is_connection_error(exc):
-                raise _chroma_down(exc, getattr(self, "chroma_url", None)) from exc
-            raise
-
-    return wrapper
-
-
-def date_int(value: str | dt.date | None, default: int) -> int:
-    if value in (None, ""):
-        return default
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value)
-    return value.year * 10000 + value.month * 100 + value.day
 
 
 @dataclass
@@ -171,65 +88,6 @@ class IndexReport:
         return not self.errors
 
 
-@dataclass
-class Filters:
-    peildatum: dt.date | None = None
-    source_types: Sequence[str] | None = None
-    domains: Sequence[str] | None = None
-
-    def accepts(self, meta: dict[str, Any]) -> bool:
-        """The same test as chroma_where(), on one record's metadata."""
-        if self.peildatum:
-            day = date_int(self.peildatum, 0)
-            if not (meta["vf"] <= day < meta["vt"]):
-                return False
-        if self.source_types and meta["source_type"] not in self.source_types:
-            return False
-        return not (self.domains and meta["domain"] not in self.domains)
-
-    def chroma_where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.peildatum:
-            day = date_int(self.peildatum, 0)
-            clauses += [{"vf": {"$lte": day}}, {"vt": {"$gt": day}}]
-        if self.source_types:
-            clauses.append({"source_type": {"$in": list(self.source_types)}})
-        if self.domains:
-            clauses.append({"domain": {"$in": list(self.domains)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def _chunk_metadata(chunk: Chunk, root: str, file_hash: str, file_chunks: int | None = None) -> dict[str, Any]:
-    # file_chunks: how many passages the file has, so an interrupted run shows as incomplete.
-    extra = {"file_chunks": file_chunks} if file_chunks is not None else {}
-    return {
-        **extra,
-        "doc_id": chunk.doc_id,
-        "source": chunk.source,
-        "root": root,
-        "file_hash": file_hash,
-        "title": chunk.title,
-        "citation": chunk.citation,
-        "heading": chunk.heading,
-        "source_type": chunk.source_type,
-        "domain": chunk.domain,
-        "valid_from": chunk.valid_from or "",
-        "valid_to": chunk.valid_to or "",
-        "vf": date_int(chunk.valid_from, 0),
-        "vt": date_int(chunk.valid_to, FAR_FUTURE),
-        "page": chunk.page if chunk.page is not None else -1,
-        "official_url": chunk.official_url or "",
-        "article": chunk.article or "",
-        "lid": chunk.lid or "",
-        "extra": json.dumps(chunk.extra, ensure_ascii=False),
-    }
-
-
-# Metadata that identifies or dates a document: never rewritten (the registry matches on it).
-_KEEP_META = {"source_type", "domain", "domein", "valid_from", "valid_to", "official_url", "datum", "id"}
-
 
 def scrub_document(doc: Document, pseudonymiser: Pseudonymiser) -> tuple[Document, Counter]:
     """The document as it may be indexed: personal data in its text and free-text metadata
@@ -252,267 +110,15 @@ def scrub_document(doc: Document, pseudonymiser: Pseudonymiser) -> tuple[Documen
         return value
 
     blocks = [replace(b, text=clean(b.text)) for b in doc.blocks]
-    meta = {k: (v if k in _KEEP_META else clean(v)) for k, v in doc.meta.items()}
+    meta = {k: (v if k in KEEP_META else clean(v)) for k, v in doc.meta.items()}
     return replace(doc, blocks=blocks, meta=meta), counts
-
-
-def unit_key(doc_id: str, source_type: str, article: str | None, heading: str | None) -> str:
-    """What one hit stands for when results are collapsed: an article (its leden collapse into
-    it), a section of guidance, or a whole besluit or uitspraak."""
-    if article:
-        return f"{doc_id}#art{article}"
-    if source_type in ("richtsnoer", "werkinstructie", "overig") and heading:
-        return f"{doc_id}#{heading}"
-    return doc_id
-
-
-def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
-    return Chunk(
-        chunk_id=chunk_id,
-        doc_id=meta["doc_id"],
-        source=meta["source"],
-        title=meta["title"],
-        citation=meta["citation"],
-        source_type=meta["source_type"],
-        domain=meta["domain"],
-        text=text,
-        heading=meta.get("heading", ""),
-        valid_from=meta.get("valid_from") or None,
-        valid_to=meta.get("valid_to") or None,
-        page=meta["page"] if meta.get("page", -1) >= 0 else None,
-        official_url=meta.get("official_url") or None,
-        article=meta.get("article") or None,
-        lid=meta.get("lid") or None,
-        extra=json.loads(meta.get("extra") or "{}"),
-    )
-
-
-Fused = list[tuple[str, float, int | None, int | None]]  # (chunk id, score, dense rank, lexical rank)
-
-
-def rrf_fuse(dense: list[tuple[str, float]], lexical: list[tuple[str, float]], mode: str = "hybrid",
-             dense_weight: float = 1.0, lexical_weight: float = 1.0) -> Fused:
-    """Reciprocal rank fusion of the two rankings (or one of them, by mode), best first."""
-    d_rank = {cid: r for r, (cid, _) in enumerate(dense, start=1)}
-    l_rank = {cid: r for r, (cid, _) in enumerate(lexical, start=1)}
-    if mode == "dense":
-        return [(cid, s, d_rank[cid], None) for cid, s in dense]
-    if mode == "lexical":
-        return [(cid, s, None, l_rank[cid]) for cid, s in lexical]
-    scores: dict[str, float] = {}
-    for cid, r in d_rank.items():
-        scores[cid] = scores.get(cid, 0.0) + dense_weight / (RRF_K + r)
-    for cid, r in l_rank.items():
-        scores[cid] = scores.get(cid, 0.0) + lexical_weight / (RRF_K + r)
-    ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [(cid, s, d_rank.get(cid), l_rank.get(cid)) for cid, s in ordered]
-
-
-def demote_besluiten(fused: Fused, doc_of: dict[str, tuple[str, str]], weight: float = BESLUIT_WEIGHT) -> Fused:
-    """Unless the question asks for earlier decisions, a rule outranks the besluiten that
-    apply it: they repeat its words and would otherwise come first."""
-    out = [(cid, score * (weight if doc_of.get(cid, ("", ""))[1] == "besluit" else 1.0), d, l)
-           for cid, score, d, l in fused]
-    return sorted(out, key=lambda t: (-t[1], t[0]))
-
-
-def collapse(fused: Fused, doc_of: dict[str, tuple[str, str]], k: int, per_doc: int | None = 1,
-             max_besluiten: int | None = None) -> Fused:
-    """The first k of fused, one place per unit (doc_of: chunk id -> (unit_key, source_type))
-    and per_doc places per document, at most max_besluiten of them besluiten."""
-    chosen: Fused = []
-    taken: dict[str, int] = {}
-    per_file: dict[str, int] = {}
-    besluiten = 0
-    for item in fused:
-        unit, stype = doc_of.get(item[0], (item[0], ""))
-        document = unit.split("#", 1)[0]
-        # A document gets per_doc places, each for a different article or section: a second
-        # lid of the same article adds less than the next article does.
-        if per_doc and (taken.get(unit, 0) >= 1 or per_file.get(document, 0) >= per_doc):
-            continue
-        if stype == "besluit":
-            if max_besluiten is not None and besluiten >= max_besluiten:
-                continue
-            besluiten += 1
-        taken[unit] = taken.get(unit, 0) + 1
-        per_file[document] = per_file.get(document, 0) + 1
-        chosen.append(item)
-        if len(chosen) == k:
-            break
-    return chosen
-
-
-def load_lexicon(path: Path | None) -> Lexicon:
-    """The shipped lexicon, or the one a gemeente keeps itself (MAATWERK_LEXICON)."""
-    if path is None:
-        return Lexicon.load()
-    try:
-        return Lexicon.load(Path(path))
-    except FileNotFoundError as exc:
-        raise IndexError_(f"Het lexicon {path} bestaat niet (MAATWERK_LEXICON).") from exc
-    except OSError as exc:
-        raise IndexError_(f"Het lexicon {path} is niet te lezen (MAATWERK_LEXICON).") from exc
-    except ValueError as exc:
-        raise IndexError_(f"Het lexicon {path} is geen geldige lijst synoniemgroepen "
-                          "(verwacht: `groups:` met lijsten van termen).") from exc
-
-
-def relocate_root(collection, old_root: str, new_root: str, page: int = 5000) -> int:
-    """Point the passages indexed from folder old_root at new_root. Passage and document ids
-    do not depend on where the folder lies, so nothing is embedded again."""
-    moved = 0
-    while True:
-        ids = collection.get(where={"root": old_root}, include=[], limit=page)["ids"]
-        if not ids:
-            return moved
-        for start in range(0, len(ids), WRITE_BATCH):
-            part = ids[start:start + WRITE_BATCH]
-            collection.update(ids=part, metadatas=[{"root": new_root}] * len(part))
-        moved += len(ids)
-
-
-class LexicalIndex:
-    """BM25 over Dutch index terms, with per-chunk filter columns kept beside it so that the
-    peildatum and type filters apply before ranking, not after."""
-
-    def __init__(self, analyzer: Analyzer, bm25, ids: list[str], columns: dict[str, np.ndarray], stamp: str,
-                 centroid: np.ndarray | None = None):
-        self.analyzer, self.bm25, self.ids, self.columns, self.stamp = analyzer, bm25, ids, columns, stamp
-        # Mean passage vector of the dense index: kept here because, like BM25, it is derived
-        # from what Chroma holds and rebuilt with it.
-        self.centroid = centroid
-        self.doc_of = dict(zip(ids, zip(columns["unit"].tolist(), columns["source_type"].tolist())))
-
-    @classmethod
-    def build(cls, chunks: list[Chunk], stamp: str, lexicon: Lexicon | None = None,
-              centroid: np.ndarray | None = None) -> "LexicalIndex":
-        import bm25s
-
-        texts = [c.index_text for c in chunks]
-        analyzer = Analyzer.fit(texts, lexicon=lexicon)
-        bm25 = bm25s.BM25()
-        corpus_terms = [analyzer.terms(t) or ["_leeg_"] for t in texts]
-        if chunks:
-            bm25.index(corpus_terms, show_progress=False)
-        columns = {
-            "vf": np.array([date_int(c.valid_from, 0) for c in chunks], dtype=np.int64),
-            "vt": np.array([date_int(c.valid_to, FAR_FUTURE) for c in chunks], dtype=np.int64),
-            "source_type": np.array([c.source_type for c in chunks], dtype=object),
-            "domain": np.array([c.domain for c in chunks], dtype=object),
-            "unit": np.array([unit_key(c.doc_id, c.source_type, c.article, c.heading) for c in chunks], dtype=object),
-        }
-        return cls(analyzer, bm25, [c.chunk_id for c in chunks], columns, stamp, centroid)
-
-    def save(self, directory: Path) -> None:
-        # Several processes may share one data dir (web workers): each writes its own tmp dir.
-        tmp = directory.with_name(f"{directory.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self.ids:
-            self.bm25.save(str(tmp / "bm25"))
-        (tmp / "meta.json").write_text(json.dumps({
-            "format": LEXICAL_FORMAT,
-            "stamp": self.stamp,
-            "ids": self.ids,
-            "vocabulary": sorted(self.analyzer.vocabulary),
-            "centroid": self.centroid.tolist() if self.centroid is not None else None,
-            "columns": {k: v.tolist() for k, v in self.columns.items()},
-        }), encoding="utf-8")
-        # Swap in one step so a reader never sees half an index.
-        old = directory.with_name(f"{directory.name}.old-{os.getpid()}-{threading.get_ident()}")
-        try:
-            if directory.exists():
-                directory.rename(old)
-            tmp.rename(directory)
-        except OSError as exc:
-            # Another process swapped at the same moment; the copy on disk is only a cache
-            # (rebuilt from Chroma when its stamp is stale), the one in memory is complete.
-            log.info("lexicale index niet weggeschreven (%s); een ander proces schreef tegelijk", exc)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-            shutil.rmtree(old, ignore_errors=True)
-
-    @classmethod
-    def load(cls, directory: Path, lexicon: Lexicon | None = None) -> "LexicalIndex | None":
-        import bm25s
-
-        meta_path = directory / "meta.json"
-        if not meta_path.exists():
-            return None
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("format") != LEXICAL_FORMAT:
-            return None  # written by another version: rebuilt from Chroma by the caller
-        bm25 = bm25s.BM25.load(str(directory / "bm25")) if meta["ids"] else bm25s.BM25()
-        columns = {
-            "vf": np.array(meta["columns"]["vf"], dtype=np.int64),
-            "vt": np.array(meta["columns"]["vt"], dtype=np.int64),
-            "source_type": np.array(meta["columns"]["source_type"], dtype=object),
-            "domain": np.array(meta["columns"]["domain"], dtype=object),
-            "unit": np.array(meta["columns"]["unit"], dtype=object),
-        }
-        analyzer = Analyzer(meta["vocabulary"], lexicon if lexicon is not None else Lexicon.load())
-        centroid = np.array(meta["centroid"], dtype=np.float32) if meta.get("centroid") else None
-        return cls(analyzer, bm25, meta["ids"], columns, meta["stamp"], centroid)
-
-    def mask(self, filters: Filters) -> np.ndarray:
-        keep = np.ones(len(self.ids), dtype=bool)
-        if filters.peildatum:
-            day = date_int(filters.peildatum, 0)
-            keep &= (self.columns["vf"] <= day) & (self.columns["vt"] > day)
-        if filters.source_types:
-            keep &= np.isin(self.columns["source_type"], list(filters.source_types))
-        if filters.domains:
-            keep &= np.isin(self.columns["domain"], list(filters.domains))
-        return keep
-
-    def search(self, query: str, filters: Filters, depth: int) -> list[tuple[str, float]]:
-        if not self.ids:
-            return []
-        own, extra = self.analyzer.query_terms(query)
-        scores = np.zeros(len(self.ids), dtype=np.float64)
-        if own:
-            scores += self.bm25.get_scores(own)
-        if extra:
-            scores += EXPANSION_WEIGHT * self.bm25.get_scores(extra)
-        scores[~self.mask(filters)] = 0.0
-        candidates = np.flatnonzero(scores > 0)
-        if candidates.size == 0:
-            return []
-        top = candidates[np.argsort(-scores[candidates], kind="stable")[:depth]]
-        return [(self.ids[i], float(scores[i])) for i in top]
-
-
-def make_chroma_client(chroma_dir: Path | None = None, url: str | None = None):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    settings = ChromaSettings(anonymized_telemetry=False)
-    if url:
-        parsed = urlparse(url)
-        if not parsed.hostname:
-            raise IndexError_(f"MAATWERK_CHROMA_URL '{url}' is geen geldige URL (bijv. http://localhost:8000)")
-        try:
-            return chromadb.HttpClient(
-                host=parsed.hostname,
-                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                ssl=parsed.scheme == "https",
-                settings=settings,
-            )
-        except Exception as exc:
-            if _is_connection_error(exc):
-                raise _chroma_down(exc, url) from exc
-            raise
-    assert chroma_dir is not None
-    chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(chroma_dir), settings=settings)
 
 
 class Index:
     """Hybrid index over the corpus. Build with `Index.open(...)`; all collaborators are
     arguments so tests can use a temporary directory and the hashing embedder."""
 
-    @_translating
+    @translating
     def __init__(self, client, collection_name: str, embedder: NamedEmbeddings, lexical_dir: Path,
                  max_chunk_chars: int = 1500, dense_weight: float = 1.0, lexical_weight: float = 1.0,
                  lexicon: Lexicon | None = None, chroma_url: str | None = None):
@@ -543,7 +149,7 @@ class Index:
     # ---- state -------------------------------------------------------------------------------
 
     @property
-    @_translating
+    @translating
     def meta(self) -> dict[str, Any]:
         self._collection = self.client.get_collection(self.collection_name)
         return dict(self._collection.metadata or {})
@@ -562,11 +168,11 @@ class Index:
             self._pseudonymiser = Pseudonymiser()
         return self._pseudonymiser
 
-    @_translating
+    @translating
     def count(self) -> int:
         return self._collection.count()
 
-    @_translating
+    @translating
     def check_embedder(self) -> None:
         built_with = self.meta.get("embedder")
         if built_with and built_with != self.embedder.identity and self.count():
@@ -590,12 +196,12 @@ class Index:
                 return out
             offset += page
 
-    @_translating
+    @translating
     def all_chunks(self) -> list[Chunk]:
         got = self._records(include=("metadatas", "documents"))
         return [chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
 
-    @_translating
+    @translating
     def source_chunks(self, source: str) -> list[Chunk]:
         """The passages of one file (its path relative to the indexed folder)."""
         got = self._records(where={"source": source}, include=("metadatas", "documents"))
@@ -611,7 +217,7 @@ class Index:
                 total += len(vectors)
         return acc / total if total >= HUB_MIN_CHUNKS else None
 
-    @_translating
+    @translating
     def get_chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
         if not ids:
             return {}
@@ -620,7 +226,7 @@ class Index:
 
     # ---- building ----------------------------------------------------------------------------
 
-    @_translating
+    @translating
     def reset(self) -> None:
         self.client.delete_collection(self.collection_name)
         self._collection = self.client.get_or_create_collection(
@@ -629,7 +235,7 @@ class Index:
         shutil.rmtree(self.lexical_dir, ignore_errors=True)
         self._lexical = None
 
-    @_translating
+    @translating
     def index_paths(self, paths: Iterable[Path], progress: bool = True, max_bytes: int | None = None,
                     on_progress: Callable[[int, int], None] | None = None) -> IndexReport:
         """Incremental: unchanged files are skipped by content hash, changed files replace their
@@ -704,7 +310,7 @@ class Index:
                 old_ids = old["ids"] if old else set()
                 to_delete |= old_ids - new_ids
                 # Unchanged passages keep their vectors, but carry the new file hash.
-                to_add += [(c, _chunk_metadata(c, root_key, doc.file_hash, len(chunks))) for c in chunks]
+                to_add += [(c, chunk_metadata(c, root_key, doc.file_hash, len(chunks))) for c in chunks]
             if path.is_dir():
                 for (r, source), entry in by_file.items():
                     if r == root_key and source not in present:
@@ -734,12 +340,12 @@ class Index:
         report.seconds = time.perf_counter() - started
         return report
 
-    @_translating
+    @translating
     def add_chunks(self, chunks: Sequence[Chunk], root: str = "", file_hash: str = "",
                    progress: bool = False) -> None:
         """Add chunks that did not come from a file on disk (benchmarks, promoted precedents)."""
         self.check_embedder()
-        self._embed_and_add([(c, _chunk_metadata(c, root, file_hash)) for c in chunks], progress, None)
+        self._embed_and_add([(c, chunk_metadata(c, root, file_hash)) for c in chunks], progress, None)
         self._stamp()
         self.refresh_lexical(force=True)
 
@@ -750,7 +356,7 @@ class Index:
         return sorted(r for r in known
                       if r and r != str(root) and Path(r).name == root.name and not Path(r).exists())
 
-    @_translating
+    @translating
     def relocate(self, old_root: str, new_root: str) -> int:
         """Point the passages indexed from old_root at new_root (see relocate_root)."""
         return relocate_root(self._collection, old_root, new_root)
@@ -803,7 +409,7 @@ class Index:
         })
         self._collection.modify(metadata=meta)
 
-    @_translating
+    @translating
     def refresh_lexical(self, force: bool = False) -> LexicalIndex:
         """The lexical index is derived from Chroma; it is rebuilt when Chroma's fingerprint
         changed (another process may have re-indexed)."""
@@ -826,7 +432,7 @@ class Index:
 
     # ---- searching ---------------------------------------------------------------------------
 
-    @_translating
+    @translating
     def search(self, query: str, k: int = 5, peildatum: dt.date | None = None,
                source_types: Sequence[str] | None = None, domains: Sequence[str] | None = None,
                mode: str = "hybrid", depth: int = 30, per_doc: int | None = 1,

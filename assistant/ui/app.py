@@ -53,7 +53,7 @@ def ensure_index(settings) -> None:
     (`streamlit run`), the first session does it here with visible progress, others that arrive
     meanwhile watch the same progress, and the progress disappears when it is done."""
     from assistant.retrieval.embeddings import EmbedderError
-    from assistant.retrieval.index import IndexError_
+    from assistant.retrieval.store import IndexError_
     from assistant.config import INDEX_READY_ENV
     from assistant.dutch import plural
     from assistant.corpus.workspace import WorkspaceError, prepare
