@@ -17,7 +17,7 @@ from typing import Any
 
 from evals.retrieval import read_gold_items
 
-_QUOTE_RE = re.compile(r"„([^„“”\"]{3,}?)[“”\"]")
+QUOTE_RE = re.compile(r"„([^„“”\"]{3,}?)[“”\"]")
 
 
 @dataclass
@@ -85,7 +85,7 @@ def check_answer(answer, result: EvalResult) -> None:
     for body in bodies:
         for line in body.splitlines():
             markers = [int(m) for m in re.findall(r"\[(\d+)\]", line)]
-            for q in _QUOTE_RE.findall(line):
+            for q in QUOTE_RE.findall(line):
                 result.quotes_total += 1
                 chunk_texts = [texts.get(by_n[n].chunk_id, "") for n in markers if n in by_n]
                 if any(_normal(q).strip(" .,;…") in _normal(t) for t in chunk_texts):

@@ -321,7 +321,8 @@ def no_false_removals(work: Path) -> tuple[bool, str]:
     nothing to the reference check."""
     import yaml
 
-    from assistant.answering.pipeline import Assistant, check_references
+    from assistant.answering.pipeline import Assistant
+    from assistant.answering.verify import check_references
     from assistant.retrieval.embeddings import HashingEmbeddings
     from assistant.answering.generation import Generator, GroundedGenerator
     from assistant.retrieval.index import Index
@@ -335,7 +336,7 @@ def no_false_removals(work: Path) -> tuple[bool, str]:
             self.grounded, self.answers, self.references, self.removed = GroundedGenerator(), 0, 0, []
 
         def generate(self, request):
-            from assistant.answering.pipeline import find_references
+            from assistant.answering.verify import find_references
 
             text = "\n".join(request.preface) + "\n" + self.grounded.generate(request)
             _, warnings = check_references(text, request.passages, request.preface)  # as in Assistant._compose

@@ -3,6 +3,7 @@ national-law files; the only fake is the LLM."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import textwrap
 import re
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering.pipeline import BASES, AnswerError, Assistant, MAX_QUESTION_CHARS
+from assistant.answering.pipeline import Assistant
+from assistant.answering.model import BASES, AnswerError, MAX_QUESTION_CHARS
 from assistant.retrieval.embeddings import HashingEmbeddings
 from assistant.answering.generation import ChatModelGenerator
 from evals.fakes import FakeChatModel
@@ -294,7 +296,7 @@ def test_a_lay_word_counts_where_the_law_uses_its_lexicon_term(index):
     """'korten' is found in a passage that says 'verlagen': the question is covered by the
     rule, not refused for using the professional's word instead of the law's."""
     from assistant.retrieval.analysis import Lexicon
-    from assistant.answering.pipeline import question_aliases
+    from assistant.answering.scope import question_aliases
 
     lexicon = Lexicon([["verlaging", "verlagen", "korten"]])
     aliases = question_aliases(lexicon, "mag ik de uitkering korten", {"kort", "uitker"})
@@ -331,3 +333,40 @@ def test_no_rule_to_tie_the_question_to_offers_the_nearest_as_suggestions(tmp_pa
     assert "niet aan één regel koppelen" in answer.answer
     assert answer.suggestions == ["Beleidsregels wasgoed Testdorp, Toelichting"]
     assert answer.to_dict()["suggestions"] == answer.suggestions
+
+
+# ---- the pipeline's named steps, each on its own ----------------------------------------------
+
+
+def test_prepare_checks_and_pseudonymises(assistant):
+    prep = assistant.prepare("Mevrouw Jansen (BSN 111222333) vraagt om bijzondere bijstand.", "2026-11-01",
+                             {"situatie": "Zij woont op de Dorpsstraat 12."})
+    assert prep.day == dt.date(2026, 11, 1)
+    assert "111222333" not in prep.q and "Jansen" not in prep.q and "Dorpsstraat" not in prep.casus_text
+    assert "[" not in prep.search  # placeholders say nothing about the rule: search goes without them
+    assert prep.mapping.reidentify(prep.q).startswith("Mevrouw Jansen")
+    for bad, message in ((" ", "leeg"), ("x" * 2001, "te lang")):
+        with pytest.raises(AnswerError, match=message):
+            assistant.prepare(bad)
+    with pytest.raises(AnswerError, match="geen geldige peildatum"):
+        assistant.prepare("kan ik afwijken?", "morgen")
+
+
+def test_scope_keeps_the_relevant_hits_and_refuses_what_is_not_in_the_sources(assistant):
+    cat = assistant.catalogue()
+    inside = assistant.prepare("Mag het college afzien van terugvordering bij dringende redenen?", "2026-11-01")
+    found = assistant.retrieve(inside, cat)
+    scope = assistant.scope(found, cat, inside.day)
+    assert scope.in_scope and scope.relevant and {id(h) for h in scope.relevant} <= {id(h) for h, _, _ in found.scored}
+    outside = assistant.prepare("Wat is de hoofdstad van Frankrijk?", "2026-11-01")
+    assert not assistant.scope(assistant.retrieve(outside, cat), cat, outside.day).in_scope
+
+
+def test_choose_rule_follows_the_chain_to_the_power_in_the_law(assistant):
+    cat = assistant.catalogue()
+    prep = assistant.prepare("Mag het college afzien van terugvordering bij dringende redenen?", "2026-11-01")
+    found = assistant.retrieve(prep, cat)
+    choice = assistant.choose_rule(prep, found, assistant.scope(found, cat, prep.day), cat)
+    assert choice.chain is not None and choice.room is not None
+    assert "artikel 58 Participatiewet" in [a.citation for a in choice.chain.members()]
+    assert choice.room.basis == "wettelijke-bevoegdheid" and "dringende redenen" in choice.room.provision.text

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering.pipeline import Assistant, check_references, find_references
+from assistant.answering.pipeline import Assistant
+from assistant.answering.verify import check_references, find_references
 from assistant.corpus.documents import Chunk
 from assistant.retrieval.embeddings import HashingEmbeddings
 from assistant.answering.generation import ChatModelGenerator, GenerationRequest, Passage, instruction_like

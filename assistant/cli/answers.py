@@ -65,7 +65,7 @@ def render(answer) -> str:
 @pass_app
 def ask(app, vraag, peildatum, voorgestelde_uitkomst, as_json) -> None:
     """Vraag of en op welke grondslag u van een regel mag afwijken; antwoord met bronnen."""
-    from assistant.answering.pipeline import MAX_QUESTION_CHARS
+    from assistant.answering.model import MAX_QUESTION_CHARS
 
     if not vraag.strip():
         raise UserError("de vraag is leeg")

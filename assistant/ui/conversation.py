@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from assistant.answering.pipeline import MAX_QUESTION_CHARS
+from assistant.answering.model import MAX_QUESTION_CHARS
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.answering.pipeline import LAYER_OF, LAYERS
+from assistant.answering.model import LAYER_OF, LAYERS
 from assistant.ui import runtime
 
 STATUS_LABEL = {

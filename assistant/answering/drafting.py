@@ -1,0 +1,295 @@
+"""The parts of an answer drafted from the rule model: the afwijkingsruimte along the chain,
+precedents and their consistency with the casus, and the motivering (a mixin of Assistant)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from assistant.corpus.documents import Chunk
+from assistant.rules.brief import Brief
+from assistant.rules.reasoning import Chain, Room
+from assistant.answering.generation import (
+    select_sentences,
+)
+from assistant.answering.model import Afwijkingsruimte, BASIS_LABEL, LAW_TYPES, Precedent, article_key, regel_key
+from assistant.answering.scope import Catalogue
+
+class Drafting:
+    """Afwijkingsruimte, precedents and motivering (mixin of Assistant)."""
+
+
+    def _afwijkingsruimte(self, rule: Chunk | None, chain: Chain | None, room: Room | None, cat: Catalogue,
+                          day: dt.date, weigh, warnings: list[str]) -> tuple[Afwijkingsruimte | None, list[Chunk]]:
+        """The room as the answer states it: which basis, the provision that grants it (quoted),
+        and how it relates to the rule the question turns on."""
+        if rule is None or chain is None or room is None:
+            return None, []
+        focus = chain.focus
+        kind = focus.layer
+
+        def chunk_of(prov, art) -> Chunk | None:
+            if prov is not None:
+                got = next((c for c in art.valid_chunks(day) if c.chunk_id == prov.chunk_id), None)
+                if got is not None:
+                    return got
+            return self._best_chunk(art, weigh, day) if art is not None else None
+
+        def quote(prov) -> str:
+            return f"„{prov.text}“" if prov is not None and prov.source != "jurist" else ""
+
+        if room.basis == "niet-nodig":
+            c = chunk_of(room.provision, room.article)
+            text = (f"De situatie valt onder {c.citation}: {quote(room.provision)} [{{n0}}]. "
+                    + room.reason.replace("De situatie valt onder een vrijlating of uitzondering", "Rekensom")
+                    + " De regel zelf laat dit toe; het is geen maatwerk.")
+            return Afwijkingsruimte("niet-nodig", c.citation, text, focus.citation, kind), [c]
+        if room.basis == "wettelijke-bevoegdheid":
+            c = chunk_of(room.provision, room.article)
+            lead = (f"De regel ({focus.citation}) werkt {room.article.citation} uit. " if room.article is not focus
+                    else f"De regel ({focus.citation}) staat in de wet. ")
+            text = lead + f"De wet geeft hier zelf ruimte: {quote(room.provision)} ({c.citation}) [{{n0}}]."
+            if room.article is not focus:
+                text += (" Dat is een wettelijke bevoegdheid; de beleidsregel of verordening vult haar in, maar is "
+                         "niet zelf de grondslag.")
+            return Afwijkingsruimte("wettelijke-bevoegdheid", c.citation, text, focus.citation, kind), [c]
+        if room.basis == "hardheidsclausule":
+            c = chunk_of(room.provision, room.article)
+            text = (f"De regel ({focus.citation}) staat in een verordening met een hardheidsclausule: "
+                    f"{quote(room.provision)} ({c.citation}) [{{n0}}].")
+            return Afwijkingsruimte("hardheidsclausule", c.citation, text, focus.citation, kind), [c]
+        if room.basis == "beleidsregel-4:84-awb":
+            cited: list[Chunk] = []
+            awb = cat.awb_484(day)
+            if awb is not None:
+                cited.append(awb)
+            else:
+                warnings.append("Artikel 4:84 Awb staat niet in de index voor deze peildatum; de grondslag "
+                                "geldt wel (Awb), maar wordt hier niet geciteerd.")
+            own_art = cat.rules.own_deviation_article(focus.regulation, day)
+            own = self._best_chunk(own_art, weigh, day) if own_art is not None else None
+            if own is not None:
+                cited.append(own)
+            parts = [f"De regel ({focus.citation}) is een beleidsregel. Het college handelt volgens de "
+                     "beleidsregel, tenzij dat voor de inwoner gevolgen heeft die wegens bijzondere "
+                     "omstandigheden onevenredig zijn in verhouding tot de met de beleidsregel te dienen doelen"]
+            parts[0] += f" ({awb.citation}) [{{n0}}]." if awb is not None else " (artikel 4:84 Awb)."
+            if own is not None:
+                parts.append(f"De beleidsregel noemt deze afwijkingsbevoegdheid zelf in {own.citation} [{{n{len(cited) - 1}}}].")
+            national = [a for a in chain.up if a.layer in LAW_TYPES]
+            if national:
+                parts.append(f"De beleidsregel werkt {', '.join(a.citation for a in national[:2])} uit; die wet geeft "
+                             "voor deze vraag zelf geen bevoegdheid om af te wijken.")
+            return Afwijkingsruimte("beleidsregel-4:84-awb", (cited[0].citation if cited else "artikel 4:84 Awb"),
+                                    " ".join(parts), focus.citation, kind), cited
+        # geen: cite the imperative provision itself (the law, where the local rule only restates it)
+        governing = room.article or focus
+        c = chunk_of(None, governing) or rule
+        if governing is not focus:
+            kind = governing.layer
+            focus_note = f" {room.reason}"
+        else:
+            focus_note = ""
+        if kind == "verordening":
+            text = (f"De regel ({focus.citation}) staat in een verordening zonder hardheidsclausule in de gevonden "
+                    "tekst [{n0}]. Afwijken kan dan niet op grond van de verordening zelf; leg de casus vast als "
+                    "knelpunt.")
+        else:
+            text = (f"De regel ({focus.citation}) staat in de wet en dat artikel geeft geen ruimte om af te wijken "
+                    "(geen bevoegdheid, geen uitzondering voor dringende redenen) [{n0}]. De gemeente kan hier niet "
+                    "van afwijken; ook de evenredigheidstoets van artikel 3:4 Awb geeft geen bevoegdheid die de wet "
+                    "niet geeft. Leg de casus vast als knelpunt, zodat het Rijk het kan oplossen.")
+            text = text.replace(f"De regel ({focus.citation})", f"De regel ({governing.citation})") + focus_note
+        cited = [c]
+        for alt in room.alternatives[:2]:
+            ac = self._best_chunk(alt, weigh, day)
+            if ac is not None:
+                cited.append(ac)
+                text += (f" Wel uitgewerkt in {alt.citation} [{{n{len(cited) - 1}}}]: kijk of die regel de situatie dekt.")
+        return Afwijkingsruimte("geen", c.citation, text, governing.citation, kind, knelpunt=True), cited
+
+    def _precedents(self, rule, chain: Chain | None, besluit_hits, relevant, cat: Catalogue, day, casus, registry,
+                    warnings: list[str]) -> tuple[list[Precedent], str]:
+        """Besluiten on the same provision or its chain (counted for consistency), then other
+        similar besluiten search found (listed apart, not counted)."""
+        docs = cat.besluiten(day)
+        chosen: list[tuple[str, bool]] = []
+        if rule is not None:
+            key = regel_key(article_key(rule))
+            members = set()
+            if chain is not None:
+                # The chain as the articles name it; a preamble's 'gelet op' is too broad to
+                # make two besluiten comparable.
+                explicit_up = all(lk.via != "aanhef" for lk in chain.focus.grondslag())
+                members = {chain.focus.key, *(a.key for a in chain.down),
+                           *((a.key for a in chain.up) if explicit_up else ())}
+            for doc_id, chunks in sorted(docs.items(), key=lambda kv: kv[1][0].valid_from or ""):
+                regel = str(chunks[0].extra.get("regel", ""))
+                art = cat.rules.article_for_citation(regel) if regel else None
+                if regel_key(regel) == key or (art is not None and art.key in members):
+                    chosen.append((doc_id, True))
+        rel_ids = {h.chunk.chunk_id for h in relevant}
+        for h in besluit_hits:
+            if h.chunk.chunk_id in rel_ids and h.chunk.doc_id not in {d for d, _ in chosen}:
+                chosen.append((h.chunk.doc_id, False))
+        out: list[Precedent] = []
+        for doc_id, same in chosen[:8]:
+            chunks = docs.get(doc_id) or cat.doc(doc_id, day)
+            if not chunks:
+                continue
+            extra = chunks[0].extra
+            cite = next((c for c in chunks if (c.heading or "").lower() == "besluit"), chunks[0])
+            n = registry.add(cite)
+            achterhaald = (str(extra.get("achterhaald_door") or "ja")
+                           if str(extra.get("status", "")).lower() == "achterhaald" else None)
+            p = Precedent(
+                id=str(extra.get("id") or chunks[0].citation), citation=cite.citation, n=n,
+                datum=chunks[0].valid_from, regel=str(extra.get("regel", "")),
+                uitkomst=str(extra.get("uitkomst", "onbekend")),
+                grondslag_afwijking=extra.get("grondslag_afwijking"),
+                omstandigheden=[str(o) for o in extra.get("omstandigheden") or []], zelfde_regel=same,
+                regel_versie=str(extra["regel_versie"]) if extra.get("regel_versie") else None,
+                achterhaald_door=achterhaald)
+            out.append(p)
+            if same and not achterhaald and rule is not None and p.regel_versie and rule.valid_from \
+                    and p.regel_versie < rule.valid_from:
+                warnings.append(f"{p.id} is gebaseerd op een oudere versie van de regel (versie "
+                                f"{p.regel_versie}; op de peildatum geldt de versie van {rule.valid_from}).")
+        return out, self._consistency(out, casus, warnings)
+
+    @staticmethod
+    def _consistency(precedents: list[Precedent], casus: dict[str, Any], warnings: list[str]) -> str:
+        history = [p for p in precedents if p.achterhaald_door]
+        current = [p for p in precedents if not p.achterhaald_door]
+        note = "".join(f" {p.id} [{p.n}] is achterhaald ({p.achterhaald_door}) en telt niet mee." for p in history)
+        pool = [p for p in current if p.zelfde_regel]
+        others = [p for p in current if not p.zelfde_regel]
+        other_note = (f" Andere vergelijkbare besluiten (niet over deze regel of haar keten, niet meegeteld): "
+                      + ", ".join(f"{p.id} [{p.n}]" for p in others) + ".") if others else ""
+        if not pool:
+            return (note + other_note).strip()
+        deviated = [p for p in pool if p.uitkomst in ("afgeweken", "gedeeltelijk")]
+        kept = [p for p in pool if p.uitkomst not in ("afgeweken", "gedeeltelijk")]
+        about = "over dezelfde regel of haar keten"
+        text = (f"In {len(deviated)} van {len(pool)} eerdere besluiten {about} werd (geheel of gedeeltelijk) "
+                f"afgeweken" + (f" ({', '.join(f'{p.id} [{p.n}]' for p in deviated)})" if deviated else "") + ".")
+        if deviated and kept:
+            minority = kept if len(kept) < len(deviated) else deviated if len(deviated) < len(kept) else []
+            for p in minority:
+                verb = "niet afgeweken" if p in kept else "wel afgeweken"
+                diff = "; ".join(p.omstandigheden[:3]) or "zie het besluit"
+                text += f" In {p.id} [{p.n}] werd {verb}; dat besluit verschilde in: {diff}."
+        proposed = str(casus.get("voorgestelde_uitkomst") or "").strip().lower()
+        if proposed and pool:
+            wants_deviation = not proposed.startswith(("niet", "geen", "afwijz", "afgewezen"))
+            majority = (len(deviated) > len(kept)) if len(deviated) != len(kept) else None
+            if majority is not None and wants_deviation != majority:
+                flag = (f"De voorgestelde uitkomst ({proposed}) wijkt af van het patroon in eerdere besluiten "
+                        f"{about}: daar werd meestal {'wel' if majority else 'niet'} afgeweken. Motiveer waarom "
+                        "deze casus verschilt (gelijkheidsbeginsel).")
+                text += " Let op: " + flag
+                warnings.append(flag)
+        return text + note + other_note
+
+    def _motivering(self, rule, ruimte, ruimte_chunks, precedents, cat: Catalogue, day, casus,
+                    registry, kb: Brief | None = None) -> list[tuple[str, str]]:
+        """The concept-motivering, filled with what the question and casus say: the facts in
+        "Bijzondere omstandigheden", the arithmetic in "Gevolgen", the doel from the
+        toelichting, the three evenredigheid steps with the facts so far, and both conclusions
+        drafted. A placeholder only where a fact is really missing (those are under "Nog nodig")."""
+        todo = "[in te vullen door de professional]"
+        sections: list[tuple[str, str]] = []
+        doel_text = None
+        if rule is not None:
+            n = registry.add(rule)
+            first = select_sentences(rule.text, set(), 1)
+            version = f"geldig vanaf {rule.valid_from or 'onbekend'}" + (f" tot {rule.valid_to}" if rule.valid_to else "")
+            sections.append(("Regel en versie", f"{rule.citation} ({version}): „{first[0]}“ [{n}]" if first
+                             else f"{rule.citation} ({version}) [{n}]"))
+            doel = self._purpose(rule, cat, day)
+            if doel is not None:
+                chunk, sentence = doel
+                doel_text = f"„{sentence}“ [{registry.add(chunk)}]"
+                sections.append(("Doel van de regel", doel_text))
+            else:
+                sections.append(("Doel van de regel", "Het doel van de regel staat niet in de gevonden bronnen; "
+                                 f"vul het aan (bijv. uit de toelichting of memorie van toelichting). {todo}"))
+        else:
+            sections.append(("Regel en versie", f"Niet vastgesteld: noem de regel en de versie. {todo}"))
+            sections.append(("Doel van de regel", todo))
+        circ = casus.get("omstandigheden")
+        if isinstance(circ, (list, tuple)):
+            circ = "; ".join(str(c) for c in circ)
+        told = list(kb.facts_text) if kb is not None else []
+        facts_line = "; ".join(told)
+        omst = "; ".join(x for x in (facts_line and f"Uit de vraag: {facts_line}", circ) if x)
+        sections.append(("Bijzondere omstandigheden", omst or todo))
+        gevolgen = casus.get("gevolgen")
+        effect = kb.consequence if kb is not None else None
+        if kb is not None and kb.verdict == "nee" and not effect:
+            effect = "De regel wordt toegepast zoals zij luidt; er is geen bevoegdheid om af te wijken."
+        gev = " ".join(x for x in (effect, gevolgen) if x)
+        sections.append(("Gevolgen voor de inwoner", gev or todo))
+        weigh = []
+        awb34 = cat.awb_34_lid2(day)
+        if awb34 is not None:
+            quote = select_sentences(awb34.text, {"gevolg", "onevenred", "doel"}, 1)
+            weigh.append(f"Toets aan {awb34.citation}: „{quote[0]}“ [{registry.add(awb34)}]." if quote
+                         else f"Toets aan {awb34.citation} [{registry.add(awb34)}].")
+        guide = cat.guidance(r"evenredigheid", day)
+        ref = f" (zie {guide.citation} [{registry.add(guide)}])" if guide is not None else ""
+        weigh.append(f"Evenredigheid in drie stappen{ref}:")
+        judge = "Oordeel van de professional: ..."
+        weigh.append("1. Geschiktheid: dient toepassing van de regel in deze casus haar doel"
+                     + (f" ({doel_text})" if doel_text else "") + "? " + (judge if doel_text else todo))
+        weigh.append("2. Noodzakelijkheid: is er een minder belastende manier om dat doel te bereiken"
+                     + (" (bijvoorbeeld een lening, een gedeeltelijke toekenning of een betalingsregeling)" if kb else "")
+                     + f"? {judge}")
+        weigh.append("3. Evenwichtigheid: staan de gevolgen voor de inwoner in verhouding tot het doel?"
+                     + (f" Wat de feiten tot nu toe zeggen: {effect}" if effect else "")
+                     + (f" Omstandigheden: {facts_line}." if facts_line else "") + f" {judge if (effect or omst) else todo}")
+        if ruimte is not None:
+            weigh.append(f"Grondslag om af te wijken: {BASIS_LABEL[ruimte.basis]}"
+                         + (f" ({ruimte.citation}) [{ruimte.markers[0]}]" if ruimte.markers else "") + ".")
+        sections.append(("Belangenafweging", "\n".join(weigh)))
+        if precedents:
+            lines = [f"- {p.id} ({p.datum}): {p.uitkomst} [{p.n}]"
+                     + (f" — achterhaald ({p.achterhaald_door}), niet als steun gebruiken" if p.achterhaald_door else "")
+                     for p in precedents]
+            sections.append(("Vergelijkbare besluiten", "\n".join(lines)))
+        else:
+            sections.append(("Vergelijkbare besluiten", "Geen vergelijkbare besluiten gevonden."))
+        rule_name = rule.citation if rule is not None else "de regel"
+        if ruimte is not None and ruimte.basis == "geen":
+            conclusie = (f"De regel ({rule_name}) wordt toegepast: de wet laat geen ruimte om af te wijken. "
+                         "De situatie wordt gemeld als knelpunt. De professional beslist; de assistent beslist niet.")
+        elif kb is not None and kb.verdict in ("binnen de regel", "niet nodig"):
+            conclusie = (f"Afwijken is niet nodig: de situatie past binnen {rule_name}. "
+                         "De professional beslist; de assistent beslist niet.")
+        else:
+            grond = BASIS_LABEL[ruimte.basis] if ruimte is not None else "de grondslag hierboven"
+            conclusie = ("Kies een van beide conclusies (de professional beslist, de assistent niet):\n"
+                         f"A. Afwijken: gelet op de bijzondere omstandigheden en de gevolgen hierboven wijkt het college "
+                         f"af van {rule_name} ({grond}), omdat toepassing onevenredig uitpakt in verhouding tot het doel.\n"
+                         f"B. Niet afwijken: de omstandigheden maken de gevolgen niet onevenredig; {rule_name} wordt "
+                         "toegepast zoals zij luidt.")
+        sections.append(("Conclusie", conclusie))
+        return sections
+
+    @staticmethod
+    def _purpose(rule: Chunk, cat: Catalogue, day: dt.date) -> tuple[Chunk, str] | None:
+        """The 'doel van de regel' from the regeling's own toelichting, per article."""
+        if not rule.article:
+            return None
+        head = re.compile(rf"\bArtikel {re.escape(rule.article)}\b", re.I)
+        for c in cat.doc(rule.doc_id, day):
+            if "toelichting" not in (c.heading or "").lower() or not head.search(c.text):
+                continue
+            # The toelichting packs several articles per chunk: take this article's paragraph.
+            for para in c.text.split("\n\n"):
+                if head.search(para[:80]):
+                    m = re.search(r"Doel[^.]*\.", para)
+                    if m and m.group(0) in c.text:
+                        return c, m.group(0)
+        return None

@@ -1,0 +1,302 @@
+"""What an answer is: its citations, the afwijkingsruimte, precedents and the parts compose()
+hands out, the layers of the corpus, and the small helpers the answering modules share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+from assistant.corpus.documents import Chunk
+from assistant.corpus.splitting import base_citation
+from assistant.errors import MaatwerkError
+from assistant.retrieval.analysis import content_terms
+
+MAX_QUESTION_CHARS = 2000
+BASES = ("beleidsregel-4:84-awb", "hardheidsclausule", "wettelijke-bevoegdheid", "niet-nodig", "geen")
+COMPARISON_LAYER = "Andere gemeente (ter vergelijking)"
+
+# (key, Dutch label, source types), in the order an answer presents them.
+LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("wet", "Wet en regelgeving", ("wet", "amvb", "ministeriele_regeling")),
+    ("gemeente", "Gemeentelijke regels", ("verordening", "beleidsregel")),
+    ("richtsnoer", "Richtsnoeren en werkinstructies", ("richtsnoer", "werkinstructie")),
+    ("besluit", "Eerdere maatwerk-besluiten", ("besluit",)),
+    ("rechtspraak", "Rechtspraak", ("uitspraak",)),
+    ("overig", "Overige bronnen", ("overig",)),
+)
+LAYER_OF = {t: (key, label) for key, label, types in LAYERS for t in types}
+RULE_TYPES = ("wet", "amvb", "ministeriele_regeling", "verordening", "beleidsregel")
+LAW_TYPES = ("wet", "amvb", "ministeriele_regeling")
+
+# Articles that are about applying rules in general, not the rule a professional wants to
+# deviate from: they are cited as the basis, never chosen as "the rule".
+META_HEADING = re.compile(r"hardheid|afwijk|begrip|inwerkingtreding|citeertitel|toelichting", re.I)
+HARDSHIP = re.compile(r"hardheidsclausule|afwijken van (?:de bepalingen van )?deze verordening", re.I)
+_OWN_DEVIATION = re.compile(r"afwijk", re.I)
+_COLLEGE = r"(?:het college|burgemeester en wethouders|het bestuursorgaan|de raad|onze minister)"
+# Discretion in a statute: the article itself lets the administration choose.
+_DISCRETION = re.compile(
+    rf"dringende redenen|in afwijking van|\bbevoegd\b|\bkan {_COLLEGE}\b"
+    rf"|{_COLLEGE}(?:(?!\bindien\b|\bals\b|\bvoor zover\b)[^.;]){{0,70}}\bkan\b",
+    re.I,
+)
+_STRONG_DISCRETION = re.compile(r"dringende redenen|in afwijking van", re.I)
+
+LAW_ALIASES = {
+    "participatiewet": "Participatiewet", "pw": "Participatiewet", "pwet": "Participatiewet",
+    "awb": "Awb", "algemene wet bestuursrecht": "Awb",
+    "wmo": "Wmo 2015", "wmo 2015": "Wmo 2015",
+    "jeugdwet": "Jeugdwet",
+    "wgs": "Wgs", "wet gemeentelijke schuldhulpverlening": "Wgs",
+}
+EXPLICIT_REF = re.compile(
+    r"\b(?:artikel|art\.?)\s*(?P<num>\d+[a-z]?(?:[:.]\d+[a-z]?)*)"
+    r"(?:\s*,?\s*(?:lid\s*\d+|\w+\s+lid)\s*,?)?\s*(?:van\s+de\s+|van\s+)?"
+    r"(?P<law>participatiewet|pwet|pw|algemene wet bestuursrecht|awb|wmo(?:\s*2015)?|jeugdwet|wgs|"
+    r"wet gemeentelijke schuldhulpverlening)\b",
+    re.I,
+)
+MARKER_RE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+QUOTE_RE = re.compile(r"„([^„“”\"]{3,}?)[“”\"]|“([^“”]{3,}?)”|\"([^\"\n]{3,}?)\"")
+
+
+class AnswerError(MaatwerkError):
+    """The question cannot be handled as asked; the message (Dutch) says why."""
+
+
+def norm_ws(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def article_key(chunk: Chunk) -> str:
+    base, _ = base_citation(chunk.citation)
+    base = re.sub(r"^\w+ lid,\s*", "", base.strip(" ,"), flags=re.I).strip(" ,")
+    return norm_ws(f"artikel {chunk.article} {base}".lower()) if chunk.article else norm_ws(chunk.citation.lower())
+
+
+def regel_key(regel: str) -> str:
+    regel = re.sub(r",\s*\w+\s+lid\s*,", "", regel, flags=re.I)
+    regel = re.sub(r"\s+lid\s+\d+", "", regel, flags=re.I)
+    return norm_ws(regel.lower())
+
+
+# ---- the answer -------------------------------------------------------------------------------
+
+
+@dataclass
+class Citation:
+    n: int
+    chunk_id: str
+    source: str
+    citation: str
+    quote: str
+    valid_from: str | None
+    valid_to: str | None
+    source_type: str = ""
+
+
+@dataclass
+class Afwijkingsruimte:
+    basis: str  # one of BASES
+    citation: str | None  # the passage that grants the room (or the rule, for "geen")
+    toelichting: str  # Dutch, with [n] markers
+    rule: str | None = None  # citation of the rule the question is about
+    layer: str | None = None  # source type of that rule
+    knelpunt: bool = False  # no room: log the case as a knelpunt
+    markers: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Precedent:
+    id: str
+    citation: str
+    n: int
+    datum: str | None
+    regel: str
+    uitkomst: str
+    grondslag_afwijking: str | None
+    omstandigheden: list[str]
+    zelfde_regel: bool
+    regel_versie: str | None = None
+    # Set when a jurist marked the besluit achterhaald (overturned in bezwaar/beroep): shown as
+    # history, never counted as support.
+    achterhaald_door: str | None = None
+    # The besluit's omstandigheden split by whether this casus mentions them too: what is shared
+    # and what is the difference that matters (Precedent.compare).
+    ook_hier: list[str] = field(default_factory=list)
+    anders: list[str] = field(default_factory=list)
+    regel_kort: str = ""  # one line: facts -> outcome -> difference
+
+    def compare(self, situation_terms: set[str]) -> None:
+        """Which of the besluit's omstandigheden this casus also mentions (at least half of the
+        circumstance's content words occur in the question or casus) and which it does not."""
+        self.ook_hier, self.anders = [], []
+        for o in self.omstandigheden:
+            terms = content_terms(o)
+            shared = len(terms & situation_terms)
+            (self.ook_hier if terms and shared * 2 >= len(terms) else self.anders).append(o)
+        outcome = self.uitkomst + (f" ({self.grondslag_afwijking})" if self.grondslag_afwijking else "")
+        parts = [f"{self.id} [{self.n}]" + (f", {self.datum}" if self.datum else "")
+                 + (": " + "; ".join(self.omstandigheden[:3]) if self.omstandigheden else "") + f" → {outcome}"]
+        if self.achterhaald_door:
+            parts.append(f"achterhaald ({self.achterhaald_door}), telt niet mee")
+        elif not self.zelfde_regel:
+            parts.append("andere regel, alleen ter vergelijking")
+        if self.anders:
+            parts.append("verschil: deze casus noemt niet " + "; ".join(self.anders[:3]))
+        elif self.omstandigheden:
+            parts.append("ook in deze casus genoemd: " + "; ".join(self.ook_hier[:3]))
+        self.regel_kort = " — ".join(parts) + "."
+
+
+@dataclass
+class Answer:
+    question: str
+    peildatum: str
+    answer: str
+    grounded: bool
+    citations: list[Citation] = field(default_factory=list)
+    hits: list[dict[str, Any]] = field(default_factory=list)
+    afwijkingsruimte: Afwijkingsruimte | None = None
+    precedents: list[Precedent] = field(default_factory=list)
+    consistency: str = ""
+    motivering: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    trace: dict[str, Any] = field(default_factory=dict)
+    # What the professional reads first: 1-3 sentences (ja / nee / ja, mits / hangt af van) with
+    # the governing provision and the deciding amount or term, and the facts still needed.
+    kort_antwoord: str = ""
+    oordeel: str = ""  # ja | nee | ja, mits | hangt af van | binnen de regel | niet nodig | regel
+    nog_nodig: list[str] = field(default_factory=list)
+    # When the question cannot be tied to one rule: the nearest rules, for the professional to
+    # pick (the app re-asks with the chosen rule named).
+    suggestions: list[str] = field(default_factory=list)
+
+    def layers(self) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for h in self.hits:
+            if h["relevant"]:
+                out.setdefault(h["layer"], []).append(h)
+        order = [label for _, label, _ in LAYERS]
+        return {k: out[k] for k in order if k in out}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "peildatum": self.peildatum,
+            "answer": self.answer,
+            "grounded": self.grounded,
+            "citations": [asdict(c) for c in self.citations],
+            "layers": {k: [h["citation"] for h in v] for k, v in self.layers().items()},
+            "hits": self.hits,
+            "afwijkingsruimte": asdict(self.afwijkingsruimte) if self.afwijkingsruimte else None,
+            "precedents": [asdict(p) for p in self.precedents],
+            "consistency": self.consistency,
+            "motivering": [{"kop": k, "tekst": t} for k, t in self.motivering],
+            "kort_antwoord": self.kort_antwoord,
+            "oordeel": self.oordeel,
+            "nog_nodig": self.nog_nodig,
+            "suggestions": self.suggestions,
+            "warnings": self.warnings,
+            "trace": self.trace,
+        }
+
+
+@dataclass
+class Step:
+    """One part of an answer, handed out by Assistant.compose() as soon as it is ready, so a
+    reader sees the kort antwoord while the rest is still being put together. `fields` holds
+    keys of Answer.to_dict() with their value at that moment (kort_antwoord, nog_nodig,
+    afwijkingsruimte, keten, precedents, answer, motivering), markers checked against the
+    passages numbered so far; the Answer that compose() returns is what counts. Kinds:
+    bronnen, kort_antwoord, nog_nodig, afwijkingsruimte, keten, precedenten, tekst (a piece of
+    the language model's text as it arrives, not yet checked), terugval (the model's text is
+    dropped, the grounded text follows), onderbouwing, motivering."""
+
+    kind: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+BASIS_LABEL = {
+    "niet-nodig": "afwijken niet nodig: een vrijlating of uitzondering dekt de situatie",
+    "beleidsregel-4:84-awb": "afwijken van een beleidsregel, artikel 4:84 Awb",
+    "hardheidsclausule": "hardheidsclausule van de verordening",
+    "wettelijke-bevoegdheid": "bevoegdheid in de wet zelf",
+    "geen": "geen ruimte om af te wijken",
+}
+
+
+def layer_hint(question: str) -> str | None:
+    q = question.lower()
+    if "verordening" in q and "beleidsregel" not in q:
+        return "verordening"
+    if "beleidsregel" in q and "verordening" not in q:
+        return "beleidsregel"
+    return None
+
+
+def layer_index(source_type: str) -> int:
+    for i, (_, _, types) in enumerate(LAYERS):
+        if source_type in types:
+            return i
+    return len(LAYERS)
+
+
+# ---- the results of the pipeline's named steps (Assistant.prepare, retrieve, scope, choose_rule) --
+
+
+@dataclass
+class Prepared:
+    """The question as the rest of the pipeline sees it: pseudonymised (q), without placeholders
+    for search (search), the casus and its text, the peildatum, and the placeholder map that puts
+    the names back in what the professional reads."""
+
+    q: str
+    search: str
+    casus: dict[str, Any]
+    casus_text: str
+    day: dt.date
+    mapping: Any = None  # PlaceholderMap | None
+
+
+@dataclass
+class Retrieved:
+    """The hits for the rules and for the besluiten, each with the question words it matches and
+    its weight; weigh() weighs any passage the same way."""
+
+    search: str
+    terms: set[str]
+    weights: dict[str, float]
+    aliases: dict[str, list[frozenset[str]]]
+    scored: list[tuple[Any, set[str], float]]  # (Hit, matched words, weight)
+    besluit_hits: list[Any]
+    weigh: Callable[[Chunk], float]
+
+
+@dataclass
+class Scope:
+    """The hits about the question, an article the question names, and whether it is in scope."""
+
+    relevant: list[Any]
+    explicit: Chunk | None
+    coverage: float
+    in_scope: bool
+
+
+@dataclass
+class RuleChoice:
+    """The rule the question turns on, its chain, the question's facts and the room along it."""
+
+    domain: str | None
+    signal: Any  # DomainSignal
+    focus: Any  # Article | None
+    chain: Any  # Chain | None
+    facts: Any  # Facts
+    room: Any  # Room | None
+    rule: Chunk | None
