@@ -132,3 +132,27 @@ def test_a_gemeente_lexicon_replaces_the_shipped_one_and_a_bad_one_is_refused(ru
     missing = search(tmp_path / "nergens.yaml")
     assert missing.returncode == 2 and "bestaat niet" in missing.stderr
     assert "5 ongewijzigd" in run("index", str(small_corpus), "--quiet").stdout  # nothing lost
+
+
+def test_a_domain_error_is_one_dutch_line_with_exit_code_2(tmp_path):
+    """Errors users cause are MaatwerkErrors raised deep in the product (here: the index cannot
+    open the lexicon the settings name); the CLI words them once, with exit code 2, no traceback."""
+    missing = tmp_path / "bestaat-niet.yaml"
+    out = subprocess.run([sys.executable, "-m", "assistant", "search", "wasmachine"], capture_output=True,
+                         text=True, timeout=300,
+                         env={**os.environ, "MAATWERK_DATA_DIR": str(tmp_path / "data"), "MAATWERK_EMBEDDER": "hashing",
+                              "MAATWERK_LEXICON": str(missing)})
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.startswith("Fout: ") and "bestaat niet" in out.stderr and "MAATWERK_LEXICON" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_an_error_names_its_input_as_each_front_end_does():
+    from assistant.curation import RegistryError
+    from assistant.errors import form_label
+
+    exc = RegistryError("x.md: de datum ontbreekt; geef hem op met {valid_from} (JJJJ-MM-DD).", fields=("valid_from",))
+    assert str(exc) == "x.md: de datum ontbreekt; geef hem op met --valid-from (JJJJ-MM-DD)."
+    assert exc.worded(form_label) == "x.md: de datum ontbreekt; geef hem op met ‘Geldig vanaf’ (JJJJ-MM-DD)."
+    # A user's text with braces is left alone.
+    assert str(RegistryError("{citeertitel} ontbreekt")) == "{citeertitel} ontbreekt"

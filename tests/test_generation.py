@@ -251,3 +251,26 @@ def test_prompts_are_files_with_a_stable_hash():
     assert "Nederlands" in system and "V?" in user and "[1] x" in user
     with pytest.raises(GenerationError, match="ontbreekt"):
         Prompt.load("bestaat-niet")
+
+
+def test_a_backend_registered_by_a_plugin_is_used_by_name(index):
+    """A gemeente's own backend, registered at run time (entry points reach the same registry):
+    MAATWERK_LLM names it, and its answer goes through the same verification."""
+    from assistant.answering.generation import LLM_BACKENDS
+    from assistant.retrieval.embeddings import EMBEDDERS, HashingEmbeddings, make_embedder
+    from evals.fakes import FakeChatModel
+    from assistant.answering.generation import ChatModelGenerator
+
+    chat = FakeChatModel()
+    LLM_BACKENDS.register("gemeente-server", lambda cfg: ChatModelGenerator(chat, "gemeente-server", cfg.model or "m"))
+    EMBEDDERS.register("gemeente-embedder", lambda model=None, threads=2: HashingEmbeddings(dimension=64))
+    try:
+        assert "gemeente-server" in LLM_BACKENDS.names() and "gemeente-embedder" in EMBEDDERS.names()
+        gen = make_generator("Gemeente-Server", model="eigen")
+        assert gen.name == "gemeente-server" and gen.model == "eigen"
+        assert make_embedder("gemeente-embedder").dimension == 64
+    finally:
+        LLM_BACKENDS.unregister("gemeente-server")
+        EMBEDDERS.unregister("gemeente-embedder")
+    with pytest.raises(GenerationError, match="onbekende antwoord-backend"):
+        make_generator("gemeente-server")
