@@ -150,9 +150,9 @@ def nav_titles(page) -> list[str]:
 
 @pytest.mark.parametrize("username,expected", [
     ("demo-professional", ["Vraag en casus", "Mijn casussen", "Verantwoording"]),
-    ("demo-kwaliteit", ["Beoordelen", "Knelpunten", "Verantwoording"]),
-    ("demo-jurist", ["Corpus", "Verantwoording"]),
-    ("demo-beheerder", ["Knelpunten", "Corpus", "Gebruikers", "Verantwoording"]),
+    ("demo-kwaliteit", ["Beoordelen", "Knelpunten", "Uitvoeringstoets", "Verantwoording"]),
+    ("demo-jurist", ["Corpus", "Uitvoeringstoets", "Verantwoording"]),
+    ("demo-beheerder", ["Knelpunten", "Corpus", "Uitvoeringstoets", "Gebruikers", "Verantwoording"]),
 ])
 def test_each_role_sees_only_its_pages(server, browser, username, expected):
     page = new_page(browser)

@@ -8,7 +8,7 @@ import re
 import streamlit as st
 
 from assistant.answering.model import MAX_QUESTION_CHARS, AnswerError
-from assistant.cases.log.log import AI_STANCES, CaseError, EDITABLE, UITKOMSTEN
+from assistant.cases import AI_STANCES, CaseError, EDITABLE, UITKOMSTEN
 from assistant.corpus.documents import DOMAINS
 from assistant.ui import answer_view, runtime, views
 from assistant.ui.conversation import Conversation, Turn
