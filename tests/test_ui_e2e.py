@@ -209,7 +209,8 @@ def test_ask_open_citation_submit_and_review(server, browser):
     login(mine, server["url"], "demo-professional")
     goto(mine, "Mijn casussen")
     pick(mine, "Open casus", re.compile(rf"^Casus {case_id} — goedgekeurd — "), typed=f"Casus {case_id} —")
-    mine.locator('[data-testid="stSelectbox"]').filter(has_text=f"Casus {case_id} — goedgekeurd").first.wait_for()
+    mine.get_by_text(f"Casus {case_id} · auteur").first.wait_for()  # this case is open ...
+    mine.get_by_text("Beoordeeld door demo-kwaliteit").first.wait_for()  # ... and was reviewed
     mine.context.close()
 
 
