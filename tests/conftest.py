@@ -104,3 +104,18 @@ def make_index(tmp_path: Path):
         return Index.open(tmp_path / name, embedder or HashingEmbeddings(), **kwargs)
 
     return factory
+
+
+def indexed_sample(base: Path, rels: list[str]) -> Index:
+    """An index (hashing embedder) over a part of the sample corpus: the files or folders RELS of
+    corpus/, copied under BASE/corpus so a test never writes into the checkout."""
+    import shutil
+
+    corpus = base / "corpus"
+    for rel in rels:
+        src, dst = REPO / "corpus" / rel, corpus / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(src, dst) if src.is_dir() else shutil.copy(src, dst)
+    idx = Index.open(base / "data", HashingEmbeddings())
+    assert idx.index_paths([corpus], progress=False).ok
+    return idx

@@ -8,16 +8,14 @@ from __future__ import annotations
 import io
 import random
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from conftest import indexed_sample
 from assistant.answering import parts as answer_parts
 from assistant.answering.pipeline import Assistant
-from assistant.retrieval.embeddings import HashingEmbeddings
 from assistant.answering.generation import make_generator
-from assistant.retrieval.index import Index
 from assistant.privacy import Pseudonymiser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,15 +24,9 @@ QUESTION = "Klant wil een wasmachine van 600 euro via de bijzondere bijstand, ma
 
 @pytest.fixture(scope="module")
 def answer(tmp_path_factory) -> dict:
-    base = tmp_path_factory.mktemp("view")
-    corpus = base / "corpus"
-    for rel in ["beleidsregels/beleidsregels-bijzondere-bijstand-lindewaarde.md", "besluiten",
-                "richtsnoeren/richtsnoer-maatwerk-en-afwijken.md", "landelijk/awb", "landelijk/participatiewet"]:
-        src, dst = ROOT / "corpus" / rel, corpus / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(src, dst) if src.is_dir() else shutil.copy(src, dst)
-    idx = Index.open(base / "data", HashingEmbeddings())
-    assert idx.index_paths([corpus], progress=False).ok
+    idx = indexed_sample(tmp_path_factory.mktemp("view"), [
+        "beleidsregels/beleidsregels-bijzondere-bijstand-lindewaarde.md", "besluiten",
+        "richtsnoeren/richtsnoer-maatwerk-en-afwijken.md", "landelijk/awb", "landelijk/participatiewet"])
     a = Assistant(idx, make_generator("grounded"), Pseudonymiser(use_deduce=False))
     return a.ask(QUESTION, peildatum="2026-03-01").to_dict()
 

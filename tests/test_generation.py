@@ -5,14 +5,13 @@ run end to end without a model."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
+from conftest import indexed_sample
 from assistant.answering.pipeline import Assistant
 from assistant.corpus.documents import Chunk
-from assistant.retrieval.embeddings import HashingEmbeddings
 from assistant.answering.generation import (
     LLM_BACKENDS, GenerationError, GenerationRequest, GroundedGenerator, Passage, Prompt, make_generator,
 )
@@ -26,16 +25,13 @@ QUESTION = "Kan de tijdelijke opvang van een dakloze zoon zonder kostendelersnor
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory) -> Index:
-    base = tmp_path_factory.mktemp("gen")
-    corpus = base / "corpus"
-    for rel in ["beleidsregels/beleidsregels-kostendelersnorm-lindewaarde-2024.md",
-                "richtsnoeren/richtsnoer-maatwerk-en-afwijken.md", "besluiten/MB-2025-024.md",
-                "besluiten/MB-2024-041.md", "besluiten/MB-2026-011.md"]:
-        (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / "corpus" / rel, corpus / rel)
-    idx = Index.open(base / "data", HashingEmbeddings())
-    assert idx.index_paths([corpus], progress=False).ok
-    return idx
+    return indexed_sample(tmp_path_factory.mktemp("gen"), [
+        "beleidsregels/beleidsregels-kostendelersnorm-lindewaarde-2024.md",
+        "richtsnoeren/richtsnoer-maatwerk-en-afwijken.md",
+        "besluiten/MB-2025-024.md",
+        "besluiten/MB-2024-041.md",
+        "besluiten/MB-2026-011.md",
+    ])
 
 
 def passage_reply(index) -> tuple[str, str]:
