@@ -31,22 +31,29 @@ def _format(fmt: str, allowed: tuple[str, ...], out: Path) -> str:
 
 
 def _corpus_dir(settings: Settings) -> Path:
-    from assistant.corpus.workspace import WorkspaceError, prepare
+    from assistant.corpus.workspace import prepare
 
-    try:
-        prepare(settings)  # the managed corpus folder, filled from the sample corpus on first use
-    except WorkspaceError as exc:
-        raise UserError(str(exc)) from exc
+    prepare(settings)  # the managed corpus folder, filled from the sample corpus on first use
     return Path(settings.corpus_dir)
+
+
+def _document_options(who: str):
+    """The options every command that writes a policy document shares: --format, --out, who acts
+    (WHO names the roles that may) and --json."""
+    def wrap(command):
+        command = click.option("--json", "as_json", is_flag=True, help="Samenvatting als JSON.")(command)
+        command = identity_options(f"Uw gebruikersnaam ({who}); wachtwoord via prompt of --password-stdin, "
+                                   "of MAATWERK_TOKEN.")(command)
+        command = click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+                               help="Uitvoerbestand.")(command)
+        return click.option("--format", "fmt", default="md", show_default=True,
+                            help=f"Formaat: {', '.join(DOC_FORMATS)}.")(command)
+    return wrap
 
 
 @click.command("toets")
 @click.argument("pad", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", default="md", show_default=True, help=f"Formaat: {', '.join(DOC_FORMATS)}.")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Uitvoerbestand.")
-@identity_options("Uw gebruikersnaam (jurist, kwaliteit of beheerder); wachtwoord via prompt of --password-stdin, "
-                  "of MAATWERK_TOKEN.")
-@click.option("--json", "as_json", is_flag=True, help="Samenvatting als JSON.")
+@_document_options("jurist, kwaliteit of beheerder")
 @pass_app
 def toets(app: App, pad: Path, fmt: str, out: Path, as_user: str | None, password_stdin: bool,
           as_json: bool) -> None:
@@ -60,28 +67,22 @@ def toets(app: App, pad: Path, fmt: str, out: Path, as_user: str | None, passwor
     wat het doet met de ruimte voor professionele afweging (hardheidsclausule,
     afwijkingsbevoegdheid, 'kan' wordt 'moet', uitzonderingen) en wat er voor de professional
     verandert."""
-    from assistant.cases import CaseError
     from assistant.cli.cases import open_caselog
-    from assistant.reporting.document import DocumentError, check_out_path, write_document
-    from assistant.policy.toets import ToetsError, check_private, toets_document, uitvoeringstoets
+    from assistant.reporting.document import check_out_path, write_document
+    from assistant.policy.toets import check_private, toets_document, uitvoeringstoets
 
     fmt = _format(fmt, DOC_FORMATS, out)
     corpus = _corpus_dir(app.settings)
     log = open_caselog(app)
-    try:
-        acting_user(app.settings, log, as_user, password_stdin, roles=TOETS_ROLES,
-                    refusal="Alleen een jurist, kwaliteitsmedewerker of beheerder mag een uitvoeringstoets maken.")
-        check_out_path(out, fmt, "uitvoeringstoets")
-        result = uitvoeringstoets(log, pad, corpus, gemeente=app.settings.gemeente,
-                                  max_chunk_chars=app.settings.max_chunk_chars)
-        doc = toets_document(result)
-        if check_private(doc):
-            raise UserError("De toets bevat nog iets dat op een persoonsgegeven lijkt; er is niets geschreven.")
-        written = write_document(doc, fmt, out)
-    except (CaseError, ToetsError, DocumentError) as exc:
-        raise UserError(str(exc)) from exc
-    finally:
-        log.close()
+    acting_user(app.settings, log, as_user, password_stdin, roles=TOETS_ROLES,
+                refusal="Alleen een jurist, kwaliteitsmedewerker of beheerder mag een uitvoeringstoets maken.")
+    check_out_path(out, fmt, "uitvoeringstoets")
+    result = uitvoeringstoets(log, pad, corpus, gemeente=app.settings.gemeente,
+                              max_chunk_chars=app.settings.max_chunk_chars)
+    doc = toets_document(result)
+    if check_private(doc):
+        raise UserError("De toets bevat nog iets dat op een persoonsgegeven lijkt; er is niets geschreven.")
+    written = write_document(doc, fmt, out)
     summary = result.to_summary()
     if as_json:
         click.echo(json.dumps({**summary, "formaat": fmt, "bestanden": [str(p) for p in written]},
@@ -98,39 +99,29 @@ def toets(app: App, pad: Path, fmt: str, out: Path, as_user: str | None, passwor
 
 @click.command("staat")
 @click.option("--jaar", required=True, type=int, help="Het kalenderjaar (JJJJ), op goedkeuringsdatum.")
-@click.option("--format", "fmt", default="md", show_default=True, help=f"Formaat: {', '.join(DOC_FORMATS)}.")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Uitvoerbestand.")
-@identity_options("Uw gebruikersnaam (kwaliteit of beheerder); wachtwoord via prompt of --password-stdin, of "
-                  "MAATWERK_TOKEN.")
-@click.option("--json", "as_json", is_flag=True, help="Samenvatting als JSON.")
+@_document_options("kwaliteit of beheerder")
 @pass_app
 def report_staat(app: App, jaar: int, fmt: str, out: Path, as_user: str | None, password_stdin: bool,
                  as_json: bool) -> None:
     """Staat van de uitvoering over --jaar: volumes en uitkomsten per domein en team, regels die
     knellen met trend, verhalen, wat er met knelpunten is gedaan, en een vereenvoudigingsagenda
     (regels naar afwijkingen en knelpunten, met voorstel en wie het kan: college, raad, Rijk)."""
-    from assistant.cases import CaseError
     from assistant.cli.cases import open_caselog
-    from assistant.reporting.document import DocumentError, check_out_path, write_document
-    from assistant.policy.staat import StaatError, staat_document, staat_van_de_uitvoering
+    from assistant.reporting.document import check_out_path, write_document
+    from assistant.policy.staat import staat_document, staat_van_de_uitvoering
     from assistant.privacy import contains_personal_data
 
     fmt = _format(fmt, DOC_FORMATS, out)
     log = open_caselog(app)
-    try:
-        acting_user(app.settings, log, as_user, password_stdin, roles=STAAT_ROLES,
-                    refusal="Alleen een kwaliteitsmedewerker of beheerder mag de staat van de uitvoering maken.")
-        check_out_path(out, fmt, f"staat-{jaar}")
-        staat = staat_van_de_uitvoering(log, jaar, knelt_min_cases=app.settings.knelt_min_cases,
-                                        knelt_min_share=app.settings.knelt_min_share, gemeente=app.settings.gemeente)
-        doc = staat_document(staat)
-        if contains_personal_data(doc.plain_text()):
-            raise UserError("De staat bevat nog iets dat op een persoonsgegeven lijkt; er is niets geschreven.")
-        written = write_document(doc, fmt, out)
-    except (CaseError, StaatError, DocumentError) as exc:
-        raise UserError(str(exc)) from exc
-    finally:
-        log.close()
+    acting_user(app.settings, log, as_user, password_stdin, roles=STAAT_ROLES,
+                refusal="Alleen een kwaliteitsmedewerker of beheerder mag de staat van de uitvoering maken.")
+    check_out_path(out, fmt, f"staat-{jaar}")
+    staat = staat_van_de_uitvoering(log, jaar, knelt_min_cases=app.settings.knelt_min_cases,
+                                    knelt_min_share=app.settings.knelt_min_share, gemeente=app.settings.gemeente)
+    doc = staat_document(staat)
+    if contains_personal_data(doc.plain_text()):
+        raise UserError("De staat bevat nog iets dat op een persoonsgegeven lijkt; er is niets geschreven.")
+    written = write_document(doc, fmt, out)
     if as_json:
         click.echo(json.dumps({**staat.to_summary(), "formaat": fmt, "bestanden": [str(p) for p in written]},
                               ensure_ascii=False, indent=2))
@@ -161,10 +152,9 @@ def export_signalen_cmd(app: App, jaar: int | None, van: str | None, tot: str | 
     docs/signalen-schema.md: per regel (BWB-id, artikel, versie) de aantallen, terugkerende
     omstandigheden, geanonimiseerde verhalen, het voorstel en de status. Zonder casusnummers of
     persoonsgegevens."""
-    from assistant.cases import CaseError
     from assistant.cli.cases import open_caselog
-    from assistant.reporting.document import DocumentError, check_out_path, write_bytes
-    from assistant.policy.signalen import SignalenError, export_signalen, to_csv, to_json
+    from assistant.reporting.document import check_out_path, write_bytes
+    from assistant.policy.signalen import export_signalen, to_csv, to_json
     from assistant.privacy import contains_personal_data
     from assistant.cli.reports import _date
 
@@ -181,19 +171,14 @@ def export_signalen_cmd(app: App, jaar: int | None, van: str | None, tot: str | 
         raise UserError(f"--van ({start.isoformat()}) ligt na --tot ({end.isoformat()}); draai ze om.")
     corpus = _corpus_dir(app.settings)
     log = open_caselog(app)
-    try:
-        acting_user(app.settings, log, as_user, password_stdin, roles=SIGNALEN_ROLES,
-                    refusal="Alleen een kwaliteitsmedewerker of beheerder mag signalen exporteren.")
-        check_out_path(out, fmt, "signalen")
-        data = export_signalen(log, start, end, gemeente=app.settings.gemeente, corpus_dir=corpus)
-        text = to_json(data) if fmt == "json" else "\ufeff" + to_csv(data)
-        if contains_personal_data(text):
-            raise UserError("De export bevat nog iets dat op een persoonsgegeven lijkt; er is niets geschreven.")
-        write_bytes(out, text.encode("utf-8"))
-    except (CaseError, SignalenError, DocumentError) as exc:
-        raise UserError(str(exc)) from exc
-    finally:
-        log.close()
+    acting_user(app.settings, log, as_user, password_stdin, roles=SIGNALEN_ROLES,
+                refusal="Alleen een kwaliteitsmedewerker of beheerder mag signalen exporteren.")
+    check_out_path(out, fmt, "signalen")
+    data = export_signalen(log, start, end, gemeente=app.settings.gemeente, corpus_dir=corpus)
+    text = to_json(data) if fmt == "json" else "\ufeff" + to_csv(data)
+    if contains_personal_data(text):
+        raise UserError("De export bevat nog iets dat op een persoonsgegeven lijkt; er is niets geschreven.")
+    write_bytes(out, text.encode("utf-8"))
     click.echo(f"{len(data['signalen'])} landelijke signalen van {app.settings.gemeente} "
                f"({start.isoformat()} tot en met {end.isoformat()}) geschreven naar {out}.")
 
@@ -213,18 +198,15 @@ def import_signalen_cmd(bestanden: tuple[Path, ...], fmt: str, out: Path) -> Non
     signaal per regel en voorgestelde oplossing, aantallen opgeteld. Leest alleen de opgegeven
     bestanden; een bestand met een onbekende schemaversie wordt geweigerd en er wordt niets
     geschreven."""
-    from assistant.reporting.document import DocumentError, check_out_path, write_bytes, write_document
-    from assistant.policy.signalen import SignalenError, merge_signalen, merged_document, read_signalen, to_json
+    from assistant.reporting.document import check_out_path, write_bytes, write_document
+    from assistant.policy.signalen import merge_signalen, merged_document, read_signalen, to_json
 
     fmt = _format(fmt, DOC_FORMATS + ("json",), out)
-    try:
-        check_out_path(out, fmt, "signalen-samengevoegd")
-        merged = merge_signalen([read_signalen(p) for p in bestanden])
-        if fmt == "json":
-            written = [write_bytes(out, to_json(merged.to_dict()).encode("utf-8"))]
-        else:
-            written = write_document(merged_document(merged), fmt, out)
-    except (SignalenError, DocumentError) as exc:
-        raise UserError(str(exc)) from exc
+    check_out_path(out, fmt, "signalen-samengevoegd")
+    merged = merge_signalen([read_signalen(p) for p in bestanden])
+    if fmt == "json":
+        written = [write_bytes(out, to_json(merged.to_dict()).encode("utf-8"))]
+    else:
+        written = write_document(merged_document(merged), fmt, out)
     click.echo(f"{len(merged.signals)} signalen uit {len(merged.gemeenten)} gemeenten ({', '.join(merged.gemeenten)}) "
                f"samengevoegd. Geschreven: {written[0]}")

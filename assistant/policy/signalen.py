@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 
+from assistant.errors import MaatwerkError
 from assistant.corpus.documents import front_matters
 from assistant.retrieval.analysis import content_terms
 from assistant.reporting.document import Doc
@@ -38,7 +39,7 @@ CSV_COLUMNS = ("schema", "schema_versie", "gemeente", "periode_van", "periode_to
 SAME_SOLUTION = 0.4  # word overlap of two proposals above which they are one proposal
 
 
-class SignalenError(Exception):
+class SignalenError(MaatwerkError):
     """Bad input for the export or import; the Dutch message says why and nothing was written."""
 
 

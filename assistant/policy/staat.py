@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.errors import MaatwerkError
 from assistant.reporting.document import Doc
 from assistant.reporting.knelpunten import group_knelpunt_cases, knelpunten_report
 from assistant.reporting.model import (
@@ -32,7 +33,7 @@ MAKER = {"beleidsregel": "college", "verordening": "gemeenteraad", "wet": "Rijk 
          "werkinstructie": "uitvoering (teamleider)", "richtsnoer": "uitvoering (teamleider)"}
 
 
-class StaatError(Exception):
+class StaatError(MaatwerkError):
     """The staat cannot be made as asked; the Dutch message says why and nothing was written."""
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 
+from assistant.errors import MaatwerkError
 from assistant.corpus.documents import front_matters
 from assistant.retrieval.analysis import content_terms
 from assistant.reporting.document import Doc, bar_chart
@@ -62,7 +63,7 @@ EFFECT_COLORS = {"overbodig": "#1f6f8b", "meer": "#7fb3c8", "minder": "#c0504d",
 _GENERIC_KEYWORDS = frozenset({"eerste", "maand", "maanden", "kosten", "vergoed"})
 
 
-class ToetsError(Exception):
+class ToetsError(MaatwerkError):
     """The toets cannot be made as asked; the Dutch message says why and nothing was written."""
 
 

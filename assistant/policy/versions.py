@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from assistant.errors import MaatwerkError
 from assistant.corpus.documents import Chunk, LoadError, find_files, load_document
 from assistant.corpus.splitting import split_document
 from assistant.retrieval.analysis import content_terms
@@ -36,7 +37,7 @@ _MARKER = re.compile(r"^\s*(?:[a-z]{1,2}\.|\d{1,2}[a-z]?\.|\*\*\d+\*\*|[-•])\s
 SIMILAR = 0.5  # word overlap above which two sentences are one sentence reworded
 
 
-class VersionError(Exception):
+class VersionError(MaatwerkError):
     """A version cannot be read or used as asked; the Dutch message says why."""
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from assistant.errors import MaatwerkError
+
 FORMATS = ("md", "html", "docx", "pdf")
 ACCENT = (31, 111, 139)
 FLAG = (192, 80, 77)
@@ -27,7 +29,7 @@ MIME = {"pdf": "application/pdf", "html": "text/html", "md": "text/markdown",
         "csv": "text/csv", "json": "application/json"}
 
 
-class DocumentError(Exception):
+class DocumentError(MaatwerkError):
     """The document cannot be written as asked; the Dutch message says why."""
 
 
