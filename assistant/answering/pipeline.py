@@ -32,7 +32,7 @@ from assistant.answering.generation import (
 from assistant.retrieval.analysis import content_terms
 from assistant.answering.model import Answer, AnswerError, Prepared, Retrieved, RuleChoice, Scope, BASIS_LABEL, COMPARISON_LAYER, HARDSHIP, LAW_TYPES, LAYER_OF, MARKER_RE, MAX_QUESTION_CHARS, META_HEADING, RULE_TYPES, Step, layer_hint, layer_index
 from assistant.answering.scope import Catalogue, RelevancePolicy, question_aliases
-from assistant.answering.verify import Registry, Verifier, check_references
+from assistant.answering.verify import PassageNumbers, Verifier, check_references
 from assistant.answering.drafting import Drafting
 
 # ---- the assistant ----------------------------------------------------------------------------
@@ -133,7 +133,7 @@ class Assistant(Drafting):
         yield Step("bronnen", {"hits": [dict(h) for h in answer.hits if h["relevant"]]})
 
         # ---- the rule, its chain and the room along it -------------------------------------------
-        registry = Registry()
+        registry = PassageNumbers()
         rules = cat.rules
         choice = self.choose_rule(prep, found, scope, cat)
         answer.trace["domein"] = choice.domain
@@ -371,7 +371,7 @@ class Assistant(Drafting):
     # ---- steps ----------------------------------------------------------------------------
 
     @staticmethod
-    def _step(kind: str, registry: "Registry", **fields: Any) -> Step:
+    def _step(kind: str, registry: "PassageNumbers", **fields: Any) -> Step:
         """A Step whose texts are checked the way the final answer will be (every [n] names a
         numbered passage, every quote is in it), by a verifier of its own: the final check and
         its warnings are not touched."""
@@ -389,7 +389,7 @@ class Assistant(Drafting):
         return Step(kind, fields)
 
     @staticmethod
-    def _resolve(sentence: Sentence, registry: "Registry") -> str:
+    def _resolve(sentence: Sentence, registry: "PassageNumbers") -> str:
         """A brief sentence with its {0}, {1} ... replaced by the passages' markers."""
         text = sentence.text
         for i, chunk in enumerate(sentence.chunks):

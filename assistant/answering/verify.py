@@ -16,7 +16,8 @@ from assistant.answering.generation import (
 )
 from assistant.answering.model import Citation, MARKER_RE, QUOTE_RE, norm_ws
 
-class Registry:
+
+class PassageNumbers:
     """Numbers the passages that may be cited, [1], [2], ..., once per answer."""
 
     def __init__(self):
@@ -51,7 +52,7 @@ class Verifier:
     """Every [n] must name a numbered passage; every quote must occur verbatim (whitespace
     normalised) in the passage its marker names. What fails is removed and reported."""
 
-    def __init__(self, registry: Registry):
+    def __init__(self, registry: PassageNumbers):
         self.registry = registry
         self.warnings: list[str] = []
         self.used: list[int] = []
