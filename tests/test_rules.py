@@ -312,3 +312,55 @@ def test_a_person_outside_the_laws_definition_needs_no_deviation(model):
     assert "zoon van 24" in young.reason and "27 jaar" in young.reason
     older = decide_room(model, chain, content_terms(question.format(32)), read_facts(question.format(32)), TODAY)
     assert older.basis != "niet-nodig"
+
+
+def test_a_period_says_what_it_measures():
+    """The time since an event, or how long a state lasted; in a rule and in a question alike."""
+    from assistant.rules.provisions import period_kind, values_in
+
+    def kind(sentence):
+        return [period_kind(sentence, v) for v in values_in(sentence) if v.kind == "termijn"]
+
+    assert kind("Het college legt geen verlaging op als de gedraging meer dan een jaar voor de constatering "
+                "ervan heeft plaatsgevonden.") == [("verstreken", ">")]
+    assert kind("als de aanvraag binnen drie maanden na het maken van de kosten is ingediend") == [("verstreken", "<=")]
+    assert kind("de belanghebbende in de 36 maanden voorafgaand aan de aanvraag onafgebroken een inkomen op of "
+                "onder de bijstandsnorm had.") == [("duur", "")]
+    assert kind("Het college kan afzien als de belanghebbende gedurende vijf jaar niet heeft afgelost.") == [("duur", ">=")]
+    assert kind("De verlaging geldt voor maximaal zes maanden buiten beschouwing.") == [("", "<=")]
+    told = read_facts("wasmachine kapot, klant zit al 4 jaar onafgebroken in de bijstand. bril 2 maanden geleden gekocht")
+    assert [(d.kind, d.months) for d in told.durations] == [("duur", 48), ("verstreken", 2)]
+    assert "bijstand" in told.durations[0].about and "wasmachine" not in told.durations[0].about
+
+
+def test_a_period_decides_only_against_a_period_of_its_kind(local_model):
+    """"4 jaar onafgebroken in de bijstand" meets the "36 maanden voorafgaand ... onafgebroken" on
+    which a wasmachine is given om niet (an exception the beleidsregel makes): no deviation
+    needed. "2 maanden geleden" meets "binnen drie maanden na het maken van de kosten"; five months
+    ago does not, and a period of another kind ("al 4 jaar") is not compared with it."""
+    art5 = local_model.find("Beleidsregels bijzondere bijstand Lindewaarde", "5")
+    question = "wasmachine kapot, klant zit al {} onafgebroken in de bijstand. moet dat als lening?"
+    for told, expected in (("4 jaar", "niet-nodig"), ("2 jaar", None)):
+        q = question.format(told)
+        room = decide_room(local_model, chain_of(local_model, art5, TODAY), content_terms(q), read_facts(q), TODAY)
+        assert (room.basis == "niet-nodig") == (expected == "niet-nodig"), (told, room.basis)
+    assert "4 jaar tegen de grens ten minste 36 maanden" in decide_room(
+        local_model, chain_of(local_model, art5, TODAY), content_terms(question.format("4 jaar")),
+        read_facts(question.format("4 jaar")), TODAY).reason
+    art4 = local_model.find("Beleidsregels bijzondere bijstand Lindewaarde", "4")
+    bril = "klant heeft {} een bril gekocht want de oude was gebroken, vraagt nu pas bb aan voor de kosten"
+    for told, within in (("2 maanden geleden", True), ("5 maanden geleden", False), ("al 4 jaar", False)):
+        q = bril.format(told)
+        room = decide_room(local_model, chain_of(local_model, art4, TODAY), content_terms(q), read_facts(q), TODAY)
+        assert (room.basis == "niet-nodig") == within, (told, room.basis, room.reason)
+
+
+def test_a_derogation_without_kan_is_an_exception_and_kan_slechts_is_no_power():
+    from assistant.rules.provisions import classify
+
+    kinds = classify("In afwijking van het tweede lid verleent het college bijzondere bijstand om niet als:")
+    assert "exception" in kinds and "power" not in kinds
+    assert "power" in classify("In afwijking van het eerste lid kan een beschikking achterwege blijven als de inwoner "
+                               "afziet van verdere schuldhulpverlening.")
+    assert "power" not in classify("Een vreemdeling kan voor het verlenen van schuldhulpverlening slechts in aanmerking "
+                                   "komen indien hij een ingezetene is.")

@@ -362,7 +362,8 @@ class Assistant(Drafting):
                                  day, signal, hint=layer_hint(prep.q))
         chain = chain_of(rules, focus, day) if focus is not None else None
         facts = read_facts(prep.q + "\n" + prep.casus_text)
-        room = decide_room(rules, chain, found.terms, facts, day) if chain is not None else None
+        related = content_terms(" ".join(self.lexicon.expansions(found.search))) if self.lexicon else set()
+        room = decide_room(rules, chain, found.terms, facts, day, related) if chain is not None else None
         rule = scope.explicit if scope.explicit is not None else (
             self._best_chunk(focus, found.weigh, day) if focus else None)
         return RuleChoice(domain=signal.domain, signal=signal, focus=focus, chain=chain, facts=facts, room=room,

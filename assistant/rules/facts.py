@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from assistant.rules.provisions import _NUMBER_WORDS, euro_value
 
@@ -35,6 +36,39 @@ _PERCENT = re.compile(r"\b(?P<n>\d{1,3}(?:,\d+)?)\s?(?:%|procent)", re.I)
 _PER_YEAR = {"maand": 12, "mnd": 12, "week": 52, "wk": 52, "jaar": 1, "kalenderjaar": 1, "dag": 365, "kwartaal": 4}
 
 
+_MONTHS = {"dag": 1 / 30, "dagen": 1 / 30, "week": 12 / 52, "weken": 12 / 52, "maand": 1, "maanden": 1, "mnd": 1,
+           "jaar": 12, "jaren": 12}
+# "14 mnd geleden": time since an event; "al 4 jaar in de bijstand", "staat al 5 jaar open": how
+# long a state lasts (the kinds of provisions.period_kind).
+_ELAPSED = re.compile(r"^\s*(?:geleden|terug|ervoor|eerder)\b", re.I)
+_STATE = re.compile(r"\b(?:al|sinds|nu|inmiddels|ruim|bijna|zo'?n|ongeveer|langer dan|meer dan)\s*$", re.I)
+_CLAUSE = re.compile(r"[.;:?!,()]|\s(?:maar|en|want|omdat|toen|terwijl)\s", re.I)
+
+
+class Duration(NamedTuple):
+    raw: str
+    number: float
+    unit: str
+    kind: str = ""  # verstreken | duur | "" (the question does not say)
+    about: str = ""  # the clause the period stands in: what it is the length of
+
+    @property
+    def months(self) -> float:
+        return self.number * _MONTHS.get(self.unit, 0)
+
+
+def months(number: float, unit: str) -> float:
+    unit = unit.lower()
+    return number * next((v for k, v in _MONTHS.items() if unit == k or unit == "kalender" + k), 0)
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The words around a span up to the nearest clause boundary on either side."""
+    left = [m.end() for m in _CLAUSE.finditer(text, 0, start)]
+    right = _CLAUSE.search(text, end)
+    return text[(left[-1] if left else 0):(right.start() if right else len(text))]
+
+
 def _num(word: str) -> float:
     w = word.lower()
     return float(w) if w.isdigit() else float(_NUMBER_WORDS.get(w, 0))
@@ -54,7 +88,7 @@ class Amount:
 @dataclass
 class Facts:
     amounts: list[Amount] = field(default_factory=list)
-    durations: list[tuple[str, float, str]] = field(default_factory=list)  # raw, number, unit
+    durations: list[Duration] = field(default_factory=list)
     people: list[tuple[str, float, str]] = field(default_factory=list)
     ages: list[tuple[str, float]] = field(default_factory=list)
     percentages: list[tuple[str, float]] = field(default_factory=list)
@@ -86,7 +120,10 @@ def read_facts(text: str) -> Facts:
     for m in _DURATION.finditer(text):
         if any(m.start() >= text.find(a.raw) and m.end() <= text.find(a.raw) + len(a.raw) for a in facts.amounts):
             continue
-        facts.durations.append((m.group(0), _num(m.group("n")), m.group("unit").lower()))
+        after, before = text[m.end():m.end() + 20], text[max(0, m.start() - 25):m.start()]
+        kind = "verstreken" if _ELAPSED.search(after) else "duur" if _STATE.search(before) else ""
+        facts.durations.append(Duration(m.group(0), _num(m.group("n")), m.group("unit").lower(), kind,
+                                        _clause(text, m.start(), m.end())))
     for m in _PEOPLE.finditer(text):
         facts.people.append((m.group(0), _num(m.group("n")), m.group("who").lower()))
     age_at: set[int] = set()  # where each age's number stands: one age, however it is phrased

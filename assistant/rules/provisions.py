@@ -33,6 +33,10 @@ _POWER = re.compile(
     r"|\bnaar (?:zijn|het) oordeel\b",
     re.I,
 )
+# "Een vreemdeling kan ... slechts in aanmerking komen indien ...": a limit on who qualifies,
+# not a choice the administration has.
+_RESTRICTION = re.compile(r"\bkan\b[^.;]{0,80}\b(?:slechts|alleen|uitsluitend)\b[^.;]{0,80}\b(?:indien|als|wanneer)\b", re.I)
+_DEROGATION = re.compile(r"\bin afwijking van\b", re.I)
 _HARDSHIP = re.compile(
     r"hardheidsclausule|afwijken van (?:de bepalingen van |het bepaalde in )?(?:deze|de) (?:verordening|beleidsregels?)"
     r"|onbillijkheden van overwegende aard|buiten toepassing laten.{0,60}(?:verordening|beleidsregel)",
@@ -177,14 +181,48 @@ def values_in(text: str) -> list[Value]:
     return out
 
 
+# What a period in a rule measures. "Verstreken": the time since an event ("meer dan een jaar voor
+# de constatering", "binnen drie maanden na het maken van de kosten", "twee jaar vóór de datum").
+# "Duur": how long a state lasted ("gedurende vijf jaar niet heeft afgelost", "in de 36 maanden
+# voorafgaand aan de aanvraag onafgebroken"). A question's periods are read the same way
+# (facts.read_facts), so that a period is compared only with a period of the same kind.
+_ELAPSED_AFTER = re.compile(r"^\s*(?:na|voor|vóór|voorafgaand aan het|nadat|sinds)\s+(?:de|het|dat|afloop|aanvang|ontvangst)\b", re.I)
+_STATE_BEFORE = re.compile(r"\b(?:gedurende|in de|de afgelopen|onafgebroken|langer dan|ten minste|tenminste)\s*$", re.I)
+_STATE_AFTER = re.compile(r"^\s*(?:voorafgaand|onafgebroken|achtereen|aaneengesloten)\b", re.I)
+_CONDITIONAL = re.compile(r"\b(?:als|indien|mits|wanneer|voor zover|tenzij|alleen)\b", re.I)
+
+
+def period_kind(text: str, value: Value) -> tuple[str, str]:
+    """(kind, comparison) of a period in a rule's sentence: kind "verstreken" or "duur" (see
+    above) or "" when the sentence does not say; the comparison is the value's own, or ">=" for a
+    duration a condition requires ("als ... gedurende vijf jaar niet heeft afgelost": at least
+    that long)."""
+    at = text.find(value.raw)
+    if value.kind != "termijn" or at < 0:
+        return "", value.cmp
+    before, after = text[max(0, at - 40):at], text[at + len(value.raw):at + len(value.raw) + 40]
+    if _ELAPSED_AFTER.search(after) and not _STATE_AFTER.search(after):
+        return "verstreken", value.cmp
+    if _STATE_BEFORE.search(before) or _STATE_AFTER.search(after):
+        cmp = value.cmp or (">=" if _CONDITIONAL.search(text[:at]) else "")
+        return "duur", cmp
+    return "", value.cmp
+
+
 def classify(sentence: str) -> list[str]:
     """The kinds a sentence carries, strongest first. A sentence can both set an amount and
     be an exemption ("giften tot € 1.200 worden niet als middel aangemerkt")."""
     kinds: list[str] = []
     if _HARDSHIP.search(sentence):
         kinds.append("hardship")
-    if _POWER.search(sentence):
-        kinds.append("power")
+    if _POWER.search(sentence) and not _RESTRICTION.search(sentence):
+        # "In afwijking van het tweede lid verleent het college ... om niet als:" makes an
+        # exception to another rule, not a choice: without "kan" or "bevoegd" a derogation is
+        # a rule the administration must apply.
+        if _DEROGATION.search(sentence) and not re.search(r"\b(?:kan|kunnen|bevoegd)\b", sentence, re.I):
+            kinds.append("exception")
+        else:
+            kinds.append("power")
     if _EXEMPTION.search(sentence):
         kinds.append("exemption")
     if _EXCEPTION.search(sentence):

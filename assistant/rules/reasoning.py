@@ -17,9 +17,9 @@ from typing import Callable, Sequence
 from assistant.corpus.documents import Chunk
 from assistant.answering.generation import GENERIC_TERMS
 from assistant.retrieval.analysis import content_terms
-from assistant.rules.facts import Facts
+from assistant.rules.facts import Facts, months
 from assistant.rules.model import LAW_TYPES, LOCAL_RULE_TYPES, RULE_TYPES, Article, RuleModel
-from assistant.rules.provisions import Provision
+from assistant.rules.provisions import Provision, period_kind
 from assistant.rules.refs import find_refs
 
 DOMAINS = ("participatiewet", "wmo", "jeugd", "schuldhulp")
@@ -174,18 +174,39 @@ def _holds(value: float, cmp: str, limit: float) -> bool:
     return {"<": value < limit, "<=": value <= limit, ">": value > limit, ">=": value >= limit}[cmp]
 
 
-def exemption_applies(prov: Provision, facts: Facts) -> tuple[bool | None, str]:
+def exemption_applies(prov: Provision, facts: Facts, periods: bool = True) -> tuple[bool | None, str]:
     """Does a fact of the question meet the limit the exemption or exception sets? An amount
     against a bedrag (yearly limits against a monthly amount: the arithmetic shown), an age
     against "jonger dan 27 jaar", a percentage against "120%": each compared the way the sentence
     says ("jonger dan", "ten hoogste", "of ouder"). None when the facts do not give what the limit
     turns on. Returns the comparison as Dutch text.
 
-    Periods are not compared: a question tells several (how long in bijstand, how long ago, since
-    when) and numbers alone do not say which one a provision's period is about; tried, the
-    matches were right by accident as often as wrong (evals/RESULTS-answers.md)."""
+    A period only against a period of the same kind (provisions.period_kind): the time since an
+    event ("14 mnd geleden" against "meer dan een jaar voor de constatering") or how long a state
+    lasted ("al 4 jaar onafgebroken in de bijstand" against "in de 36 maanden voorafgaand ...
+    onafgebroken"), and a duration only where its clause shares a word with the provision's: a
+    question tells several periods, and numbers alone do not say which one a provision's period
+    is about (comparing every period with every limit was tried and was right by accident as
+    often as wrong: evals/RESULTS-answers.md)."""
     for limit in prov.values:
         if limit.number is None:
+            continue
+        if limit.kind == "termijn":
+            kind, cmp = period_kind(prov.text, limit)
+            # An exception's condition ("om niet als: ... in de 36 maanden voorafgaand ...
+            # onafgebroken"): the state must have lasted at least that long.
+            cmp = cmp or (">=" if kind == "duur" else "")
+            if not periods or not kind or not cmp or not facts.durations:
+                continue
+            words = content_terms(prov.text) - GENERIC_TERMS
+            for d in facts.durations:
+                if d.kind != kind:
+                    continue
+                if kind == "duur" and not _shares(content_terms(d.about) - GENERIC_TERMS, words):
+                    continue
+                told, limit_months = d.months, months(limit.number, limit.unit)
+                return (_holds(told, cmp, limit_months),
+                        f"{d.raw.strip()} tegen de grens {_CMP_WORDS[cmp]} {limit.raw}")
             continue
         if limit.kind == "bedrag" and facts.amounts:
             yearly = "kalenderjaar" in prov.text.lower() or "per jaar" in prov.text.lower()
@@ -210,22 +231,41 @@ def exemption_applies(prov: Provision, facts: Facts) -> tuple[bool | None, str]:
     return None, ""
 
 
+_CONDITION_WORDS = re.compile(r"\balleen\b[^.;]*\b(?:als|indien)\b|\bmits\b", re.I)
+
+
+def _shares(a: set[str], b: set[str]) -> bool:
+    """A word in common, or one stem at the start of another ("bijstand" in "bijstandsnorm")."""
+    return bool(a & b) or any(x.startswith(y) or y.startswith(x) for x in a for y in b if min(len(x), len(y)) >= 5)
+
+
 def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: Facts,
                        day: dt.date) -> tuple[Article, Provision, str] | None:
     """The exemption or exception, in the chain or elsewhere in the focus's own regeling, whose
     limit a fact of the question meets (an amount, an age, a percentage), with the
     comparison. Only a number decides: matching a told situation to an exception by its words was
     measured and picked the wrong exception more often than the right one (evals/RESULTS-answers.md)."""
-    if not (facts.amounts or facts.ages or facts.percentages):
+    if not (facts.amounts or facts.ages or facts.percentages or facts.durations):
         return None
     siblings = [a for a in model.articles.values() if a.regulation is chain.focus.regulation and a is not chain.focus]
     articles = [chain.focus, *chain.up, *chain.down, *siblings]
+    chain_keys = {a.key for a in (chain.focus, *chain.up, *chain.down)}
     for art in articles:
         definitions = {p.text for p in art.provisions_on(day, ["definition"])}
-        for prov in art.provisions_on(day, ["exemption", "exception"]):
+        exempting = art.provisions_on(day, ["exemption", "exception"])
+        # A period the rule itself sets as its condition ("alleen ... als de aanvraag binnen
+        # drie maanden na het maken van de kosten is ingediend"): a situation within it is within
+        # the rule.
+        conditions = [p for p in art.provisions_on(day, ["term"])
+                      if _CONDITION_WORDS.search(p.text) and p.text not in {e.text for e in exempting}]
+        for prov in [*exempting, *conditions]:
             if _overlap(prov, terms) < 1 or prov.text in definitions:
                 continue
-            within, arithmetic = exemption_applies(prov, facts)
+            # A period only in the chain itself or in a local regeling (one subject): a law's
+            # other articles set many periods about other things (a boete's "vijf jaar
+            # voorafgaand" answered a question about ten years of paying off a debt).
+            within, arithmetic = exemption_applies(prov, facts,
+                                                   periods=art.key in chain_keys or art.layer in LOCAL_RULE_TYPES)
             if within:
                 return art, prov, arithmetic
     # A definition that sets an age ("kostendelende medebewoner: de persoon van 27 jaar of
@@ -277,7 +317,8 @@ def _euro(value: float) -> str:
     return f"€ {whole}" + (f",{cents:02d}" if cents else "")
 
 
-def decide_room(model: RuleModel, chain: Chain, terms: set[str], facts: Facts, day: dt.date) -> Room:
+def decide_room(model: RuleModel, chain: Chain, terms: set[str], facts: Facts, day: dt.date,
+                lexicon_terms: frozenset[str] | set[str] = frozenset()) -> Room:
     """The strongest room along the chain that covers the question.
 
     Order: an exemption that already covers the facts (no deviation needed) > a power in the
@@ -329,7 +370,9 @@ def decide_room(model: RuleModel, chain: Chain, terms: set[str], facts: Facts, d
     national_focus = focus if focus.layer in LAW_TYPES else restates(focus, chain.up)
     if national_focus is not None:
         need = 1 if len(terms) <= 3 else 2
-        prov = _covering(national_focus.provisions_on(day, ["power"]), terms, need)
+        # The law's words for what the question asks in its own ("korten" where the law says
+        # "verlagen"): the lexicon's terms count when matching a power of the law.
+        prov = _covering(national_focus.provisions_on(day, ["power"]), terms | (lexicon_terms - GENERIC_TERMS), need)
         if prov is not None:
             return Room("wettelijke-bevoegdheid", national_focus, prov, "De wet geeft hier zelf een bevoegdheid.")
         if national_focus is not focus:
