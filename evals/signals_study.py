@@ -9,9 +9,13 @@ one place per document like the search, and reported per set next to the shipped
 - definitions: begripsbepalingen read from the corpus ("wordt verstaan onder X: ..."); a question
   that describes what a definition says gets the defined term as an expansion;
 - article-level aggregation over leden: an article's passages scored together;
-- pseudo-relevance feedback for BM25 (RM3-style).
+- pseudo-relevance feedback for BM25 (RM3-style);
+- a domain prior: the rule model's corpus-derived DomainModel reads the question's domain from its
+  words (and optionally the domains of the fused top k); when one domain is clearly ahead, the
+  candidates of that domain are favoured (a third RRF ranking, in-domain first, or off-domain
+  candidates demoted; "algemeen", e.g. the Awb, never is).
 
-    MAATWERK_DATA_DIR=/tmp/x python -m evals.signals_study --grid rm3 [--cache FILE]
+    MAATWERK_DATA_DIR=/tmp/x python -m evals.signals_study --grid domain [--cache FILE]
         [--gold NAME=PATH ... --statute NAME]
 
 Without --gold it reads the development pool (POOL below; set C is in the statute's vocabulary,
@@ -33,7 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.retrieval.analysis import content_terms
 from assistant.retrieval.fusion import RRF_K, rrf_fuse
+from assistant.rules.reasoning import DomainModel, domain_signal
 from evals.definitions import definitions_in
 from evals.fusion_study import DEPTH, first_rank, metrics, rankings, rrf, score_all, shipped_order
 from evals.retrieval import load_gold
@@ -45,6 +51,8 @@ POOL = {
     "C": "evals/gold/retrieval-blind-c.yaml",
     "D": "evals/gold/retrieval-blind-d.yaml",
     "E": "evals/gold/retrieval-blind-e.yaml",
+    "F": "evals/gold/retrieval-blind-f.yaml",
+    "G": "evals/gold/retrieval-blind-g.yaml",
 }
 STATUTE = ("C",)
 BASE = "RRF (shipped)"
@@ -119,6 +127,7 @@ class Study:
                 if term and body:
                     self.defs.append((i, d.term, term, body))
         self._scores: dict[str, np.ndarray] = {}
+        self._domains: DomainModel | None = None
 
     def term_scores(self, t: str) -> np.ndarray:
         if t not in self._scores:
@@ -290,6 +299,98 @@ class Study:
             return [(cid, s, None, None) for cid, s in sorted(base.items(), key=lambda t: (-t[1], t[0]))]
         return fuse
 
+    # domain prior: the question's domain (its words, optionally the fused top k) favours its passages
+    @property
+    def domains(self) -> DomainModel:
+        """Built as the answering pipeline builds it (Catalogue: content_terms of index_text)."""
+        if self._domains is None:
+            self._domains = DomainModel(self.meta["chunks"], lambda c: content_terms(c.index_text))
+        return self._domains
+
+    def question_domain(self, q, first, margin=1.0, votes=0) -> str | None:
+        """The domain one is clearly ahead in (domain_signal's rule: best > 0.5 and ahead of the
+        second by `margin`; margin 1.0 is its own `confident`), else None. votes: how many of the
+        shipped top (one place per document, as shown) vote with their domain, 1/(1 + rank)."""
+        meta = self.meta
+        hits = []
+        if votes:
+            order = shipped_order(first, meta, q, k=votes)
+            hits = [(meta["chunks"][i], r) for r, i in enumerate(order, 1)]
+        sig = domain_signal(self.domains, content_terms(q.text), hits)
+        ranked = sorted(sig.scores.values(), reverse=True)
+        if ranked[0] > 0.5 and ranked[0] - ranked[1] >= margin:
+            return sig.domain
+        return None
+
+    def domain_prior(self, method="rrf", weight=0.5, margin=1.0, votes=0):
+        """The shipped fusion, re-ranked by favour_domain when the question's domain is clear."""
+        chunks = self.meta["chunks"]
+
+        def fuse(q, meta):
+            first = shipped(q, meta)
+            dom = self.question_domain(q, first, margin, votes)
+            if dom is None:
+                return first
+            return favour_domain(first, lambda cid: chunks[meta["pos"][cid]].domain, dom, method, weight)
+        return fuse
+
+    def domain_report(self, sets, settings) -> str:
+        """The premise and the signal's precision: where the shipped top 1 is not relevant, is it
+        of the relevant passage's domain or another's? And how often each setting is confident,
+        and how often its domain is that of a relevant file."""
+        chunks, meta = self.meta["chunks"], self.meta
+        domain_of = {c.source: c.domain for c in chunks}
+        kinds = ("right", "same domain", "other domain", "algemeen", "relevant is algemeen")
+        lines = ["| shipped top 1 | " + " | ".join(sets) + " |", "|" + "---|" * (len(sets) + 1)]
+        tally = {name: Counter() for name in sets}
+        for name, questions in sets.items():
+            for q in questions:
+                order = shipped_order(shipped(q, meta), meta, q)
+                rel = {domain_of.get(s) for s in q.relevant}
+                top = chunks[order[0]].domain if order else None
+                if first_rank(order, meta, q) == 1:
+                    tally[name]["right"] += 1
+                elif top in rel:
+                    tally[name]["same domain"] += 1
+                elif top == "algemeen":
+                    tally[name]["algemeen"] += 1
+                elif rel <= {"algemeen"}:
+                    tally[name]["relevant is algemeen"] += 1
+                else:
+                    tally[name]["other domain"] += 1
+        for kind in kinds:
+            lines.append(f"| {kind} | " + " | ".join(str(tally[n][kind]) for n in sets) + " |")
+        lines += ["", "| setting | " + " | ".join(sets) + " |", "|" + "---|" * (len(sets) + 1)]
+        for margin, votes in settings:
+            cells = []
+            for questions in sets.values():
+                conf = right = 0
+                for q in questions:
+                    dom = self.question_domain(q, shipped(q, meta), margin, votes)
+                    if dom is not None:
+                        conf += 1
+                        right += dom in {domain_of.get(s) for s in q.relevant}
+                cells.append(f"{conf}/{len(questions)} confident, {right} right")
+            lines.append(f"| margin {margin}, votes {votes} | " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
+def favour_domain(fused, domain_of, domain: str, method: str = "rrf", weight: float = 0.5):
+    """The fused candidates re-ranked towards `domain` (domain_of: chunk id -> its domain).
+    "rrf": a third RRF ranking, in-domain first, then "algemeen", then the rest (each tier in
+    fused order), added with `weight`; "demote": the score of a candidate of another domain
+    times `weight`. A candidate of "algemeen" (the Awb) is never demoted."""
+    def tier(cid):
+        d = domain_of(cid)
+        return 0 if d == domain else 1 if d == "algemeen" else 2
+
+    if method == "demote":
+        out = [(cid, s * (weight if tier(cid) == 2 else 1.0), d, l) for cid, s, d, l in fused]
+    else:
+        order = sorted(range(len(fused)), key=lambda n: (tier(fused[n][0]), n))
+        bonus = {fused[n][0]: weight / (RRF_K + r) for r, n in enumerate(order, 1)}
+        out = [(cid, s + bonus[cid], d, l) for cid, s, d, l in fused]
+    return sorted(out, key=lambda t: (-t[1], t[0]))
+
 
 def main(argv: list[str] | None = None) -> None:
     from assistant.app import App
@@ -316,6 +417,9 @@ def main(argv: list[str] | None = None) -> None:
     if len(rows) > 1 and len(situational) > 1:
         print()
         print(leave_one_set_out(rows, situational))
+    if args.grid == "domain":
+        print()
+        print(study.domain_report(sets, DOMAIN_SETTINGS))
 
 
 def leave_one_set_out(rows, situational: list[str]) -> str:
@@ -370,7 +474,19 @@ def _rm3_grid(study):
             yield f"rm3 {source}/{mode} docs={docs} terms={terms} w={weight}", study.rm3(docs, terms, weight, source, mode)
 
 
-GRIDS = {"none": lambda s: [], "definitions": _definitions_grid, "aggregate": _aggregate_grid, "rm3": _rm3_grid}
+# (margin by which the question's domain must lead, how many of the shipped top k vote)
+DOMAIN_SETTINGS = ((1.0, 0), (2.0, 0), (1.0, 5), (2.0, 5))
+
+
+def _domain_grid(study):
+    for (margin, votes), (method, weight) in itertools.product(
+            DOMAIN_SETTINGS, (("rrf", 0.5), ("rrf", 1.0), ("demote", 0.8))):
+        yield (f"domain {method} w={weight} margin={margin} votes={votes}",
+               study.domain_prior(method, weight, margin, votes))
+
+
+GRIDS = {"none": lambda s: [], "definitions": _definitions_grid, "aggregate": _aggregate_grid, "rm3": _rm3_grid,
+         "domain": _domain_grid}
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from evals.definitions import definitions_in
+from evals.signals_study import favour_domain
 
 
 def terms(text: str) -> dict[str, str]:
@@ -65,6 +66,18 @@ def test_a_passage_without_definitions_gives_none():
     assert definitions_in("**1** Het college vordert de kosten van bijstand terug. De norm bedraagt: € 1.419.") == []
 
 
+def test_the_domain_prior_lifts_the_questions_domain_and_never_demotes_algemeen():
+    # RRF scores of four candidates: a Participatiewet passage first, the Wmo one just behind it.
+    fused = [("pw", 0.0330, 1, 1), ("awb", 0.0328, 2, 3), ("wmo", 0.0327, 3, 2), ("jeugd", 0.0300, 4, 4)]
+    domain = {"pw": "participatiewet", "awb": "algemeen", "wmo": "wmo", "jeugd": "jeugd"}.get
+    lifted = [cid for cid, *_ in favour_domain(fused, domain, "wmo", "rrf", 1.0)]
+    assert lifted[0] == "wmo" and lifted.index("awb") < lifted.index("pw")  # algemeen ranks above off-domain
+    assert [cid for cid, *_ in favour_domain(fused, domain, "wmo", "rrf", 0.0)] == ["pw", "awb", "wmo", "jeugd"]
+    demoted = favour_domain(fused, domain, "wmo", "demote", 0.8)
+    assert [cid for cid, *_ in demoted][:2] == ["awb", "wmo"]
+    assert dict((cid, s) for cid, s, *_ in demoted)["awb"] == 0.0328  # algemeen is never demoted
+
+
 def test_the_study_reports_each_signal_beside_the_search_as_it_ships(small_corpus, tmp_path):
     env = {**os.environ, "MAATWERK_DATA_DIR": str(tmp_path / "data"), "MAATWERK_EMBEDDER": "hashing"}
 
@@ -79,7 +92,7 @@ def test_the_study_reports_each_signal_beside_the_search_as_it_ships(small_corpu
                  '- {id: b2, question: "hulp bij het huishouden", relevant: ["pw/art-21.md"]}\n', encoding="utf-8")
     cache = tmp_path / "scores.pkl"
     outputs = {}
-    for grid in ("rm3", "aggregate", "definitions"):
+    for grid in ("rm3", "aggregate", "definitions", "domain"):
         done = run("-m", "evals.signals_study", "--grid", grid, "--gold", f"a={a}", "--gold", f"b={b}",
                    "--cache", str(cache))
         assert done.returncode == 0, done.stderr
@@ -90,6 +103,8 @@ def test_the_study_reports_each_signal_beside_the_search_as_it_ships(small_corpu
         assert rows[0].startswith("| variant | a | b |")
         assert any(r.startswith(f"| {grid.rstrip('s')}") or grid in r for r in rows[2:]), out
         assert "| left out | chosen on the others |" in out and "| mean change |" in out
+    assert "| margin 1.0, votes 0 |" in outputs["domain"]  # how often the prior is confident, and right
+    assert "| shipped top 1 |" in outputs["domain"] and "| other domain |" in outputs["domain"]
     # The study re-scores outside Index.search: its shipped row must be what the search gives.
     shipped = next(line for line in outputs["rm3"].splitlines() if line.startswith("| RRF (shipped)"))
     cells = [c.strip() for c in shipped.split("|")[2:4]]
