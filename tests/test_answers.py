@@ -370,3 +370,14 @@ def test_choose_rule_follows_the_chain_to_the_power_in_the_law(assistant):
     assert choice.chain is not None and choice.room is not None
     assert "artikel 58 Participatiewet" in [a.citation for a in choice.chain.members()]
     assert choice.room.basis == "wettelijke-bevoegdheid" and "dringende redenen" in choice.room.provision.text
+
+
+def test_a_laws_begripsbepalingen_are_never_the_rule_a_question_turns_on():
+    """A law's articles carry no heading; its definitions article says what it is in its first
+    sentence ("wordt verstaan onder:"), and the focus skips it as it skips a regeling's
+    "Begripsbepalingen"."""
+    from assistant.answering.pipeline import _DEFINITIONS
+
+    assert _DEFINITIONS.search((NL / "participatiewet" / "art-4.md").read_text(encoding="utf-8"))
+    for rel in NL_FILES:
+        assert not _DEFINITIONS.search((NL / rel).read_text(encoding="utf-8")[:2000]), rel

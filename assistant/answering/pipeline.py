@@ -35,6 +35,8 @@ from assistant.answering.scope import Catalogue, RelevancePolicy, question_alias
 from assistant.answering.verify import PassageNumbers, Verifier, check_references
 from assistant.answering.drafting import Drafting
 
+_DEFINITIONS = re.compile(r"\bwordt\s+(?:in\s+\w+\s+)?verstaan\s+onder\s*:", re.I)
+
 # ---- the assistant ----------------------------------------------------------------------------
 
 
@@ -445,6 +447,8 @@ class Assistant(Drafting):
             for c in cat.doc(h.chunk.doc_id, day) or [h.chunk]:
                 if not c.article or META_HEADING.search(c.heading or "") or HARDSHIP.search(c.text[:200]):
                     continue
+                if _DEFINITIONS.search(c.text[:400]):
+                    continue  # begripsbepalingen (a law's articles carry no heading that says so)
                 if c.source_type in LAW_TYPES and c.domain == "algemeen":
                     continue
                 w = weigh(c)
