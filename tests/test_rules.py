@@ -364,3 +364,26 @@ def test_a_derogation_without_kan_is_an_exception_and_kan_slechts_is_no_power():
                                "afziet van verdere schuldhulpverlening.")
     assert "power" not in classify("Een vreemdeling kan voor het verlenen van schuldhulpverlening slechts in aanmerking "
                                    "komen indien hij een ingezetene is.")
+
+
+def test_no_payment_due_is_an_exemption_and_a_negated_comparison_a_maximum():
+    """"Geen bijdrage is verschuldigd voor: ... een inkomen dat niet hoger is dan 120% van de
+    bijstandsnorm" (Wmo verordening): an exemption, whose limit is a maximum, so 115% needs no
+    deviation and 125% does."""
+    from assistant.rules.provisions import classify, values_in
+
+    assert "exemption" in classify("Geen bijdrage is verschuldigd voor:")
+    assert [(v.raw, v.cmp) for v in values_in("een inkomen dat niet hoger is dan 120% van de bijstandsnorm")] \
+        == [("120%", "<=")]
+    assert [v.cmp for v in values_in("niet meer dan € 500")] == ["<="]
+    assert [v.cmp for v in values_in("niet minder dan drie maanden")] == [">="]
+    assert [v.cmp for v in values_in("meer dan een jaar")] == [">"]
+
+
+def test_an_income_under_the_wmo_limit_owes_no_bijdrage(local_model):
+    art6 = local_model.find("Verordening maatschappelijke ondersteuning Lindewaarde 2023", "6")
+    q = "mevrouw heeft een inkomen van {} van de bijstandsnorm en zit in de collectieve zorgverzekering. eigen bijdrage?"
+    rooms = {pct: decide_room(local_model, chain_of(local_model, art6, TODAY), content_terms(q.format(pct)),
+                              read_facts(q.format(pct)), TODAY) for pct in ("115%", "125%")}
+    assert rooms["115%"].basis == "niet-nodig" and "120%" in rooms["115%"].reason
+    assert rooms["125%"].basis == "hardheidsclausule"

@@ -60,7 +60,9 @@ _DUTY = re.compile(
 _EXEMPTION = re.compile(
     r"\bniet als (?:middel|middelen|inkomen|vermogen)\b|\bniet (?:in aanmerking|tot de middelen|mee)\b"
     r"|\bbuiten beschouwing\b|\bvrijgelaten\b|\bvrijlating\b|\bniet gerekend\b|\bniet als kostendelende\b"
-    r"|\btellen\b[^.;]{0,40}\bniet\b[^.;]{0,20}\bmee\b|\bniet meegeteld\b",
+    r"|\btellen\b[^.;]{0,40}\bniet\b[^.;]{0,20}\bmee\b|\bniet meegeteld\b"
+    # No payment due: "Geen bijdrage is verschuldigd voor:", "is de inwoner geen eigen bijdrage verschuldigd".
+    r"|\bgeen\b[^.;]{0,40}\bverschuldigd\b|\bniet verschuldigd\b",
     re.I,
 )
 _EXCEPTION = re.compile(
@@ -130,8 +132,11 @@ class Provision:
 
 # The words before a value that say how a fact compares with it (the legislator's usual phrasing).
 _CMP_BEFORE = (
-    ("<", re.compile(r"\b(?:jonger|minder|lager|korter|kleiner)\s+dan\s*$", re.I)),
-    (">", re.compile(r"\b(?:ouder|meer|hoger|langer|groter)\s+dan\s*$", re.I)),
+    # "niet hoger is dan 120%", "niet meer bedraagt dan": a negated comparison is a maximum.
+    ("<=", re.compile(r"\bniet\s+(?:hoger|meer|groter|langer|ouder)\s+(?:(?:is|zijn|bedraagt|bedragen)\s+)?dan\s*$", re.I)),
+    (">=", re.compile(r"\bniet\s+(?:lager|minder|kleiner|korter|jonger)\s+(?:(?:is|zijn|bedraagt|bedragen)\s+)?dan\s*$", re.I)),
+    ("<", re.compile(r"\b(?:jonger|minder|lager|korter|kleiner)\s+(?:is\s+|zijn\s+|bedraagt\s+)?dan\s*$", re.I)),
+    (">", re.compile(r"\b(?:ouder|meer|hoger|langer|groter)\s+(?:is\s+|zijn\s+|bedraagt\s+)?dan\s*$", re.I)),
     ("<=", re.compile(r"\b(?:ten hoogste|ten hoogste een bedrag van|niet meer dan|maximaal|hoogstens|niet hoger dan"
                       r"|niet langer dan|binnen|tot|tot een bedrag van|tot en met|uiterlijk|maximum van)\s*$", re.I)),
     (">=", re.compile(r"\b(?:ten minste|tenminste|minimaal|niet minder dan|na|na afloop van|vanaf|gedurende ten minste"
