@@ -381,3 +381,15 @@ def test_a_laws_begripsbepalingen_are_never_the_rule_a_question_turns_on():
     assert _DEFINITIONS.search((NL / "participatiewet" / "art-4.md").read_text(encoding="utf-8"))
     for rel in NL_FILES:
         assert not _DEFINITIONS.search((NL / rel).read_text(encoding="utf-8")[:2000]), rel
+
+
+def test_the_gevolgen_the_question_tells_fill_the_motivering(assistant):
+    """What the question says applying the rule does to the inwoner goes into "Gevolgen voor de
+    inwoner" and the evenwichtigheid step; no placeholder there."""
+    a = assistant.ask("Kan de tijdelijke opvang van een dakloze zoon zonder kostendelersnorm langer duren? "
+                      "Zonder opvang dreigt hij weer op straat te belanden, want hij kan geen kamer betalen.",
+                      peildatum="2026-11-01")
+    text = dict(a.motivering)
+    assert "dreigt hij weer op straat" in text["Gevolgen voor de inwoner"]
+    assert "[in te vullen" not in text["Gevolgen voor de inwoner"]
+    assert "Belang van de inwoner" in text["Belangenafweging"] and "Belang van de regel" in text["Belangenafweging"]

@@ -3,6 +3,7 @@ Built from split documents directly, so these tests need no embedding model."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -387,3 +388,40 @@ def test_an_income_under_the_wmo_limit_owes_no_bijdrage(local_model):
                               read_facts(q.format(pct)), TODAY) for pct in ("115%", "125%")}
     assert rooms["115%"].basis == "niet-nodig" and "120%" in rooms["115%"].reason
     assert rooms["125%"].basis == "hardheidsclausule"
+
+
+@pytest.fixture(scope="module")
+def local_catalogue():
+    from assistant.answering.scope import Catalogue
+
+    return Catalogue(_chunks(CORPUS, without=NL), "Lindewaarde", ())
+
+
+def test_the_doel_comes_from_the_toelichting_on_the_rules_own_lid(local_catalogue):
+    """"Doel van het tweede lid is ..." is the doel of the second lid only; the first lid gets the
+    article's general doel or, without one, the toelichting's "Algemeen"."""
+    from assistant.answering.drafting import Drafting
+
+    reg = "Beleidsregels terugvordering en invordering Participatiewet Lindewaarde 2024"
+    whole = local_catalogue.rules.find(reg, "2").valid_chunks(TODAY)[0]  # the article in one passage
+    _, second = Drafting._purpose(dataclasses.replace(whole, lid="2"), local_catalogue, TODAY)
+    assert second.startswith("Doel van het tweede lid")
+    for rule in (dataclasses.replace(whole, lid="1"), whole):
+        _, doel = Drafting._purpose(rule, local_catalogue, TODAY)
+        assert "tweede lid" not in doel and doel.startswith("Terugvordering dient ertoe")
+    art3 = local_catalogue.rules.find(reg, "3")
+    _, doel3 = Drafting._purpose(art3.valid_chunks(TODAY)[0], local_catalogue, TODAY)
+    assert doel3.startswith("Doel van de regel is te voorkomen")
+
+
+def test_the_milder_routes_are_those_the_regeling_itself_names(local_catalogue):
+    from assistant.answering.drafting import Drafting
+
+    rules = local_catalogue.rules
+    terug = rules.find("Beleidsregels terugvordering en invordering Participatiewet Lindewaarde 2024", "3")
+    options = Drafting._milder_options(chain_of(rules, terug, TODAY), TODAY, local_catalogue)
+    assert "een betalingsregeling of een lagere aflossing" in options
+    assert "een lening in plaats van om niet" not in options  # a lening there is a vordering, not a route
+    bb = rules.find("Beleidsregels bijzondere bijstand Lindewaarde", "5")
+    assert "een lening in plaats van om niet" in Drafting._milder_options(chain_of(rules, bb, TODAY), TODAY,
+                                                                          local_catalogue)

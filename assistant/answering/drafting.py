@@ -16,6 +16,28 @@ from assistant.answering.generation import (
 from assistant.answering.model import Afwijkingsruimte, BASIS_LABEL, LAW_TYPES, Precedent, article_key, regel_key
 from assistant.answering.scope import Catalogue
 
+# A sentence that states what a rule is for, as toelichtingen write it.
+_PURPOSE = re.compile(r"(?:(?<=[.!?]\s)|(?<=\*\*\s)|^)[^.!?*]*?\b(?:Doel\b|bedoeld (?:voor|om)\b|dient ertoe\b|strekt ertoe\b|is erop gericht\b)[^.!?]*[.!?]",
+                      re.M)
+_LID_NAMED = re.compile(r"\s*Doel van het (\w+) lid\b", re.I)
+_ORDINAL = {"eerste": "1", "tweede": "2", "derde": "3", "vierde": "4", "vijfde": "5", "zesde": "6", "zevende": "7"}
+
+
+# What the question says the rule's application does or threatens to do to the inwoner.
+_HARM = re.compile(r"\bdreig|\bachterstand|\bontruim|\buitzett|\bafsluit|\bschulden\b|\bniet (?:meer )?(?:kan )?betalen|"
+                   r"\bkan\b[^.;]{0,40}\bniet\b[^.;]{0,20}\bbetalen|\bkwijt\b|\bverliest\b|\bdakloos|\bbestaansminimum|"
+                   r"\bniks over\b|\bniets over\b|\bin de problemen\b", re.I)
+_MILDER = (
+    # A lening as the other form of a verstrekking "om niet" (not a lening as a claim to recover).
+    (r"\bom niet\b.{0,300}\b(?:geld)?lening\b|\b(?:geld)?lening\b.{0,300}\bom niet\b", "een lening in plaats van om niet"),
+    (r"\bgedeeltelijk", "gedeeltelijk toekennen of gedeeltelijk afzien"),
+    (r"\bbetalingsregeling|\baflossing", "een betalingsregeling of een lagere aflossing"),
+    (r"\btijdelijk|\bverlenging|\bverlengen\b", "een tijdelijke afwijking"),
+    (r"\balgemene voorziening|\bin natura\b", "een algemene voorziening of verstrekking in natura"),
+    (r"\bvoorliggende voorziening", "een voorliggende voorziening"),
+)
+
+
 class Drafting:
     """Afwijkingsruimte, precedents and motivering (mixin of Assistant)."""
 
@@ -193,7 +215,7 @@ class Drafting:
         return text + note + other_note
 
     def _motivering(self, rule, ruimte, ruimte_chunks, precedents, cat: Catalogue, day, casus,
-                    registry, kb: Brief | None = None) -> list[tuple[str, str]]:
+                    registry, kb: Brief | None = None, chain: Chain | None = None) -> list[tuple[str, str]]:
         """The concept-motivering, filled with what the question and casus say: the facts in
         "Bijzondere omstandigheden", the arithmetic in "Gevolgen", the doel from the
         toelichting, the three evenredigheid steps with the facts so far, and both conclusions
@@ -207,7 +229,7 @@ class Drafting:
             version = f"geldig vanaf {rule.valid_from or 'onbekend'}" + (f" tot {rule.valid_to}" if rule.valid_to else "")
             sections.append(("Regel en versie", f"{rule.citation} ({version}): „{first[0]}“ [{n}]" if first
                              else f"{rule.citation} ({version}) [{n}]"))
-            doel = self._purpose(rule, cat, day)
+            doel = self._purpose(rule, cat, day, chain)
             if doel is not None:
                 chunk, sentence = doel
                 doel_text = f"„{sentence}“ [{registry.add(chunk)}]"
@@ -225,7 +247,8 @@ class Drafting:
         facts_line = "; ".join(told)
         omst = "; ".join(x for x in (facts_line and f"Uit de vraag: {facts_line}", circ) if x)
         sections.append(("Bijzondere omstandigheden", omst or todo))
-        gevolgen = casus.get("gevolgen")
+        harm = [c.strip() for t in told for c in re.split(r",\s*(?:maar\s+)?|;\s*|\s+maar\s+", t) if _HARM.search(c)]
+        gevolgen = casus.get("gevolgen") or ("Uit de vraag: " + "; ".join(harm) if harm else None)
         effect = kb.consequence if kb is not None else None
         if kb is not None and kb.verdict == "nee" and not effect:
             effect = "De regel wordt toegepast zoals zij luidt; er is geen bevoegdheid om af te wijken."
@@ -243,12 +266,15 @@ class Drafting:
         judge = "Oordeel van de professional: ..."
         weigh.append("1. Geschiktheid: dient toepassing van de regel in deze casus haar doel"
                      + (f" ({doel_text})" if doel_text else "") + "? " + (judge if doel_text else todo))
+        options = self._milder_options(chain, day, cat) if chain is not None else []
         weigh.append("2. Noodzakelijkheid: is er een minder belastende manier om dat doel te bereiken"
-                     + (" (bijvoorbeeld een lening, een gedeeltelijke toekenning of een betalingsregeling)" if kb else "")
+                     + (f" (de regeling noemt zelf: {', '.join(options)})" if options else "")
                      + f"? {judge}")
+        inwoner = " ".join(x for x in (effect, gevolgen) if x) or omst
         weigh.append("3. Evenwichtigheid: staan de gevolgen voor de inwoner in verhouding tot het doel?"
-                     + (f" Wat de feiten tot nu toe zeggen: {effect}" if effect else "")
-                     + (f" Omstandigheden: {facts_line}." if facts_line else "") + f" {judge if (effect or omst) else todo}")
+                     + (f" Belang van de inwoner: {inwoner.rstrip('.')}." if inwoner else "")
+                     + (f" Belang van de regel: {doel_text}." if doel_text else "")
+                     + f" {judge if inwoner else todo}")
         if ruimte is not None:
             weigh.append(f"Grondslag om af te wijken: {BASIS_LABEL[ruimte.basis]}"
                          + (f" ({ruimte.citation}) [{ruimte.markers[0]}]" if ruimte.markers else "") + ".")
@@ -278,18 +304,53 @@ class Drafting:
         return sections
 
     @staticmethod
-    def _purpose(rule: Chunk, cat: Catalogue, day: dt.date) -> tuple[Chunk, str] | None:
-        """The 'doel van de regel' from the regeling's own toelichting, per article."""
-        if not rule.article:
-            return None
-        head = re.compile(rf"\bArtikel {re.escape(rule.article)}\b", re.I)
+    def _milder_options(chain: Chain, day: dt.date, cat: Catalogue) -> list[str]:
+        """The less burdensome routes the rules of the chain themselves provide (a lening, a
+        betalingsregeling, partial or temporary application, a voorliggende voorziening), in the
+        order the legislator's usual vocabulary lists them; none the rules do not mention."""
+        # The chain's articles, and the whole of a local regeling in it (one subject; a law's
+        # other articles are about other things).
+        local = {a.regulation.key for a in chain.members() if a.layer not in LAW_TYPES}
+        arts = list(chain.members()) + [a for a in cat.rules.articles.values()
+                                        if a.regulation.key in local and a not in chain.members()]
+        text = " ".join(c.text.lower() for a in arts for c in a.valid_chunks(day))
+        text = " ".join(text.split())
+        return [label for pattern, label in _MILDER if re.search(pattern, text)]
+
+    @staticmethod
+    def _purpose(rule: Chunk, cat: Catalogue, day: dt.date, chain: Chain | None = None) -> tuple[Chunk, str] | None:
+        """The 'doel van de regel' from a regeling's own toelichting: the paragraph on the rule's
+        article (the sentence on the rule's own lid where it names one), else the paragraph of a
+        local rule in the chain that elaborates it, else the toelichting's "Algemeen" paragraph."""
+        candidates = [rule]
+        if chain is not None:
+            for art in [*chain.down, *chain.up]:
+                chunk = next(iter(art.valid_chunks(day)), None)
+                if chunk is not None and chunk.doc_id not in {c.doc_id for c in candidates}:
+                    candidates.append(chunk)
+        for chunk in candidates:
+            if not chunk.article:
+                continue
+            found = Drafting._purpose_in(chunk, cat, day, rf"\bArtikel {re.escape(chunk.article)}\b")
+            if found is not None:
+                return found
+        return Drafting._purpose_in(rule, cat, day, r"\bAlgemeen\b") if rule.article else None
+
+    @staticmethod
+    def _purpose_in(rule: Chunk, cat: Catalogue, day: dt.date, heading: str) -> tuple[Chunk, str] | None:
+        head = re.compile(heading, re.I)
+        lid = (rule.lid or "").lower()
         for c in cat.doc(rule.doc_id, day):
             if "toelichting" not in (c.heading or "").lower() or not head.search(c.text):
                 continue
             # The toelichting packs several articles per chunk: take this article's paragraph.
             for para in c.text.split("\n\n"):
-                if head.search(para[:80]):
-                    m = re.search(r"Doel[^.]*\.", para)
-                    if m and m.group(0) in c.text:
-                        return c, m.group(0)
+                if not head.search(para[:80]):
+                    continue
+                said = [m.group(0) for m in _PURPOSE.finditer(para) if m.group(0) in c.text]
+                # "Doel van het tweede lid is ...": only for a rule on that lid.
+                own = [x for x in said if not _LID_NAMED.match(x)
+                       or (lid and _ORDINAL.get(_LID_NAMED.match(x).group(1).lower()) == lid)]
+                if own:
+                    return c, own[0].strip()
         return None

@@ -225,7 +225,8 @@ class Assistant(Drafting):
             shown.fields["answer"] = mapping.reidentify(shown.fields["answer"])
         yield shown
 
-        answer.motivering = self._motivering(rule, ruimte, ruimte_chunks, precedents, cat, day, casus, registry, kb)
+        answer.motivering = self._motivering(rule, ruimte, ruimte_chunks, precedents, cat, day, casus, registry, kb,
+                                             chain=chain)
         yield self._step("motivering", registry, motivering=[{"kop": k, "tekst": t} for k, t in answer.motivering])
 
         # ---- verification over everything that carries markers ---------------------------------
