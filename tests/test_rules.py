@@ -425,3 +425,13 @@ def test_the_milder_routes_are_those_the_regeling_itself_names(local_catalogue):
     bb = rules.find("Beleidsregels bijzondere bijstand Lindewaarde", "5")
     assert "een lening in plaats van om niet" in Drafting._milder_options(chain_of(rules, bb, TODAY), TODAY,
                                                                           local_catalogue)
+
+
+def test_a_chain_goes_up_to_a_higher_layer_only(model):
+    """The bijzondere-bijstand beleidsregel mentions the terugvordering beleidsregel (how a lening
+    is repaid): a neighbour of the same layer, not what it rests on, so not in its chain."""
+    bb5 = model.find("Beleidsregels bijzondere bijstand Lindewaarde", "5")
+    chain = chain_of(model, bb5, TODAY)
+    assert all(a.layer != "beleidsregel" for a in chain.up), [a.citation for a in chain.up]
+    terug = model.find("Beleidsregels terugvordering en invordering Participatiewet Lindewaarde 2024", "3")
+    assert [a.citation for a in chain_of(model, terug, TODAY).up] == ["artikel 58 Participatiewet"]

@@ -364,7 +364,9 @@ class RuleModel:
                     tgt = self.articles.get(lk.target)
                     if tgt is None or tgt in out or tgt is art or not tgt.valid_chunks(day):
                         continue
-                    if LAYER_RANK.get(tgt.layer, 9) > LAYER_RANK.get(a.layer, 9):
+                    if LAYER_RANK.get(tgt.layer, 9) >= LAYER_RANK.get(a.layer, 9):
+                        # A rule of the same layer it refers to (another beleidsregel) is a
+                        # neighbour, not what it rests on.
                         continue
                     out.append(tgt)
                     nxt.append(tgt)
