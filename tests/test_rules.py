@@ -435,3 +435,16 @@ def test_a_chain_goes_up_to_a_higher_layer_only(model):
     assert all(a.layer != "beleidsregel" for a in chain.up), [a.citation for a in chain.up]
     terug = model.find("Beleidsregels terugvordering en invordering Participatiewet Lindewaarde 2024", "3")
     assert [a.citation for a in chain_of(model, terug, TODAY).up] == ["artikel 58 Participatiewet"]
+
+
+def test_since_a_date_is_a_duration_up_to_the_peildatum(local_model):
+    """"sinds voorjaar 2021 onafgebroken in de bijstand", asked on 2026-02-16: 58 months, which
+    meets the 36 months of the om-niet exception; without the peildatum no duration is read."""
+    day = dt.date(2026, 2, 16)
+    q = "koelkast kapot, klant zit sinds voorjaar 2021 onafgebroken in de bijstand. lening of om niet?"
+    assert [(d.number, d.kind) for d in read_facts(q, day).durations] == [(58, "duur")]
+    assert not read_facts(q).durations
+    assert [d.number for d in read_facts("woont sinds november bij haar", day).durations] == [3]
+    art5 = local_model.find("Beleidsregels bijzondere bijstand Lindewaarde", "5")
+    room = decide_room(local_model, chain_of(local_model, art5, day), content_terms(q), read_facts(q, day), day)
+    assert room.basis == "niet-nodig" and "36 maanden" in room.reason

@@ -364,7 +364,7 @@ class Assistant(Drafting):
             focus = self._choose([h for h in scope.relevant if h.chunk.source_type in RULE_TYPES], found.weigh, cat,
                                  day, signal, hint=layer_hint(prep.q))
         chain = chain_of(rules, focus, day) if focus is not None else None
-        facts = read_facts(prep.q + "\n" + prep.casus_text)
+        facts = read_facts(prep.q + "\n" + prep.casus_text, prep.day)
         related = content_terms(" ".join(self.lexicon.expansions(found.search))) if self.lexicon else set()
         room = decide_room(rules, chain, found.terms, facts, day, related) if chain is not None else None
         rule = scope.explicit if scope.explicit is not None else (

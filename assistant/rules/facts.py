@@ -6,6 +6,7 @@ from, so an answer can show where a number came from.
 from __future__ import annotations
 
 import re
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -105,7 +106,36 @@ class Facts:
         return out
 
 
-def read_facts(text: str) -> Facts:
+_MONTH_NAMES = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+                "november", "december")
+_SEASON_MONTH = {"voorjaar": 4, "zomer": 7, "najaar": 10, "winter": 1, "begin": 1, "half": 6, "medio": 6, "eind": 12}
+# "sinds voorjaar 2021", "sinds maart 2024", "sinds januari": a state that began then and lasts until the
+# peildatum.
+_SINCE = re.compile(rf"\bsinds\s+(?:(?P<season>{'|'.join(_SEASON_MONTH)})\s+)?(?P<month>{'|'.join(_MONTH_NAMES)})?"
+                    r"\s*(?P<year>(?:19|20)\d{2})?\b", re.I)
+
+
+def _since(text: str, day: dt.date) -> list[Duration]:
+    out = []
+    for m in _SINCE.finditer(text):
+        if not (m.group("month") or m.group("year")):
+            continue
+        year = int(m.group("year")) if m.group("year") else day.year
+        if m.group("month"):
+            month = _MONTH_NAMES.index(m.group("month").lower()) + 1
+        else:
+            month = _SEASON_MONTH.get((m.group("season") or "").lower(), 7 if m.group("year") else day.month)
+        if (year, month) > (day.year, day.month) and not m.group("year"):
+            year -= 1  # "sinds november", asked in februari: last year's
+        n = (day.year - year) * 12 + day.month - month
+        if n > 0:
+            out.append(Duration(m.group(0).strip(), float(n), "maanden", "duur", _clause(text, m.start(), m.end())))
+    return out
+
+
+def read_facts(text: str, day: dt.date | None = None) -> Facts:
+    """The facts of a question or casus; `day` (the peildatum) turns "sinds maart 2024" into a
+    duration up to that day."""
     facts = Facts()
     for m in _AMOUNT.finditer(text):
         raw_num = m.group("a") or m.group("b")
@@ -131,6 +161,8 @@ def read_facts(text: str) -> Facts:
         if m.start("n") not in age_at:
             age_at.add(m.start("n"))
             facts.ages.append((m.group(0).rstrip("("), float(m.group("n"))))
+    if day is not None:
+        facts.durations.extend(_since(text, day))
     # An age is not also a duration ("zoon van 24 jaar").
     facts.durations = [d for d in facts.durations if not any(d[0] in raw for raw, _ in facts.ages)]
     for m in _PERCENT.finditer(text):
