@@ -393,3 +393,19 @@ def test_the_gevolgen_the_question_tells_fill_the_motivering(assistant):
     assert "dreigt hij weer op straat" in text["Gevolgen voor de inwoner"]
     assert "[in te vullen" not in text["Gevolgen voor de inwoner"]
     assert "Belang van de inwoner" in text["Belangenafweging"] and "Belang van de regel" in text["Belangenafweging"]
+
+
+def test_a_precedent_says_the_difference_only_where_the_cases_share_something():
+    from assistant.answering.model import Precedent
+    from assistant.retrieval.analysis import content_terms
+
+    def line(omstandigheden, question):
+        p = Precedent(id="MB-1", citation="MB-1", n=3, datum="2025-01-01", regel="artikel 3", uitkomst="afgeweken",
+                      grondslag_afwijking=None, omstandigheden=omstandigheden, zelfde_regel=True)
+        p.compare(content_terms(question))
+        return p.regel_kort
+
+    both = line(["dreigende huisuitzetting", "drie minderjarige kinderen"], "verhuurder dreigt met huisuitzetting")
+    assert "ook hier: dreigende huisuitzetting" in both and "anders dan hier: drie minderjarige kinderen" in both
+    none = line(["echtpaar met vijf kinderen", "wasmachine van 9 kg"], "klant heeft een koelkast nodig")
+    assert "geen van deze omstandigheden staat in de vraag" in none and "anders dan hier" not in none

@@ -148,10 +148,14 @@ class Precedent:
             parts.append(f"achterhaald ({self.achterhaald_door}), telt niet mee")
         elif not self.zelfde_regel:
             parts.append("andere regel, alleen ter vergelijking")
-        if self.anders:
-            parts.append("verschil: deze casus noemt niet " + "; ".join(self.anders[:3]))
+        # The difference only where the cases share something: listing every circumstance of an
+        # unrelated besluit as "verschil" repeats its facts and says nothing (review round 2).
+        if self.ook_hier and self.anders:
+            parts.append("ook hier: " + "; ".join(self.ook_hier[:2]) + "; anders dan hier: " + "; ".join(self.anders[:2]))
+        elif self.ook_hier:
+            parts.append("dezelfde omstandigheden als hier: " + "; ".join(self.ook_hier[:3]))
         elif self.omstandigheden:
-            parts.append("ook in deze casus genoemd: " + "; ".join(self.ook_hier[:3]))
+            parts.append("geen van deze omstandigheden staat in de vraag")
         self.regel_kort = " — ".join(parts) + "."
 
 
