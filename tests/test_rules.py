@@ -213,6 +213,59 @@ def test_brief_states_the_deciding_amount_and_does_the_arithmetic(model):
     assert kb.deciding_value.raw == "€ 450" and "€ 50 boven" in kb.arithmetic
 
 
+def test_brief_names_the_amount_for_the_household_the_question_describes(model):
+    """Two amounts of one list differ only by household: the one the question's household fits
+    decides ("moeder met 2 kinderen" is no alleenstaande), whichever is listed first."""
+    ask = "{} vraagt bb voor woninginrichting aan na haar scheiding. wat is het max?"
+    kb, _ = _brief(model, "Beleidsregels bijzondere bijstand Lindewaarde", "4", ask.format("moeder met 2 kinderen"))
+    assert kb.deciding_value.raw == "€ 4.000" and "meerpersoonshuishouden" in kb.deciding.text
+    kb, _ = _brief(model, "Beleidsregels bijzondere bijstand Lindewaarde", "4", ask.format("alleenstaande vrouw"))
+    assert kb.deciding_value.raw == "€ 3.000"
+    kb, _ = _brief(model, "Beleidsregels bijzondere bijstand Lindewaarde", "4", ask.format("moeder met 2 kinderen"),
+                   day=dt.date(2025, 9, 15))
+    assert kb.deciding_value.raw == "€ 3.750"  # the older version on its peildatum
+
+
+def test_brief_compares_an_amount_written_without_euro_with_the_limit_it_meets(model):
+    """"7.900 op de spaarrekening" is an amount; the vermogensgrens for an alleenstaande (a list
+    item, led by "De ... vermogensgrens is:") decides, not another amount of the article."""
+    f = read_facts("alleenstaande aanvrager heeft 7.900 op de spaarrekening, de wasmachine kost 640, 150 pm")
+    assert [(a.raw, a.value, a.per) for a in f.told_amounts] == [("7.900", 7900, None), ("640", 640, None),
+                                                                  ("150 pm", 150, "maand")]
+    assert not f.amounts  # what the room is judged on stays what the text marks as money
+    assert not read_facts("ca 60 km enkele reis, 3x pw, artikel 4.1.2, 9 kg, in 2024").told_amounts
+    kb, _ = _brief(model, "Participatiewet", "34", "alleenstaande aanvrager heeft 7.900 op de spaarrekening. "
+                   "moet ik afwijzen wegens vermogen?")
+    assert kb.deciding_value.raw == "€ 8.000,00"
+
+
+def test_brief_reads_a_sentence_that_points_back_and_asks_how_much_time(model):
+    """"Deze termijn bedraagt maximaal acht weken." is the termijn of the beschikking of the
+    sentence before; "hoeveel tijd" asks for a term."""
+    from assistant.rules.brief import asks
+
+    assert asks("hoeveel tijd heb ik voor de beschikking?") == "term"
+    kb, _ = _brief(model, "Wet gemeentelijke schuldhulpverlening", "4a",
+                   "hoeveel tijd heb ik na het eerste gesprek voor de beschikking met het plan van aanpak?")
+    assert kb.deciding_value.raw == "acht weken"
+    assert "„Deze termijn bedraagt maximaal acht weken.”" in kb.sentences[0].text
+
+
+def test_brief_measures_a_date_in_the_question_against_a_period_since_an_event(model):
+    """"in mei 2024" is two and a half years before the peildatum: the provision that sets a
+    time since an event decides ("meer dan twee jaar vóór de datum van verzending"); a date in the
+    peildatum's own month says when, not how long ago. Its condition is asked as a question,
+    without the reference ("als bedoeld in het tweede lid") taken for one."""
+    q = "we ontdekten dat we in mei 2024 per ongeluk twee keer de uitkering hebben overgemaakt. kan ik nog terugvorderen?"
+    assert [d.months for d in read_facts(q).elapsed(TODAY)] == [31]
+    assert read_facts(q).elapsed(dt.date(2024, 5, 20)) == []
+    kb, _ = _brief(model, "Participatiewet", "58", q)
+    assert kb.deciding_value.raw == "twee jaar" and kb.deciding.citation.startswith("artikel 58")
+    asked = [o.text for o in kb.open_questions]
+    assert any("meer dan twee jaar vóór de datum van verzending" in t for t in asked)
+    assert not any("bedoeld in het tweede lid”?" in t for t in asked)
+
+
 def test_brief_asks_for_the_condition_of_a_power_as_a_question(model):
     from assistant.rules.brief import as_question
 

@@ -20,14 +20,15 @@ from assistant.answering.generation import GENERIC_TERMS
 from assistant.retrieval.analysis import content_terms
 from assistant.rules.facts import Amount, Facts
 from assistant.rules.model import Article
-from assistant.rules.provisions import Provision, Value
+from assistant.rules.provisions import Provision, Value, period_kind
 from assistant.rules.reasoning import Chain, Room, _euro
 
 # What the question asks for: an amount, a term, a duty or a power. One cue each, from the
 # words professionals use; a question without a cue is about the room to deviate.
 _ASKS_AMOUNT = re.compile(r"\bhoe ?veel\b|\bhoe hoog\b|\bmax(?:imum|imaal|\.)?\b|\bwelk bedrag\b|\bbedrag\b"
                           r"|\bvergoed\w*\b|\bnorm\b|\bgrens\b|\bvrijla\w*\b", re.I)
-_ASKS_TERM = re.compile(r"\bhoe lang\b|\btermijn\w*\b|\bbinnen hoeveel\b|\bhoeveel (?:dagen|weken|maanden|jaar)\b"
+_ASKS_TERM = re.compile(r"\bhoe lang\b|\btermijn\w*\b|\bbinnen hoeveel\b"
+                        r"|\bhoeveel (?:tijd|dagen|werkdagen|weken|maanden|jaar|jaren|uur|uren|minuten)\b"
                         r"|\bwanneer\b|\bhoe snel\b|\buiterlijk\b|\bverjaar\w*\b", re.I)
 _ASKS_DUTY = re.compile(r"\bmoet(?:en)?\b|\bverplicht\w*\b|\bmelden\b|\bdoorgeven\b|\bplicht\b", re.I)
 # A maximum: the amount caps what is granted ("tot ten hoogste", "maximaal").
@@ -121,30 +122,151 @@ def _chunk(art: Article, prov: Provision) -> Chunk | None:
     return next((c for c in art.chunks if c.chunk_id == prov.chunk_id), None)
 
 
+# The household categories of the law's norms (art. 4 Pw) as a provision names them, and which
+# households they fit: an amount "voor een alleenstaande" is not the one for a mother with two
+# children. A provision naming none fits every household.
+_CATEGORIES = (
+    (re.compile(r"\balleenstaande ouders?\b", re.I),
+     lambda h: "partner" not in h and not ("alleen" in h and "kinderen" not in h)),
+    (re.compile(r"\balleenstaanden?\b(?!\s+ouder)", re.I), lambda h: not ({"kinderen", "partner"} & h)),
+    (re.compile(r"\b(?:gezin|gezinnen|gehuwden|echtgenoten|partners)\b", re.I), lambda h: "alleen" not in h),
+    (re.compile(r"\bmeerpersoons\w*", re.I), lambda h: bool({"kinderen", "partner"} & h) or "alleen" not in h),
+)
+
+
+def fits_household(text: str, household: set[str]) -> bool:
+    """Does a provision's household category (if it names one) fit the household the question
+    describes? True when either says nothing."""
+    named = [fits for pattern, fits in _CATEGORIES if pattern.search(text)]
+    return not named or not household or any(fits(household) for fits in named)
+
+
+_LID_MARK = re.compile(r"\*\*\d+[a-z]?\*\*")
+_LIST_ITEM = re.compile(r"^\s*(?:[a-z]{1,2}|\d{1,2}[a-z]?|[ivx]{1,4})[.)]\s|^\s*[-*]\s")
+# A sentence that points back to the one before it ("Deze termijn bedraagt ...", "Dit bedrag ...").
+_ANAPHOR = re.compile(r"^\s*(?:\*\*\d+\*\*\s*)?(?:deze|dit|die|dat|dezelfde|hetzelfde)\s+\w+", re.I)
+
+
+def lid_text(chunk: Chunk | None, prov: Provision) -> str:
+    """The lid a provision stands in: its passage when the passage is one lid, otherwise the text
+    between the bold lid numbers around it."""
+    if chunk is None:
+        return prov.text
+    at = chunk.text.find(prov.text[:40])
+    if chunk.lid or at < 0:
+        return chunk.text
+    marks = [m.start() for m in _LID_MARK.finditer(chunk.text)]
+    return chunk.text[max([m for m in marks if m <= at], default=0):min([m for m in marks if m > at],
+                                                                        default=len(chunk.text))]
+
+
+def own_text(lid: str, prov: Provision) -> tuple[str, str]:
+    """(the sentence's own words, the words of the sentence that leads it). A sentence that
+    points back includes the sentence before it ("... wordt gegeven binnen een ... termijn.
+    Deze termijn bedraagt maximaal acht weken."); a list item is led by the sentence that opens
+    the list ("De ... vermogensgrens is:" for "a. voor een alleenstaande: € 8.000,00;"), which
+    every item of the list shares."""
+    at = lid.find(prov.text[:40])
+    if at < 0:
+        return prov.text, ""
+    before = lid[:at]
+    line_start = before.rfind("\n") + 1
+    if _LIST_ITEM.match(lid[line_start:at + 1]):
+        for line in reversed(before[:line_start].splitlines()):
+            if line.strip() and not _LIST_ITEM.match(line):
+                return prov.text, line.strip() if line.rstrip().endswith(":") else ""
+        return prov.text, ""
+    if _ANAPHOR.match(prov.text):
+        previous = [x for x in re.split(r"(?<=[.:;])\s+", before.strip()) if x.strip()]
+        if previous:
+            return previous[-1] + " " + prov.text, ""
+    return prov.text, ""
+
+
+def _matched(words: set[str], terms: set[str]) -> dict[str, float]:
+    """The question's terms among a text's words, each with its weight: 1 for the same stem, 0.5
+    for the first or last part of a compound ("vermogen" in "vermogensgrens", "ontruiming" in
+    "woningontruiming"): the part names the thing less surely than the word itself ("gezin" in
+    "gezinslid")."""
+    out: dict[str, float] = {}
+    for t in terms:
+        if t in words:
+            out[t] = 1.0
+        elif len(t) >= 5 and any(len(w) > len(t) and (w.startswith(t) or w.endswith(t)) for w in words):
+            out[t] = 0.5
+    return out
+
+
+def told_values(facts: Facts, day: dt.date) -> set[str]:
+    """The kinds of value the question gives a number for: the values a provision's limit is
+    compared with (a period only with one of its kind: _same_period). Not ages: the age a question
+    tells is often another person's than the one a provision's age is about (a son of 32, "de
+    belanghebbende van 21 jaar of ouder"); the room weighs ages against the law's definitions."""
+    told = set()
+    if facts.told_amounts:
+        told.add("bedrag")
+    if facts.percentages:
+        told.add("percentage")
+    if any(d.kind for d in [*facts.durations, *facts.elapsed(day)]):
+        told.add("termijn")
+    return told
+
+
+def _same_period(prov: Provision, value: Value, facts: Facts, day: dt.date) -> bool:
+    """Does the question tell a period of the kind this value measures? A duration only where
+    its clause shares a word with the provision (a question tells several durations: how long in
+    the bijstand, how long a debt stands open), as the room compares them."""
+    kind = period_kind(prov.text, value)[0]
+    if not kind:
+        return False
+    if kind == "verstreken":
+        return bool(facts.elapsed(day))
+    words = content_terms(prov.text) - GENERIC_TERMS
+    return any(d.kind == "duur" and bool(_matched(content_terms(d.about) - GENERIC_TERMS, words))
+               for d in facts.durations)
+
+
 def deciding_provision(chain: Chain, terms: set[str], kind: str, day: dt.date,
-                       idf: Callable[[str], float]) -> tuple[Article, Provision, Value | None] | None:
+                       idf: Callable[[str], float], facts: Facts | None = None
+                       ) -> tuple[Article, Provision, Value | None] | None:
     """The provision with the amount or term the question turns on: the one of the chain whose
-    own words match the question best (idf-weighted), among those carrying the asked kind of
-    value; the focus article and its local elaborations first."""
+    own words match the question best (idf-weighted; the other words of its lid count half),
+    among those carrying the asked kind of value; the focus article and its local elaborations
+    first.
+
+    Without a question for an amount or a term, the kinds of value the question gives a number
+    for (an amount, a percentage, a period since an event or of a state, each compared only with
+    a period of its own kind: provisions.period_kind). A provision for another
+    household than the question's ("alleenstaande" for a mother with children) is not chosen."""
     terms = terms - GENERIC_TERMS
-    want = {"term": ("termijn", "leeftijd"), "amount": ("bedrag", "percentage")}.get(kind, ("bedrag", "percentage", "termijn", "leeftijd"))
+    facts = facts or Facts()
+    told = told_values(facts, day)
+    want = {"term": ("termijn", "leeftijd"), "amount": ("bedrag", "percentage")}.get(kind, tuple(told))
     best = None
     for rank, art in enumerate([chain.focus, *chain.down, *chain.up]):
+        chunks = {c.chunk_id: c for c in art.valid_chunks(day)}
         for i, prov in enumerate(art.provisions_on(day, ["amount", "term", "exemption", "exception"])):
-            values = [v for v in prov.values if v.kind in want]
-            if not values:
+            values = [v for v in prov.values if v.kind in want and (
+                kind in ("amount", "term") or v.kind != "termijn" or _same_period(prov, v, facts, day))]
+            if not values or not fits_household(prov.text, facts.household):
                 continue
-            shared = (content_terms(prov.text) - GENERIC_TERMS) & terms
+            lid = lid_text(chunks.get(prov.chunk_id), prov)
+            own_words, lead_words = own_text(lid, prov)
+            shared = _matched(content_terms(own_words) - GENERIC_TERMS, terms)
             if not shared:
-                continue
-            score = sum(idf(t) for t in shared) - 0.3 * rank - 0.001 * len(prov.text)
+                continue  # the sentence itself must say something the question says
+            for t, w in _matched(content_terms(lead_words) - GENERIC_TERMS, terms).items():
+                shared[t] = max(w, shared.get(t, 0.0))
+            around = {t: w for t, w in _matched(content_terms(lid) - GENERIC_TERMS, terms).items() if t not in shared}
+            score = sum(w * idf(t) for t, w in shared.items()) + 0.5 * sum(w * idf(t) for t, w in around.items()) \
+                - 0.3 * rank - 0.001 * len(prov.text)
             if best is None or score > best[0]:
                 best = (score, art, prov, values[0])
     return best[1:] if best else None
 
 
 def _fact_amount(facts: Facts, limit: Value | None) -> Amount | None:
-    for a in facts.amounts:
+    for a in facts.told_amounts:
         if limit is None or limit.number is None or abs(a.value - limit.number) > 0.005:
             return a
     return None
@@ -193,11 +315,33 @@ def arithmetic(prov: Provision, chunk: Chunk | None, value: Value, facts: Facts)
     return text, within, consequence
 
 
+# "als bedoeld in het tweede lid", "zoals bedoeld in artikel 17": a reference, not a condition.
+_REFERENCE = re.compile(r"^(?:als|zoals)\s+bedoeld\b", re.I)
+
+
+_CONJUNCTION = re.compile(r"\b(?:indien|mits|voor zover|voorzover|tenzij|wanneer|zolang|als)\b(?!\s+bedoeld)", re.I)
+
+
+def conditions_of(prov: Provision) -> list[str]:
+    """A provision's conditions without the references its condition-finder took for one: "als
+    bedoeld in het eerste lid af te zien, indien de persoon ..." is the condition "indien de
+    persoon ..."."""
+    out = []
+    for c in prov.conditions:
+        if _REFERENCE.match(c):
+            m = _CONJUNCTION.search(c, 3)
+            if m is None:
+                continue
+            c = c[m.start():]
+        out.append(c)
+    return out
+
+
 def _condition_questions(provs: Sequence[tuple[Provision, Chunk | None]], settled: set[str]) -> list[OpenQuestion]:
     out: list[OpenQuestion] = []
     seen: set[str] = set()
     for prov, chunk in provs:
-        for cond in prov.conditions:
+        for cond in conditions_of(prov):
             if any(v.raw in cond for v in prov.values if v.raw in settled):
                 continue  # the arithmetic answered it
             q = as_question(cond)
@@ -215,9 +359,10 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
     focus_chunk = next(iter(focus.valid_chunks(day)), None)
     out = Brief(verdict="regel", sentences=[], facts_text=situation_of(question))
 
-    # The deciding amount or term: when the question asks for one, or gives numbers the rule's
-    # limit must be compared with.
-    found = deciding_provision(chain, terms, kind, day, idf) if (kind in ("amount", "term") or facts.amounts) else None
+    # The deciding amount or term: when the question asks for one, or gives a number (an amount,
+    # a percentage, a period) the rule's limit must be compared with.
+    found = deciding_provision(chain, terms, kind, day, idf, facts) \
+        if (kind in ("amount", "term") or told_values(facts, day)) else None
     calc = None
     settled: set[str] = set()
     if found is not None:
@@ -245,7 +390,7 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
     # 4:84 Awb is the basis even where the index does not hold its text: name it all the same.
     room_cite = room.article.citation if room.article is not None else (
         "artikel 4:84 Awb" if room.basis == "beleidsregel-4:84-awb" else "")
-    conds = [c for c in (room.provision.conditions if room.provision else [])]
+    conds = conditions_of(room.provision) if room.provision else []
     mits = _LEAD_CONJ.sub("", " ".join(clause(conds[0]).split())).rstrip(" ,;:.") if conds else ""
 
     if calc is not None and calc[1] is True:
@@ -293,7 +438,7 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
         provs.append((out.deciding, _chunk(found[0], out.deciding)))
     out.open_questions = _condition_questions(provs, settled)
     if out.deciding is not None and out.deciding_value is not None and out.deciding_value.kind == "bedrag" \
-            and calc is None and not facts.amounts:
+            and calc is None and not facts.told_amounts:
         out.open_questions.append(OpenQuestion("Om welk bedrag gaat het (kosten of inkomen, per maand of per jaar)?"))
     if room.basis in ("beleidsregel-4:84-awb", "hardheidsclausule") and not (calc and calc[1]) \
             and not casus_circumstances:

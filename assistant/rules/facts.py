@@ -1,12 +1,13 @@
-"""Facts a question or casus gives, in the forms rules turn on: amounts (per period), durations,
-counts of people, ages. Read from the pseudonymised text; every value keeps the words it came
-from, so an answer can show where a number came from.
+"""Facts a question or casus gives, in the forms rules turn on: amounts (per period; apart, those
+written without "€" or "euro"), durations, dates, counts of people, ages, the household. Read from
+the pseudonymised text; every value keeps the words it came from, so an answer can show where a
+number came from.
 """
 
 from __future__ import annotations
 
-import re
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -33,6 +34,28 @@ _PERSON_AGE = re.compile(
     rf"\b{_PERSON}\s+(?:is\s+|van\s+|wordt\s+|,?\s*)\(?(?P<n>\d{{1,2}})\)?(?!\s*(?:euro|eur|%|procent|maand|mnd|week|weken|dag|dagen|uur|kinderen|personen|[.,]\d))\b",
     re.I)
 _PERCENT = re.compile(r"\b(?P<n>\d{1,3}(?:,\d+)?)\s?(?:%|procent)", re.I)
+
+# An amount written without "€" or "euro", where nothing else can be meant: a Dutch thousands
+# separator ("7.900 op de spaarrekening"), a monthly abbreviation ("150 pm"), or the price of
+# something ("nieuwe kost 499", "kosten van 640"). A unit after the number (km, uur, %) makes it
+# no amount.
+_BARE_AMOUNT = re.compile(
+    r"(?<![\d.,€/-])(?:(?P<t>\d{1,3}(?:\.\d{3})+)(?!\d)"
+    r"|(?P<m>\d+(?:,\d{1,2})?)\s?(?:pm|p\.m\.|p/m)(?!\w)"
+    r"|\b(?:kost|kosten|kostte|kostten|prijs|betaald|betaalt)\s+(?:van\s+|ca\.?\s+|ongeveer\s+|zo'n\s+|\()?"
+    r"(?P<k>\d+(?:,\d{1,2})?)(?![\d.,]\d))"
+    r"(?!\s*(?:%|procent|km|kilometer|kg|uur|uren|minuten|jaar|maanden|weken|dagen|kinderen|personen|m2|keer|x\b))",
+    re.I)
+# The household the text describes, in the categories the law's norms use (art. 4 Pw:
+# alleenstaande, alleenstaande ouder, gezin): one adult alone, children, a partner.
+_ALONE = re.compile(r"\balleenstaand\w*\b|\bwoont alleen\b|\balleenwonend\w*\b", re.I)
+_CHILDREN = re.compile(r"\b(?:kind|kinderen|kids|zoon|zoons|dochter|dochters|alleenstaande ouder)\b", re.I)
+_PARTNER = re.compile(r"\b(?:partner|echtgeno(?:ot|te)|man en vrouw|echtpaar|getrouwd|gehuwd\w*|samenwon\w*)\b", re.I)
+# A date in the question ("in mei 2024", "20 november 2025"): the time since an event, to be
+# measured against the peildatum.
+_MONTH_NAMES = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+                "november", "december")
+_DATE = re.compile(rf"\b(?:(?P<d>\d{{1,2}})\s+)?(?P<m>{'|'.join(_MONTH_NAMES)})\s+(?P<y>(?:19|20)\d{{2}})\b", re.I)
 
 _PER_YEAR = {"maand": 12, "mnd": 12, "week": 52, "wk": 52, "jaar": 1, "kalenderjaar": 1, "dag": 365, "kwartaal": 4}
 
@@ -80,6 +103,7 @@ class Amount:
     raw: str
     value: float
     per: str | None = None  # maand | week | jaar | ...
+    at: int = -1  # where it stands in the text
 
     @property
     def per_year(self) -> float | None:
@@ -93,10 +117,31 @@ class Facts:
     people: list[tuple[str, float, str]] = field(default_factory=list)
     ages: list[tuple[str, float]] = field(default_factory=list)
     percentages: list[tuple[str, float]] = field(default_factory=list)
+    # Amounts written without "€" or "euro" ("7.900 op de spaarrekening", "150 pm", "kost 640"):
+    # apart, so that what a rule's room is judged on (amounts) stays what the text marks as money.
+    unmarked: list[Amount] = field(default_factory=list)
+    household: set[str] = field(default_factory=set)  # alleen | kinderen | partner: what the text says
+    dates: list[tuple[str, dt.date]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (self.amounts or self.durations or self.people or self.ages or self.percentages)
+
+    @property
+    def told_amounts(self) -> list[Amount]:
+        """Every amount the text gives, marked or not, in the order of the text."""
+        return sorted([*self.amounts, *self.unmarked], key=lambda a: a.at)
+
+    def elapsed(self, day: dt.date) -> list[Duration]:
+        """The time since each event the text tells: its periods "geleden" and, measured to the
+        peildatum, its dates before the peildatum's month (a date in that month says when, not how
+        long ago)."""
+        out = [d for d in self.durations if d.kind == "verstreken"]
+        for raw, when in self.dates:
+            n = (day.year - when.year) * 12 + day.month - when.month
+            if n >= 1:
+                out.append(Duration(raw, float(n), "maanden", "verstreken", raw))
+        return out
 
     def describe(self) -> list[str]:
         """The facts as short Dutch phrases, in the words of the question."""
@@ -106,8 +151,6 @@ class Facts:
         return out
 
 
-_MONTH_NAMES = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-                "november", "december")
 _SEASON_MONTH = {"voorjaar": 4, "zomer": 7, "najaar": 10, "winter": 1, "begin": 1, "half": 6, "medio": 6, "eind": 12}
 # "sinds voorjaar 2021", "sinds maart 2024", "sinds januari": a state that began then and lasts until the
 # peildatum.
@@ -146,7 +189,16 @@ def read_facts(text: str, day: dt.date | None = None) -> Facts:
         if per is None:  # "elke maand 50 euro": the period just before the amount
             before = re.search(r"(?:per|elke|iedere)\s+(maand|week|jaar|kalenderjaar)\s*$", text[max(0, m.start() - 25):m.start()], re.I)
             per = before.group(1).lower() if before else None
-        facts.amounts.append(Amount(m.group(0).strip(), value, per))
+        facts.amounts.append(Amount(m.group(0).strip(), value, per, m.start()))
+    spans = [(a.at, a.at + len(a.raw)) for a in facts.amounts]
+    for m in _BARE_AMOUNT.finditer(text):
+        group = next(g for g in ("t", "m", "k") if m.group(g))
+        if any(s <= m.start(group) < e for s, e in spans):
+            continue
+        value = euro_value(m.group(group))
+        if value is not None:
+            raw = text[m.start(group):m.end()].strip() if group == "m" else m.group(group)
+            facts.unmarked.append(Amount(raw, value, "maand" if group == "m" else None, m.start(group)))
     for m in _DURATION.finditer(text):
         if any(m.start() >= text.find(a.raw) and m.end() <= text.find(a.raw) + len(a.raw) for a in facts.amounts):
             continue
@@ -167,4 +219,16 @@ def read_facts(text: str, day: dt.date | None = None) -> Facts:
     facts.durations = [d for d in facts.durations if not any(d[0] in raw for raw, _ in facts.ages)]
     for m in _PERCENT.finditer(text):
         facts.percentages.append((m.group(0), float(m.group("n").replace(",", "."))))
+    if _ALONE.search(text):
+        facts.household.add("alleen")
+    if _CHILDREN.search(text) or any(who in ("kinderen", "kids", "zoons", "dochters") for _, _, who in facts.people):
+        facts.household.add("kinderen")
+    if _PARTNER.search(text):
+        facts.household.add("partner")
+    for m in _DATE.finditer(text):
+        month = _MONTH_NAMES.index(m.group("m").lower()) + 1
+        try:
+            facts.dates.append((m.group(0), dt.date(int(m.group("y")), month, int(m.group("d") or 1))))
+        except ValueError:
+            continue
     return facts
