@@ -501,3 +501,11 @@ def test_since_a_date_is_a_duration_up_to_the_peildatum(local_model):
     art5 = local_model.find("Beleidsregels bijzondere bijstand Lindewaarde", "5")
     room = decide_room(local_model, chain_of(local_model, art5, day), content_terms(q), read_facts(q, day), day)
     assert room.basis == "niet-nodig" and "36 maanden" in room.reason
+
+
+def test_werkdagen_are_a_term():
+    from assistant.rules.provisions import values_in
+
+    assert [(v.raw, v.kind, v.cmp) for v in values_in("binnen drie werkdagen na de melding")] == \
+        [("drie werkdagen", "termijn", "<=")]
+    assert read_facts("wacht al 5 werkdagen op een gesprek").durations[0].months == pytest.approx(5 / 21)

@@ -22,7 +22,7 @@ _AMOUNT = re.compile(
 )
 _COUNT_WORDS = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 _DURATION = re.compile(
-    rf"\b(?P<n>\d+|{_COUNT_WORDS})\s+(?P<unit>dagen|dag|weken|week|maanden|maand|mnd|jaar|jaren)\b", re.I)
+    rf"\b(?P<n>\d+|{_COUNT_WORDS})\s+(?P<unit>werkdagen|werkdag|dagen|dag|weken|week|maanden|maand|mnd|jaar|jaren)\b", re.I)
 _PEOPLE = re.compile(
     rf"\b(?P<n>\d+|{_COUNT_WORDS})\s+(?P<who>kinderen|kids|kinderen|personen|gezinsleden|huisgenoten|medebewoners|zoons|dochters)\b",
     re.I)
@@ -60,7 +60,8 @@ _DATE = re.compile(rf"\b(?:(?P<d>\d{{1,2}})\s+)?(?P<m>{'|'.join(_MONTH_NAMES)})\
 _PER_YEAR = {"maand": 12, "mnd": 12, "week": 52, "wk": 52, "jaar": 1, "kalenderjaar": 1, "dag": 365, "kwartaal": 4}
 
 
-_MONTHS = {"dag": 1 / 30, "dagen": 1 / 30, "week": 12 / 52, "weken": 12 / 52, "maand": 1, "maanden": 1, "mnd": 1,
+_MONTHS = {"dag": 1 / 30, "dagen": 1 / 30, "werkdag": 1 / 21, "werkdagen": 1 / 21, "week": 12 / 52, "weken": 12 / 52,
+           "maand": 1, "maanden": 1, "mnd": 1,
            "jaar": 12, "jaren": 12}
 # "14 mnd geleden": time since an event; "al 4 jaar in de bijstand", "staat al 5 jaar open": how
 # long a state lasts (the kinds of provisions.period_kind).

@@ -79,7 +79,7 @@ _DEFINITION = re.compile(r"^[a-z]{1,2}\.\s*[\w\- ]{2,60}:\s|\bwordt verstaan ond
 
 _EURO = re.compile(r"€\s?\d{1,3}(?:\.\d{3})*(?:,(?:\d{2}|-))?|\d{1,3}(?:\.\d{3})*(?:,\d{2})?\s?euro\b", re.I)
 _PERCENT = re.compile(r"\d{1,3}(?:,\d+)?\s?(?:%|procent)", re.I)
-_UNITS = r"(?:kalender)?(?:dagen|dag|weken|week|maanden|maand|jaren|jaar|uur|uren|minuten|kwartier)"
+_UNITS = r"(?:kalender)?(?:werkdagen|werkdag|dagen|dag|weken|week|maanden|maand|jaren|jaar|uur|uren|minuten|kwartier)"
 _NUMBER_WORDS = {
     "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8,
     "negen": 9, "tien": 10, "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14, "vijftien": 15,
