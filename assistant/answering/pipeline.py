@@ -13,7 +13,8 @@ import datetime as dt
 import re
 import time
 from dataclasses import asdict
-from typing import Any, Generator
+from collections.abc import Generator
+from typing import Any
 
 from assistant.corpus.documents import SOURCE_TYPES, Chunk
 from assistant.rules.brief import Sentence, brief
@@ -24,7 +25,7 @@ from assistant.answering.generation import (
     instruction_like,
     GenerationError,
     GenerationRequest,
-    Generator,
+    Generator as AnswerBackend,
     GroundedGenerator,
     Passage,
     Prompt,
@@ -44,7 +45,7 @@ class Assistant(Drafting):
     """retrieve -> decide relevance -> afwijkingsruimte, precedents, motivering -> compose ->
     verify. Collaborators are constructor arguments; the app (assistant.app.App) builds it."""
 
-    def __init__(self, index, generator: Generator | None = None, pseudonymiser=None,
+    def __init__(self, index, generator: AnswerBackend | None = None, pseudonymiser=None,
                  prompt: Prompt | None = None, k: int = 8, k_besluiten: int = 6, max_body: int = 6,
                  relevance: RelevancePolicy | None = None, lexicon=None, gemeente: str | None = "Lindewaarde",
                  corrections=None):

@@ -9,6 +9,7 @@ cite it and a jurist can check it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -273,7 +274,9 @@ def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: F
     # Also the definitions in the laws of the chain whose term the question names ("kostendelers"
     # for "kostendelende medebewoner"; Dutch inflects, so a stem may stand at the start of a word).
     laws = {a.regulation.key for a in [chain.focus, *chain.up] if a.layer in LAW_TYPES}
-    named = lambda stem: any(t.startswith(stem) or stem.startswith(t) for t in terms if len(t) >= 5)  # noqa: E731
+    def named(stem: str) -> bool:
+        return any(t.startswith(stem) or stem.startswith(t) for t in terms if len(t) >= 5)
+
     defining = [a for a in model.articles.values()
                 if a.regulation.key in laws and a not in articles
                 and any(any(named(s) for s in _defined_terms(p) if len(s) >= 5)
@@ -301,14 +304,20 @@ _DEFINED = (re.compile(r"\bonder\s+(?P<t>[a-zë\- ]{3,60}?)\s+(?:wordt\s+)?verst
             re.compile(r"^(?:[a-z]{1,2}\.\s*|-\s*)?\*?(?P<t>[a-zë\- ]{3,60}?)\*?:\s", re.I))
 
 
-def _defined_terms(prov: Provision) -> set[str]:
+def _defined_terms(prov: Provision) -> frozenset[str]:
     """The content words of the term a definition defines ("onder kostendelende medebewoner
     verstaan", "alleenstaande: ..."); empty if the sentence does not name one."""
+    return _defined_in(prov.text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _defined_in(text: str) -> frozenset[str]:
+    # Cached by sentence: every question scans the definitions of the laws in its chain.
     for pattern in _DEFINED:
-        m = pattern.search(prov.text)
+        m = pattern.search(text)
         if m:
-            return content_terms(m.group("t"))
-    return set()
+            return frozenset(content_terms(m.group("t")))
+    return frozenset()
 
 
 def _euro(value: float) -> str:
