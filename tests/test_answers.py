@@ -409,3 +409,13 @@ def test_a_precedent_says_the_difference_only_where_the_cases_share_something():
     assert "ook hier: dreigende huisuitzetting" in both and "anders dan hier: drie minderjarige kinderen" in both
     none = line(["echtpaar met vijf kinderen", "wasmachine van 9 kg"], "klant heeft een koelkast nodig")
     assert "geen van deze omstandigheden staat in de vraag" in none and "anders dan hier" not in none
+
+
+def test_an_article_named_without_its_law_is_the_one_law_that_has_it(assistant):
+    cat, day = assistant.catalogue(), dt.date(2026, 11, 1)
+    rule = cat.explicit_rule("familie wil 4000 in een keer betalen, valt dat onder art 58 lid 7?", day)
+    assert rule is not None and rule.citation.startswith("artikel 58") and "Participatiewet" in rule.citation
+    assert rule.lid in ("7", None)  # the named lid where the law is split by lid
+    assert cat.explicit_rule("kan ik art 4:84 toepassen?", day).citation == "artikel 4:84 Awb"
+    assert cat.explicit_rule("staat dat in artikel 3 van de verordening?", day) is None  # a local rule's article
+    assert cat.explicit_rule("geldt art 999 hier?", day) is None

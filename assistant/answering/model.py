@@ -51,6 +51,11 @@ LAW_ALIASES = {
     "jeugdwet": "Jeugdwet",
     "wgs": "Wgs", "wet gemeentelijke schuldhulpverlening": "Wgs",
 }
+# An article named without its law ("valt dat onder art 58 lid 7?"): the law is the one law of the
+# corpus that has an article with that number, if there is one.
+BARE_REF = re.compile(r"\b(?:artikel|art\.?)\s*(?P<num>\d+[a-z]?(?:[:.]\d+[a-z]?)*)\b"
+                      r"(?:\s*,?\s*(?:lid\s*(?P<lid>\d+)|(?P<lidw>eerste|tweede|derde|vierde|vijfde|zesde|zevende|"
+                      r"achtste|negende|tiende)\s+lid))?", re.I)
 EXPLICIT_REF = re.compile(
     r"\b(?:artikel|art\.?)\s*(?P<num>\d+[a-z]?(?:[:.]\d+[a-z]?)*)"
     r"(?:\s*,?\s*(?:lid\s*\d+|\w+\s+lid)\s*,?)?\s*(?:van\s+de\s+|van\s+)?"

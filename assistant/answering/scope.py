@@ -15,9 +15,13 @@ from assistant.corpus.splitting import base_citation
 from assistant.rules.model import RuleModel
 from assistant.rules.reasoning import DomainModel
 from assistant.retrieval.analysis import content_terms
-from assistant.answering.model import EXPLICIT_REF, LAW_ALIASES, LAW_TYPES, norm_ws
+from assistant.answering.model import BARE_REF, EXPLICIT_REF, LAW_ALIASES, LAW_TYPES, norm_ws
 
 # ---- the corpus as a whole: exact look-ups the ranking cannot guarantee -----------------------
+
+
+_LID_WORDS = {w: str(i) for i, w in enumerate(
+    ("eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende"), 1)}
 
 
 class Catalogue:
@@ -62,13 +66,30 @@ class Catalogue:
         """'artikel 22a Participatiewet' or 'art. 21 Pw' in the question names the rule."""
         m = EXPLICIT_REF.search(question)
         if not m:
-            return None
+            return self._bare_rule(question, day)
         num = m.group("num").lower()
         law = LAW_ALIASES.get(norm_ws(m.group("law").lower()), m.group("law"))
         cands = [c for c in self.chunks if c.valid_on(day) and c.article and c.article.lower() == num
                  and c.source_type in LAW_TYPES and base_citation(c.citation)[0].strip(" ,").endswith(law)]
         cands.sort(key=lambda c: (c.lid is not None, int(c.lid) if (c.lid or "").isdigit() else 0))
         return cands[0] if cands else None
+
+    def _bare_rule(self, question: str, day: dt.date) -> Chunk | None:
+        """'art 58 lid 7' without a law: the article of the one law that has that number (and the
+        named lid where the law is split by lid); None when no law or more than one has it."""
+        m = BARE_REF.search(question)
+        if not m or re.search(r"verordening|beleidsregel|regeling|richtsnoer|werkinstructie|besluit",
+                              question[m.end():m.end() + 50], re.I):
+            return None  # an article of a local rule ("artikel 5 van de verordening")
+        num = m.group("num").lower()
+        cands = [c for c in self.chunks if c.valid_on(day) and c.article and c.article.lower() == num
+                 and c.source_type in LAW_TYPES]
+        regulations = {reg.key for reg in map(self.rules.regulation_of, cands) if reg is not None}
+        if len(regulations) != 1:
+            return None
+        lid = m.group("lid") or _LID_WORDS.get((m.group("lidw") or "").lower())
+        cands.sort(key=lambda c: (c.lid != lid, c.lid is not None, int(c.lid) if (c.lid or "").isdigit() else 0))
+        return cands[0]
 
     def awb_484(self, day: dt.date) -> Chunk | None:
         got = self.by_citation(lambda c: c.source_type == "wet" and c.article == "4:84"
