@@ -152,8 +152,12 @@ class Drafting:
                 if regel_key(regel) == key or (art is not None and art.key in members):
                     chosen.append((doc_id, True))
         rel_ids = {h.chunk.chunk_id for h in relevant}
+        # Other similar besluiten: only of the rule's own domain (a Wmo besluit is no comparison
+        # for a bijstand question, whatever words they share).
+        domain = rule.domain if rule is not None and rule.domain not in (None, "", "algemeen") else None
         for h in besluit_hits:
-            if h.chunk.chunk_id in rel_ids and h.chunk.doc_id not in {d for d, _ in chosen}:
+            if h.chunk.chunk_id in rel_ids and h.chunk.doc_id not in {d for d, _ in chosen} \
+                    and (domain is None or h.chunk.domain in (domain, "algemeen")):
                 chosen.append((h.chunk.doc_id, False))
         out: list[Precedent] = []
         for doc_id, same in chosen[:8]:

@@ -139,13 +139,20 @@ class Precedent:
     regel_kort: str = ""  # one line: facts -> outcome -> difference
 
     def compare(self, situation_terms: set[str]) -> None:
-        """Which of the besluit's omstandigheden this casus also mentions (at least half of the
-        circumstance's content words occur in the question or casus) and which it does not."""
+        """Which parts of the besluit's omstandigheden this casus also tells and which it does
+        not. A besluit writes several facts in one circumstance ("echtpaar met vijf kinderen,
+        ruim zes jaar bijstand"), so each comma- or semicolon-separated part is weighed on its
+        own: shared when a third of its content words (at least one; a stem counts at the start of
+        a longer word, "bijstand" in "bijstandsnorm") occur in the question or casus."""
         self.ook_hier, self.anders = [], []
         for o in self.omstandigheden:
-            terms = content_terms(o)
-            shared = len(terms & situation_terms)
-            (self.ook_hier if terms and shared * 2 >= len(terms) else self.anders).append(o)
+            for part in (x.strip() for x in re.split(r"[;,]\s*", o)):
+                terms = content_terms(part)
+                if not terms:
+                    continue
+                shared = sum(any(t == s or (min(len(t), len(s)) >= 5 and (t.startswith(s) or s.startswith(t)))
+                                 for s in situation_terms) for t in terms)
+                (self.ook_hier if shared * 3 >= len(terms) else self.anders).append(part)
         outcome = self.uitkomst + (f" ({self.grondslag_afwijking})" if self.grondslag_afwijking else "")
         parts = [f"{self.id} [{self.n}]" + (f", {self.datum}" if self.datum else "")
                  + (": " + "; ".join(self.omstandigheden[:3]) if self.omstandigheden else "") + f" → {outcome}"]
@@ -159,8 +166,6 @@ class Precedent:
             parts.append("ook hier: " + "; ".join(self.ook_hier[:2]) + "; anders dan hier: " + "; ".join(self.anders[:2]))
         elif self.ook_hier:
             parts.append("dezelfde omstandigheden als hier: " + "; ".join(self.ook_hier[:3]))
-        elif self.omstandigheden:
-            parts.append("geen van deze omstandigheden staat in de vraag")
         self.regel_kort = " — ".join(parts) + "."
 
 
