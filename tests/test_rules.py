@@ -509,3 +509,14 @@ def test_werkdagen_are_a_term():
     assert [(v.raw, v.kind, v.cmp) for v in values_in("binnen drie werkdagen na de melding")] == \
         [("drie werkdagen", "termijn", "<=")]
     assert read_facts("wacht al 5 werkdagen op een gesprek").durations[0].months == pytest.approx(5 / 21)
+
+
+def test_brief_answers_a_must_question_from_the_rule_then_the_power(model):
+    """"Moeten we terugvorderen?" is not answered "Ja, mits dringende redenen": the rule is the
+    starting point, the power in the law the way out."""
+    kb, room = _brief(model, "Beleidsregels terugvordering en invordering Participatiewet Lindewaarde 2024", "3",
+                      "het gezin zit diep in de schulden en dreigt uit huis gezet te worden. moeten we terugvorderen?")
+    assert room.basis == "wettelijke-bevoegdheid"
+    text = kb.sentences[-1].text
+    assert text.startswith("In beginsel wel:") and "dringende redenen" in text and not text.startswith("Ja")
+    assert kb.verdict == "hangt af van"

@@ -405,7 +405,13 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
         if calc is not None:
             out.sentences.append(Sentence(f"Met de bedragen uit de vraag: {calc[0]}; binnen de regel past dat "
                                           "niet.", []))
-        if room.basis == "wettelijke-bevoegdheid":
+        if room.basis == "wettelijke-bevoegdheid" and kind == "duty":
+            # "Moet ik terugvorderen?": the rule is the starting point; the power is the way out.
+            out.verdict = "hangt af van" if mits else "ja, mits"
+            out.sentences.append(Sentence(
+                f"In beginsel wel: {focus.citation} is de regel. Maar {room_cite} {ref} geeft het college zelf de "
+                "bevoegdheid om hiervan af te wijken of af te zien" + (f", als {mits}" if mits else "") + ".", cite))
+        elif room.basis == "wettelijke-bevoegdheid":
             out.verdict = "ja, mits" if mits else "ja"
             head = f"Ja, mits {mits}" if mits else "Ja"
             out.sentences.append(Sentence(f"{head}: {room_cite} {ref} geeft het college zelf de bevoegdheid om "
