@@ -11,7 +11,7 @@ from typing import Any, Callable
 from assistant.corpus.documents import Chunk
 from assistant.corpus.splitting import base_citation
 from assistant.errors import MaatwerkError
-from assistant.retrieval.analysis import content_terms
+from assistant.retrieval.analysis import content_terms, same_stem
 
 MAX_QUESTION_CHARS = 2000
 BASES = ("beleidsregel-4:84-awb", "hardheidsclausule", "wettelijke-bevoegdheid", "niet-nodig", "geen")
@@ -150,8 +150,7 @@ class Precedent:
                 terms = content_terms(part)
                 if not terms:
                     continue
-                shared = sum(any(t == s or (min(len(t), len(s)) >= 5 and (t.startswith(s) or s.startswith(t)))
-                                 for s in situation_terms) for t in terms)
+                shared = sum(any(same_stem(t, s) for s in situation_terms) for t in terms)
                 (self.ook_hier if shared * 3 >= len(terms) else self.anders).append(part)
         outcome = self.uitkomst + (f" ({self.grondslag_afwijking})" if self.grondslag_afwijking else "")
         parts = [f"{self.id} [{self.n}]" + (f", {self.datum}" if self.datum else "")

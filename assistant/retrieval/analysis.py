@@ -172,6 +172,13 @@ COMMON_WORDS = frozenset(
 )
 
 
+def same_stem(a: str, b: str, min_len: int = 5) -> bool:
+    """Two stems name the same word: equal, or one stands at the start of the other and both are
+    long enough not to match by accident ("bijstand" in "bijstandsnorm"; Dutch compounds and
+    inflections)."""
+    return a == b or (min(len(a), len(b)) >= min_len and (a.startswith(b) or b.startswith(a)))
+
+
 def content_terms(text: str, drop_common: bool = True) -> set[str]:
     """Stemmed content words (no stopwords, numbers or words of two letters; by default no everyday
     fillers either): the unit of word overlap for relevance, sentence choice, the rule model and

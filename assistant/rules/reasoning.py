@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 from assistant.corpus.documents import Chunk
 from assistant.answering.generation import GENERIC_TERMS
-from assistant.retrieval.analysis import content_terms
+from assistant.retrieval.analysis import content_terms, same_stem
 from assistant.rules.facts import Facts, months
 from assistant.rules.model import LAW_TYPES, LOCAL_RULE_TYPES, RULE_TYPES, Article, RuleModel
 from assistant.rules.provisions import Provision, period_kind
@@ -237,7 +237,7 @@ _CONDITION_WORDS = re.compile(r"\balleen\b[^.;]*\b(?:als|indien)\b|\bmits\b", re
 
 def _shares(a: set[str], b: set[str]) -> bool:
     """A word in common, or one stem at the start of another ("bijstand" in "bijstandsnorm")."""
-    return bool(a & b) or any(x.startswith(y) or y.startswith(x) for x in a for y in b if min(len(x), len(y)) >= 5)
+    return bool(a & b) or any(same_stem(x, y) for x in a for y in b)
 
 
 def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: Facts,
@@ -275,7 +275,7 @@ def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: F
     # for "kostendelende medebewoner"; Dutch inflects, so a stem may stand at the start of a word).
     laws = {a.regulation.key for a in [chain.focus, *chain.up] if a.layer in LAW_TYPES}
     def named(stem: str) -> bool:
-        return any(t.startswith(stem) or stem.startswith(t) for t in terms if len(t) >= 5)
+        return any(same_stem(t, stem) for t in terms if len(t) >= 5)
 
     defining = [a for a in model.articles.values()
                 if a.regulation.key in laws and a not in articles
