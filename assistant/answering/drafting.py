@@ -10,6 +10,7 @@ from typing import Any
 from assistant.corpus.documents import Chunk
 from assistant.rules.brief import Brief
 from assistant.rules.reasoning import Chain, Room
+from assistant.rules.refs import ORDINAL_WORDS
 from assistant.answering.generation import (
     select_sentences,
 )
@@ -20,7 +21,6 @@ from assistant.answering.scope import Catalogue
 _PURPOSE = re.compile(r"(?:(?<=[.!?]\s)|(?<=\*\*\s)|^)[^.!?*]*?\b(?:Doel\b|bedoeld (?:voor|om)\b|dient ertoe\b|strekt ertoe\b|is erop gericht\b)[^.!?]*[.!?]",
                       re.M)
 _LID_NAMED = re.compile(r"\s*Doel van het (\w+) lid\b", re.I)
-_ORDINAL = {"eerste": "1", "tweede": "2", "derde": "3", "vierde": "4", "vijfde": "5", "zesde": "6", "zevende": "7"}
 
 
 # What the question says the rule's application does or threatens to do to the inwoner.
@@ -354,7 +354,7 @@ class Drafting:
                 said = [m.group(0) for m in _PURPOSE.finditer(para) if m.group(0) in c.text]
                 # "Doel van het tweede lid is ...": only for a rule on that lid.
                 own = [x for x in said if not _LID_NAMED.match(x)
-                       or (lid and _ORDINAL.get(_LID_NAMED.match(x).group(1).lower()) == lid)]
+                       or (lid and ORDINAL_WORDS.get(_LID_NAMED.match(x).group(1).lower()) == lid)]
                 if own:
                     return c, own[0].strip()
         return None

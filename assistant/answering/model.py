@@ -12,6 +12,7 @@ from assistant.corpus.documents import Chunk
 from assistant.corpus.splitting import base_citation
 from assistant.errors import MaatwerkError
 from assistant.retrieval.analysis import content_terms, same_stem
+from assistant.rules.refs import ORDINAL_WORDS
 
 MAX_QUESTION_CHARS = 2000
 BASES = ("beleidsregel-4:84-awb", "hardheidsclausule", "wettelijke-bevoegdheid", "niet-nodig", "geen")
@@ -54,8 +55,7 @@ LAW_ALIASES = {
 # An article named without its law ("valt dat onder art 58 lid 7?"): the law is the one law of the
 # corpus that has an article with that number, if there is one.
 BARE_REF = re.compile(r"\b(?:artikel|art\.?)\s*(?P<num>\d+[a-z]?(?:[:.]\d+[a-z]?)*)\b"
-                      r"(?:\s*,?\s*(?:lid\s*(?P<lid>\d+)|(?P<lidw>eerste|tweede|derde|vierde|vijfde|zesde|zevende|"
-                      r"achtste|negende|tiende)\s+lid))?", re.I)
+                      r"(?:\s*,?\s*(?:lid\s*(?P<lid>\d+)|(?P<lidw>" + "|".join(ORDINAL_WORDS) + r")\s+lid))?", re.I)
 EXPLICIT_REF = re.compile(
     r"\b(?:artikel|art\.?)\s*(?P<num>\d+[a-z]?(?:[:.]\d+[a-z]?)*)"
     r"(?:\s*,?\s*(?:lid\s*\d+|\w+\s+lid)\s*,?)?\s*(?:van\s+de\s+|van\s+)?"

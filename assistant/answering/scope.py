@@ -14,14 +14,11 @@ from assistant.corpus.documents import Chunk
 from assistant.corpus.splitting import base_citation
 from assistant.rules.model import RuleModel
 from assistant.rules.reasoning import DomainModel
+from assistant.rules.refs import ORDINAL_WORDS
 from assistant.retrieval.analysis import content_terms
 from assistant.answering.model import BARE_REF, EXPLICIT_REF, LAW_ALIASES, LAW_TYPES, norm_ws
 
 # ---- the corpus as a whole: exact look-ups the ranking cannot guarantee -----------------------
-
-
-_LID_WORDS = {w: str(i) for i, w in enumerate(
-    ("eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende"), 1)}
 
 
 class Catalogue:
@@ -87,7 +84,7 @@ class Catalogue:
         regulations = {reg.key for reg in map(self.rules.regulation_of, cands) if reg is not None}
         if len(regulations) != 1:
             return None
-        lid = m.group("lid") or _LID_WORDS.get((m.group("lidw") or "").lower())
+        lid = m.group("lid") or ORDINAL_WORDS.get((m.group("lidw") or "").lower())
         cands.sort(key=lambda c: (c.lid != lid, c.lid is not None, int(c.lid) if (c.lid or "").isdigit() else 0))
         return cands[0]
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ORDINAL_WORDS = {
+ORDINAL_WORDS = {
     "eerste": "1", "tweede": "2", "derde": "3", "vierde": "4", "vijfde": "5", "zesde": "6",
     "zevende": "7", "achtste": "8", "negende": "9", "tiende": "10", "elfde": "11", "twaalfde": "12",
     "dertiende": "13", "veertiende": "14", "vijftiende": "15", "zestiende": "16",
 }
 _NUM = r"\d+[a-z]{0,2}(?:[:.]\d+[a-z]{0,2})*"
-_LID = r"(?:(?P<lidw>" + "|".join(_ORDINAL_WORDS) + r")\s+lid|lid\s+(?P<lidn>\d+))"
+_LID = r"(?:(?P<lidw>" + "|".join(ORDINAL_WORDS) + r")\s+lid|lid\s+(?P<lidn>\d+))"
 # A regulation named after the article: "van de wet", "van de Participatiewet", "Awb",
 # "van de Verordening maatschappelijke ondersteuning Lindewaarde 2023". Names are matched by the
 # model against the regulations it knows, so the pattern only has to find where a name could be.
@@ -57,7 +57,7 @@ class Ref:
 
 def _lid(m: re.Match) -> str | None:
     if m.group("lidw"):
-        return _ORDINAL_WORDS[m.group("lidw").lower()]
+        return ORDINAL_WORDS[m.group("lidw").lower()]
     return m.group("lidn")
 
 
