@@ -290,6 +290,8 @@ class Retrieved:
     scored: list[tuple[Any, set[str], float]]  # (Hit, matched words, weight)
     besluit_hits: list[Any]
     weigh: Callable[[Chunk], float]
+    # The lexicon's terms for the question's words that the question does not use itself.
+    expansions: set[str] = field(default_factory=set)
 
 
 @dataclass

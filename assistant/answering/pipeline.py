@@ -336,7 +336,7 @@ class Assistant(Drafting):
             return self.relevance.hit_weight(weights, expansions, cat.chunk_terms(chunk))
 
         return Retrieved(search=search_q, terms=terms, weights=weights, aliases=aliases, scored=scored,
-                         besluit_hits=besluit_hits, weigh=weigh)
+                         besluit_hits=besluit_hits, weigh=weigh, expansions=expansions)
 
     def scope(self, found: Retrieved, cat: Catalogue, day: dt.date) -> Scope:
         """Which hits are about the question, and whether the question is about the sources at
@@ -366,8 +366,8 @@ class Assistant(Drafting):
                                  day, signal, hint=layer_hint(prep.q))
         chain = chain_of(rules, focus, day) if focus is not None else None
         facts = read_facts(prep.q + "\n" + prep.casus_text, prep.day)
-        related = content_terms(" ".join(self.lexicon.expansions(found.search))) if self.lexicon else set()
-        room = decide_room(rules, chain, found.terms, facts, day, related) if chain is not None else None
+        # decide_room adds the lexicon's terms to the question's own.
+        room = decide_room(rules, chain, found.terms, facts, day, found.expansions) if chain is not None else None
         rule = scope.explicit if scope.explicit is not None else (
             self._best_chunk(focus, found.weigh, day) if focus else None)
         return RuleChoice(domain=signal.domain, signal=signal, focus=focus, chain=chain, facts=facts, room=room,
