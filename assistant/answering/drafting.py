@@ -314,9 +314,9 @@ class Drafting:
         order the legislator's usual vocabulary lists them; none the rules do not mention."""
         # The chain's articles, and the whole of a local regeling in it (one subject; a law's
         # other articles are about other things).
-        local = {a.regulation.key for a in chain.members() if a.layer not in LAW_TYPES}
-        arts = list(chain.members()) + [a for a in cat.rules.articles.values()
-                                        if a.regulation.key in local and a not in chain.members()]
+        members = chain.members()
+        local = {a.regulation.key for a in members if a.layer not in LAW_TYPES}
+        arts = members + [a for a in cat.rules.articles.values() if a.regulation.key in local and a not in members]
         text = " ".join(c.text.lower() for a in arts for c in a.valid_chunks(day))
         text = " ".join(text.split())
         return [label for pattern, label in _MILDER if re.search(pattern, text)]

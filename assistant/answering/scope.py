@@ -21,6 +21,11 @@ from assistant.answering.model import BARE_REF, EXPLICIT_REF, LAW_ALIASES, LAW_T
 # ---- the corpus as a whole: exact look-ups the ranking cannot guarantee -----------------------
 
 
+def _lid_order(c: Chunk) -> tuple[bool, int]:
+    """A whole article before its leden, then the leden in order."""
+    return c.lid is not None, int(c.lid) if (c.lid or "").isdigit() else 0
+
+
 class Catalogue:
     """All chunks of the index grouped by document, with document frequencies of content
     words. Built once per index fingerprint; lets the assistant fetch the hardheidsclausule of
@@ -68,7 +73,7 @@ class Catalogue:
         law = LAW_ALIASES.get(norm_ws(m.group("law").lower()), m.group("law"))
         cands = [c for c in self.chunks if c.valid_on(day) and c.article and c.article.lower() == num
                  and c.source_type in LAW_TYPES and base_citation(c.citation)[0].strip(" ,").endswith(law)]
-        cands.sort(key=lambda c: (c.lid is not None, int(c.lid) if (c.lid or "").isdigit() else 0))
+        cands.sort(key=_lid_order)
         return cands[0] if cands else None
 
     def _bare_rule(self, question: str, day: dt.date) -> Chunk | None:
@@ -85,7 +90,7 @@ class Catalogue:
         if len(regulations) != 1:
             return None
         lid = m.group("lid") or ORDINAL_WORDS.get((m.group("lidw") or "").lower())
-        cands.sort(key=lambda c: (c.lid != lid, c.lid is not None, int(c.lid) if (c.lid or "").isdigit() else 0))
+        cands.sort(key=lambda c: (c.lid != lid, *_lid_order(c)))
         return cands[0]
 
     def awb_484(self, day: dt.date) -> Chunk | None:

@@ -257,8 +257,9 @@ def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: F
         # A period the rule itself sets as its condition ("alleen ... als de aanvraag binnen
         # drie maanden na het maken van de kosten is ingediend"): a situation within it is within
         # the rule.
+        exempting_texts = {e.text for e in exempting}
         conditions = [p for p in art.provisions_on(day, ["term"])
-                      if _CONDITION_WORDS.search(p.text) and p.text not in {e.text for e in exempting}]
+                      if _CONDITION_WORDS.search(p.text) and p.text not in exempting_texts]
         for prov in [*exempting, *conditions]:
             if _overlap(prov, terms) < 1 or prov.text in definitions:
                 continue
