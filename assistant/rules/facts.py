@@ -79,12 +79,17 @@ class Duration(NamedTuple):
 
     @property
     def months(self) -> float:
-        return self.number * _MONTHS.get(self.unit, 0)
+        return months(self.number, self.unit)
 
 
 def months(number: float, unit: str) -> float:
     unit = unit.lower()
     return number * next((v for k, v in _MONTHS.items() if unit == k or unit == "kalender" + k), 0)
+
+
+def months_before(year: int, month: int, day: dt.date) -> int:
+    """Whole calendar months from a month to the peildatum's month."""
+    return (day.year - year) * 12 + day.month - month
 
 
 def _clause(text: str, start: int, end: int) -> str:
@@ -139,7 +144,7 @@ class Facts:
         long ago)."""
         out = [d for d in self.durations if d.kind == "verstreken"]
         for raw, when in self.dates:
-            n = (day.year - when.year) * 12 + day.month - when.month
+            n = months_before(when.year, when.month, day)
             if n >= 1:
                 out.append(Duration(raw, float(n), "maanden", "verstreken", raw))
         return out
@@ -171,7 +176,7 @@ def _since(text: str, day: dt.date) -> list[Duration]:
             month = _SEASON_MONTH.get((m.group("season") or "").lower(), 7 if m.group("year") else day.month)
         if (year, month) > (day.year, day.month) and not m.group("year"):
             year -= 1  # "sinds november", asked in februari: last year's
-        n = (day.year - year) * 12 + day.month - month
+        n = months_before(year, month, day)
         if n > 0:
             out.append(Duration(m.group(0).strip(), float(n), "maanden", "duur", _clause(text, m.start(), m.end())))
     return out

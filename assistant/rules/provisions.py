@@ -37,6 +37,7 @@ _POWER = re.compile(
 # not a choice the administration has.
 _RESTRICTION = re.compile(r"\bkan\b[^.;]{0,80}\b(?:slechts|alleen|uitsluitend)\b[^.;]{0,80}\b(?:indien|als|wanneer)\b", re.I)
 _DEROGATION = re.compile(r"\bin afwijking van\b", re.I)
+_MAY = re.compile(r"\b(?:kan|kunnen|bevoegd)\b", re.I)
 _HARDSHIP = re.compile(
     r"hardheidsclausule|afwijken van (?:de bepalingen van |het bepaalde in )?(?:deze|de) (?:verordening|beleidsregels?)"
     r"|onbillijkheden van overwegende aard|buiten toepassing laten.{0,60}(?:verordening|beleidsregel)",
@@ -224,7 +225,7 @@ def classify(sentence: str) -> list[str]:
         # "In afwijking van het tweede lid verleent het college ... om niet als:" makes an
         # exception to another rule, not a choice: without "kan" or "bevoegd" a derogation is
         # a rule the administration must apply.
-        if _DEROGATION.search(sentence) and not re.search(r"\b(?:kan|kunnen|bevoegd)\b", sentence, re.I):
+        if _DEROGATION.search(sentence) and not _MAY.search(sentence):
             kinds.append("exception")
         else:
             kinds.append("power")
