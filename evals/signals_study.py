@@ -374,6 +374,7 @@ class Study:
             lines.append(f"| margin {margin}, votes {votes} | " + " | ".join(cells) + " |")
         return "\n".join(lines)
 
+
 def favour_domain(fused, domain_of, domain: str, method: str = "rrf", weight: float = 0.5):
     """The fused candidates re-ranked towards `domain` (domain_of: chunk id -> its domain).
     "rrf": a third RRF ranking, in-domain first, then "algemeen", then the rest (each tier in
