@@ -57,6 +57,7 @@ class PracticeResult:
         outs = [r for r in rows if not r["in_scope"]]
         basis = [r for r in ins if r["expected_basis"]]
         keyed = [r for r in ins if r["key"]]
+        answered = [r for r in ins if not r["refused"] and r["expected_articles"]]
         lat = sorted(r["latency_ms"] for r in rows)
 
         def share(n, d):
@@ -73,6 +74,8 @@ class PracticeResult:
             "expected_articles": exp,
             "afwijkingsruimte_accuracy": share(sum(r["basis"] == r["expected_basis"] for r in basis), len(basis)),
             "basis_questions": len(basis),
+            "focus_governing": share(sum(r["focus_governing"] for r in answered), len(answered)),
+            "answered_labelled": len(answered),
             "foreign_rule": sum(r["foreign_rule"] for r in rows),
             "key_named": share(sum(r["key_named"] for r in keyed), len(keyed)),
             "key_questions": len(keyed),
@@ -113,6 +116,10 @@ def evaluate_practice(assistant, items: list[dict]) -> PracticeResult:
         ruimte = answer.afwijkingsruimte
         rule_art = rules.article_for_citation(ruimte.rule) if ruimte and ruimte.rule else None
         foreign = bool(rule_art is not None and rules.is_foreign(rule_art.regulation))
+        # The rule the answer turns on (the focus of its chain): is it one the jurist labelled?
+        focus = rules.article_for_citation(answer.trace["regel"]) if answer.trace.get("regel") else None
+        focus_governing = bool(focus is not None and governing
+                               and any(_article_found(g, focus.chunks) for g in governing))
         key = str(item.get("key") or "").strip()
         text = answer.answer + "\n" + "\n".join(t for _, t in answer.motivering)
         result.rows.append({
@@ -121,6 +128,7 @@ def evaluate_practice(assistant, items: list[dict]) -> PracticeResult:
             "expected_basis": item.get("basis") if in_scope else None,
             "basis": ruimte.basis if (ruimte and answer.grounded) else None,
             "rule": ruimte.rule if ruimte else None, "foreign_rule": foreign,
+            "focus": focus.citation if focus is not None else None, "focus_governing": focus_governing,
             "key": key, "key_named": bool(key) and _money(key) in _money(text),
             "latency_ms": round(latency, 1),
         })
@@ -139,6 +147,8 @@ def format_practice(result: PracticeResult, verbose: bool = False) -> str:
         f"Terecht geweigerd (buiten de bronnen): {pct(s['correct_refusals'])}",
         f"Verwachte artikelen onder de citaties: {pct(s['article_recall'])} ({s['expected_articles']})",
         f"Afwijkingsruimte juist: {pct(s['afwijkingsruimte_accuracy'])} ({s['basis_questions']} vragen)",
+        f"Gekozen regel is een maatgevend artikel: {pct(s['focus_governing'])} "
+        f"({s['answered_labelled']} beantwoorde vragen)",
         f"Regel van een andere gemeente als 'de regel': {s['foreign_rule']}",
         f"Doorslaggevend bedrag of termijn genoemd: {pct(s['key_named'])} ({s['key_questions']} vragen)",
         f"Citaten letterlijk: {pct(s['quotes_verbatim'])} ({s['quotes_total']})",
@@ -151,7 +161,8 @@ def format_practice(result: PracticeResult, verbose: bool = False) -> str:
             ok = (got == want) or (want == "weigeren" and r["refused"])
             lines.append(f"{'OK ' if ok else 'FOUT'} {r['id']:5} verwacht={want:22} kreeg={got:22} "
                          f"art {r['found_articles']}/{r['expected_articles']} key={'ja' if r['key_named'] else '-'} "
-                         f"regel={r['rule']}")
+                         f"regel={r['focus']} ({'maatgevend' if r['focus_governing'] else 'niet maatgevend'}); "
+                         f"ruimte uit {r['rule']}")
     return "\n".join(lines)
 
 

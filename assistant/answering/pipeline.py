@@ -145,6 +145,7 @@ class Assistant(Drafting):
         kb = (brief(chain, room, q, terms, facts, day, cat.idf, casus_circumstances=bool(casus.get("omstandigheden")))
               if chain is not None and room is not None else None)
         if chain is not None:
+            answer.trace["regel"] = chain.focus.citation
             answer.trace["keten"] = [a.citation for a in chain.members()]
         foreign = [h.chunk for h in relevant if h.chunk.source_type != "besluit" and rules.is_foreign(h.chunk)]
         body = [h.chunk for h in relevant
