@@ -121,7 +121,7 @@ def restates(local: Article, national: Sequence[Article]) -> Article | None:
             continue
         if any(v.raw not in law_text for v in p.values):
             return None  # an amount or term the law does not set
-        words = content_terms(p.text) - GENERIC_TERMS
+        words = _words_of(p.text)
         if words and len(words & law_terms) / len(words) < 0.7:
             return None  # a power or exception in the local rule's own words
     own = local.terms()
@@ -146,7 +146,14 @@ _WAIVER = re.compile(r"afzien|af te zien|afwijk|in afwijking van|dringende reden
 
 
 def _overlap(p: Provision, terms: set[str]) -> int:
-    return len((content_terms(p.text) - GENERIC_TERMS) & terms)
+    return len(_words_of(p.text) & terms)
+
+
+@functools.lru_cache(maxsize=16384)
+def _words_of(text: str) -> frozenset[str]:
+    # Cached by sentence: every question weighs the provisions of its chain and of the focus's
+    # whole regeling, and a sentence's words do not change.
+    return frozenset(content_terms(text) - GENERIC_TERMS)
 
 
 def _covering(provs: Sequence[Provision], terms: set[str], minimum: int = 2) -> Provision | None:
@@ -199,7 +206,7 @@ def exemption_applies(prov: Provision, facts: Facts, periods: bool = True) -> tu
             cmp = cmp or (">=" if kind == "duur" else "")
             if not periods or not kind or not cmp or not facts.durations:
                 continue
-            words = content_terms(prov.text) - GENERIC_TERMS
+            words = _words_of(prov.text)
             for d in facts.durations:
                 if d.kind != kind:
                     continue
