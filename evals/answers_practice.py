@@ -1,10 +1,11 @@
 """Answer evaluation on practice questions (evals/gold/answers-practice.yaml and the blind
-holdout answers-holdout.yaml): questions as professionals type them, labelled by a jurist with
+holdouts answers-holdout*.yaml): questions as professionals type them, labelled by a jurist with
 the governing articles, the basis for deviating and the deciding amount or term.
 
 Measures per set: in-scope refusal rate, correct refusals out of scope, expected-article recall
-among the citations, afwijkingsruimte accuracy, answers whose "regel" is another gemeente's,
-the key amount or term named in the answer, quotes verbatim, latency.
+among the citations, afwijkingsruimte accuracy, whether the rule the answer turns on is a
+governing article, answers whose "regel" is another gemeente's, the key amount or term named in
+the answer, quotes verbatim, latency.
 
 Index corpus/ (the sample gemeente and, in corpus/landelijk, the national law) and the other
 gemeenten's rules before scoring:
