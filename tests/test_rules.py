@@ -251,6 +251,24 @@ def test_brief_reads_a_sentence_that_points_back_and_asks_how_much_time(model):
     assert "„Deze termijn bedraagt maximaal acht weken.”" in kb.sentences[0].text
 
 
+def test_brief_reads_a_defined_term_by_its_definition(model):
+    """Art. 4 Wgs: four weeks for the first conversation, three working days "indien er sprake is
+    van een bedreigende situatie", which the lid defines ("Onder bedreigende situatie wordt
+    verstaan gedwongen woningontruiming, ..."). A question about an eviction is about the second
+    lid; the question's own "volgende week" does not match the first lid's "vier weken"."""
+    from assistant.rules.provisions import classify
+
+    assert "definition" in classify("Onder bedreigende situatie wordt verstaan gedwongen woningontruiming, "
+                                    "beëindiging van de levering van gas.")
+    kb, _ = _brief(model, "Wet gemeentelijke schuldhulpverlening", "4",
+                   "klant belt, deurwaarder heeft ontruiming aangezegd voor volgende week. wanneer moet het "
+                   "eerste gesprek schuldhulp plaatsvinden?")
+    assert kb.deciding_value.raw == "drie werkdagen"
+    kb, _ = _brief(model, "Wet gemeentelijke schuldhulpverlening", "4",
+                   "inwoner meldt zich voor schuldhulp. binnen welke termijn moet het eerste gesprek plaatsvinden?")
+    assert kb.deciding_value.raw == "vier weken"
+
+
 def test_brief_measures_a_date_in_the_question_against_a_period_since_an_event(model):
     """"in mei 2024" is two and a half years before the peildatum: the provision that sets a
     time since an event decides ("meer dan twee jaar vóór de datum van verzending"); a date in the

@@ -21,7 +21,7 @@ from assistant.retrieval.analysis import content_terms
 from assistant.rules.facts import Amount, Facts
 from assistant.rules.model import Article
 from assistant.rules.provisions import Provision, Value, period_kind
-from assistant.rules.reasoning import Chain, Room, _euro
+from assistant.rules.reasoning import Chain, Room, _defined_terms, _euro
 
 # What the question asks for: an amount, a term, a duty or a power. One cue each, from the
 # words professionals use; a question without a cue is about the room to deviate.
@@ -245,6 +245,10 @@ def deciding_provision(chain: Chain, terms: set[str], kind: str, day: dt.date,
     best = None
     for rank, art in enumerate([chain.focus, *chain.down, *chain.up]):
         chunks = {c.chunk_id: c for c in art.valid_chunks(day)}
+        # The article's own definitions ("Onder bedreigende situatie wordt verstaan gedwongen
+        # woningontruiming, ..."): a provision that uses a defined term says what its definition says.
+        meanings = [(terms_, content_terms(d.text) - terms_ - GENERIC_TERMS)
+                    for d in art.provisions_on(day, ["definition"]) if (terms_ := _defined_terms(d))]
         for i, prov in enumerate(art.provisions_on(day, ["amount", "term", "exemption", "exception"])):
             values = [v for v in prov.values if v.kind in want and (
                 kind in ("amount", "term") or v.kind != "termijn" or _same_period(prov, v, facts, day))]
@@ -252,12 +256,18 @@ def deciding_provision(chain: Chain, terms: set[str], kind: str, day: dt.date,
                 continue
             lid = lid_text(chunks.get(prov.chunk_id), prov)
             own_words, lead_words = own_text(lid, prov)
-            shared = _matched(content_terms(own_words) - GENERIC_TERMS, terms)
+            # The value's own words are what is sought, not what the question is about ("volgende
+            # week" says nothing about "binnen vier weken").
+            value_words = content_terms(" ".join(v.raw for v in prov.values))
+            shared = _matched(content_terms(own_words) - GENERIC_TERMS - value_words, terms)
             if not shared:
                 continue  # the sentence itself must say something the question says
-            for t, w in _matched(content_terms(lead_words) - GENERIC_TERMS, terms).items():
+            own = content_terms(own_words)
+            meant = set().union(*(body for defined, body in meanings if defined <= own)) if meanings else set()
+            for t, w in _matched((content_terms(lead_words) | meant) - GENERIC_TERMS, terms).items():
                 shared[t] = max(w, shared.get(t, 0.0))
-            around = {t: w for t, w in _matched(content_terms(lid) - GENERIC_TERMS, terms).items() if t not in shared}
+            around = {t: w for t, w in _matched(content_terms(lid) - GENERIC_TERMS - value_words, terms).items()
+                      if t not in shared}
             score = sum(w * idf(t) for t, w in shared.items()) + 0.5 * sum(w * idf(t) for t, w in around.items()) \
                 - 0.3 * rank - 0.001 * len(prov.text)
             if best is None or score > best[0]:

@@ -76,7 +76,10 @@ _EXCEPTION = re.compile(
     r"|\bziet\b[^.;]{0,40}\baf van\b|\bgeen (?:verlaging|maatregel|terugvordering)\b",
     re.I,
 )
-_DEFINITION = re.compile(r"^[a-z]{1,2}\.\s*[\w\- ]{2,60}:\s|\bwordt verstaan onder\b|\bwordt\b[^.;:]{0,40}\bonder\b[^.;:]{3,60}\bverstaan\b|^[\w\- ]{2,60}:\s", re.I)
+# "a. alleenstaande: ...", "wordt verstaan onder", "wordt ... onder ... verstaan", and "Onder
+# bedreigende situatie wordt verstaan ..." (a definition inside a lid, not in a definitions article).
+_DEFINITION = re.compile(r"^[a-z]{1,2}\.\s*[\w\- ]{2,60}:\s|\bwordt verstaan onder\b|\bwordt\b[^.;:]{0,40}\bonder\b[^.;:]{3,60}\bverstaan\b"
+                         r"|\bonder\b[^.;:]{3,60}\bwordt\s+verstaan\b|^[\w\- ]{2,60}:\s", re.I)
 
 _EURO = re.compile(r"€\s?\d{1,3}(?:\.\d{3})*(?:,(?:\d{2}|-))?|\d{1,3}(?:\.\d{3})*(?:,\d{2})?\s?euro\b", re.I)
 _PERCENT = re.compile(r"\d{1,3}(?:,\d+)?\s?(?:%|procent)", re.I)
