@@ -303,6 +303,38 @@ def test_brief_says_no_where_the_law_leaves_no_room(model):
     assert room.basis == "geen" and kb.verdict == "nee" and "knelpunt" in kb.sentences[-1].text
 
 
+def test_brief_answers_a_must_question_under_a_beleidsregel_or_an_imperative_law(model):
+    """"Moet ik ...?" asks whether the rule applies. Under a beleidsregel the rule is the starting
+    point and 4:84 Awb the only way out, never "Ja, mits bijzondere omstandigheden" (which would
+    say the rule applies only in special circumstances). Where no layer gives room, a bare "Nee"
+    would read as "you need not": the answer says that deviating is not possible, and leaves
+    whether the rule applies to its own conditions."""
+    kb, room = _brief(model, "Beleidsregels bijzondere bijstand Lindewaarde", "4",
+                      "klant vraagt bijzondere bijstand voor een wasmachine. moet ik het maximumbedrag aanhouden?")
+    assert room.basis == "beleidsregel-4:84-awb"
+    text = kb.sentences[-1].text
+    assert text.startswith("In beginsel geldt de regel (artikel 4") and "4:84" in text
+    assert kb.verdict == "hangt af van" and "Ja, mits" not in text
+    kb, room = _brief(model, "Participatiewet", "22a", "inwonende zoon van 30, moet ik de kostendelersnorm toepassen?")
+    assert room.basis == "geen" and kb.verdict == "regel"
+    assert kb.sentences[-1].text.startswith("Afwijken kan niet: artikel 22a")
+    kb, room = _brief(model, "Participatiewet", "22a", "kostendelersnorm verlagen inwonende zoon")
+    assert kb.verdict == "nee" and kb.sentences[-1].text.startswith("Nee:")
+
+
+def test_brief_compares_an_amount_with_a_limit_the_law_calls_a_grens(model):
+    """"De ... bedoelde vermogensgrens is: a. voor een alleenstaande: € 8.000,00": savings below
+    it stay within the rule, savings above it are counted for the part above."""
+    kb, _ = _brief(model, "Participatiewet", "34",
+                   "alleenstaande aanvrager heeft 7.900 op de spaarrekening. moet ik afwijzen wegens vermogen?")
+    assert kb.deciding_value.raw == "€ 8.000,00" and kb.verdict == "binnen de regel"
+    assert kb.arithmetic == "€ 7.900 blijft binnen de grens van € 8.000,00"
+    kb, _ = _brief(model, "Participatiewet", "34",
+                   "alleenstaande aanvrager heeft 9.500 op de spaarrekening. moet ik afwijzen wegens vermogen?")
+    assert kb.arithmetic == "€ 9.500 ligt € 1.500 boven de grens van € 8.000,00"
+    assert "telt mee" in kb.consequence
+
+
 def test_situation_is_what_the_question_tells():
     from assistant.rules.brief import situation_of
 

@@ -254,7 +254,7 @@ class Drafting:
         harm = [c.strip() for t in told for c in re.split(r",\s*(?:maar\s+)?|;\s*|\s+maar\s+", t) if _HARM.search(c)]
         gevolgen = casus.get("gevolgen") or ("Uit de vraag: " + "; ".join(harm) if harm else None)
         effect = kb.consequence if kb is not None else None
-        if kb is not None and kb.verdict == "nee" and not effect:
+        if ruimte is not None and ruimte.basis == "geen" and not effect:
             effect = "De regel wordt toegepast zoals zij luidt; er is geen bevoegdheid om af te wijken."
         gev = " ".join(x for x in (effect, gevolgen) if x)
         sections.append(("Gevolgen voor de inwoner", gev or todo))

@@ -33,6 +33,7 @@ _ASKS_TERM = re.compile(r"\bhoe lang\b|\btermijn\w*\b|\bbinnen hoeveel\b"
 _ASKS_DUTY = re.compile(r"\bmoet(?:en)?\b|\bverplicht\w*\b|\bmelden\b|\bdoorgeven\b|\bplicht\b", re.I)
 # A maximum: the amount caps what is granted ("tot ten hoogste", "maximaal").
 _MAXIMUM = re.compile(r"ten hoogste|maximaal|maximum|niet meer dan|hoogstens|tot een bedrag van", re.I)
+_GRENS = re.compile(r"\w*grens\b", re.I)
 _YEARLY = re.compile(r"per (?:kalender)?jaar|kalenderjaar|jaarlijks", re.I)
 _MONTHLY = re.compile(r"per maand|maandelijks", re.I)
 _LEAD_CONJ = re.compile(r"^(?:indien|mits|voor zover|voorzover|als|wanneer|zolang|tenzij)\s+", re.I)
@@ -292,7 +293,11 @@ def arithmetic(prov: Provision, chunk: Chunk | None, value: Value, facts: Facts)
         return None
     context = (chunk.text if chunk is not None else prov.text)
     is_max = bool(_MAXIMUM.search(prov.text) or _MAXIMUM.search(context))
-    is_exempt = prov.kind in ("exemption", "exception")
+    # A value the law calls a grens ("De ... vermogensgrens is: a. voor een alleenstaande:
+    # € 8.000,00"): what stays below it is left out, what lies above it counts (a drempel works
+    # the other way round and is not one).
+    lead = own_text(lid_text(chunk, prov), prov)[1]
+    is_exempt = prov.kind in ("exemption", "exception") or bool(_GRENS.search(prov.text) or _GRENS.search(lead))
     if not (is_max or is_exempt):
         return None
     limit = value.number
@@ -427,24 +432,43 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
             out.sentences.append(Sentence(f"{head}: {room_cite} {ref} geeft het college zelf de bevoegdheid om "
                                           "hiervan af te wijken of af te zien.", cite))
         elif room.basis == "hardheidsclausule":
-            out.verdict = "ja, mits"
-            out.sentences.append(Sentence(f"Alleen met de hardheidsclausule: {room_cite} {ref} laat het college afwijken"
-                                          + (f", mits {mits}" if mits else " als toepassing van de verordening "
-                                             "onbillijk uitpakt") + ".", cite))
+            # "Moet ik ...?": the verordening is the starting point, the clause the way out.
+            out.verdict = "hangt af van" if kind == "duty" else "ja, mits"
+            start = f"In beginsel geldt de regel ({focus.citation}). " if kind == "duty" else ""
+            out.sentences.append(Sentence(f"{start}Alleen met de hardheidsclausule: {room_cite} {ref} laat het college "
+                                          "afwijken" + (f", mits {mits}" if mits else " als toepassing van de "
+                                                         "verordening onbillijk uitpakt") + ".", cite))
         elif room.basis == "beleidsregel-4:84-awb":
-            out.verdict = "ja, mits"
-            lead = "Afwijken kan alleen" if calc is not None else "Ja, mits"
-            out.sentences.append(Sentence(f"{lead} als bijzondere omstandigheden de gevolgen voor de inwoner "
-                                          f"onevenredig maken: dan wijkt het college af van de beleidsregel op grond "
-                                          f"van {room_cite} {ref}.".replace("Ja, mits als", "Ja, mits"), cite))
+            if kind == "duty":
+                # "Moet ik korten?" is not answered "Ja, mits bijzondere omstandigheden ...": the
+                # beleidsregel binds the college unless its consequences are disproportionate.
+                out.verdict = "hangt af van"
+                out.sentences.append(Sentence(f"In beginsel geldt de regel ({focus.citation}). Alleen als bijzondere "
+                                              "omstandigheden de gevolgen voor de inwoner onevenredig maken, wijkt het "
+                                              f"college daarvan af op grond van {room_cite} {ref}.", cite))
+            else:
+                out.verdict = "ja, mits"
+                lead = "Afwijken kan alleen" if calc is not None else "Ja, mits"
+                out.sentences.append(Sentence(f"{lead} als bijzondere omstandigheden de gevolgen voor de inwoner "
+                                              f"onevenredig maken: dan wijkt het college af van de beleidsregel op grond "
+                                              f"van {room_cite} {ref}.".replace("Ja, mits als", "Ja, mits"), cite))
         else:  # geen
-            out.verdict = "nee"
             fc = [focus_chunk] if focus_chunk is not None else []
             alt = ""
             if room.alternatives:
                 alt = " Kijk wel naar " + "; ".join(a.citation for a in room.alternatives[:2]) + "."
-            out.sentences.append(Sentence(f"Nee: {focus.citation} {{0}} laat hier geen ruimte; geen laag in de keten "
-                                          "geeft een bevoegdheid om af te wijken. Meld het als knelpunt." + alt, fc))
+            if kind == "room":
+                out.verdict = "nee"
+                out.sentences.append(Sentence(f"Nee: {focus.citation} {{0}} laat hier geen ruimte; geen laag in de keten "
+                                              "geeft een bevoegdheid om af te wijken. Meld het als knelpunt." + alt, fc))
+            else:
+                # "Moet ik ...?", "wanneer ...?", "hoeveel ...?": a bare "Nee" would answer the
+                # question asked, not the room. Whether the rule applies to the situation turns on
+                # its own conditions and exceptions; that it leaves no room is what is certain.
+                out.verdict = "regel"
+                out.sentences.append(Sentence(f"Afwijken kan niet: {focus.citation} {{0}} laat hier geen ruimte; geen "
+                                              "laag in de keten geeft een bevoegdheid om af te wijken. Pakt de regel "
+                                              "onevenredig uit, meld het dan als knelpunt." + alt, fc))
 
     # Nog nodig: the conditions the facts do not settle.
     provs: list[tuple[Provision, Chunk | None]] = []
