@@ -181,6 +181,53 @@ def test_every_citation_in_a_besluit_resolves(model):
     assert problems == []
 
 
+def _leden(art, valid_from: str | None) -> set[str]:
+    """The lid numbers an article has in the version a besluit applied ("1." in a regeling,
+    "**1**" in a law)."""
+    import re as _re
+
+    chunks = [c for c in art.chunks if valid_from is None or (c.valid_from or "") <= valid_from] or art.chunks
+    latest = max((c.valid_from or "") for c in chunks)
+    text = "\n".join(c.text for c in chunks if (c.valid_from or "") == latest)
+    return {m.group(1) or m.group(2) for m in _re.finditer(r"(?m)^(?:\*\*(\d+)\*\*|(\d+)\.)\s", text)}
+
+
+def test_every_lid_a_besluit_cites_exists(model):
+    """"artikel 4, vijfde lid" and "volgens het vijfde lid" (after "Artikel 4 ... stelt ...")
+    name a lid the article has, in the version the besluit applied: no decision rests on a lid
+    that does not exist."""
+    import re as _re
+
+    from assistant.rules.refs import ORDINAL_WORDS
+
+    bare = _re.compile(r"\bhet\s+(" + "|".join(ORDINAL_WORDS) + r")\s+lid\b", _re.I)
+    problems = []
+    for path in sorted((CORPUS / "besluiten").glob("*.md")):
+        meta = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+        regel = model.article_for_citation(meta.get("regel", "") or "")
+        if regel is None:
+            continue
+        version = str(meta.get("regel_versie") or meta.get("datum") or "") or None
+        body = path.read_text(encoding="utf-8").split("---", 2)[2]
+        for paragraph in body.split("\n\n"):
+            last = None  # the article the paragraph last named
+            events = [(r.start, "ref", r) for r in find_refs(paragraph)] + \
+                     [(m.start(), "bare", m) for m in bare.finditer(paragraph)]
+            for _, kind, item in sorted(events, key=lambda e: e[0]):
+                if kind == "ref":
+                    link = model._resolve(item, regel.regulation)
+                    last = model.articles.get(link.target) if link is not None and link.target else None
+                    lid = item.lid
+                else:
+                    lid = ORDINAL_WORDS[item.group(1).lower()]
+                if last is None or lid is None or last.layer not in ("beleidsregel", "verordening"):
+                    continue
+                leden = _leden(last, version)
+                if leden and lid not in leden:
+                    problems.append(f"{path.name}: lid {lid} of {last.citation} (has {sorted(leden, key=int)})")
+    assert problems == []
+
+
 # ---- the kort antwoord ------------------------------------------------------------------------
 
 
