@@ -391,6 +391,18 @@ def test_situation_is_what_the_question_tells():
     assert situation_of("mag dat?") == []
 
 
+def test_a_rule_after_its_condition_and_an_event_that_does_not_take_place(model):
+    """Art. 40 Pw: "Indien ..., schort het college de betaling van de bijstand op." is the rule (the
+    verb comes first after the condition), and "Geen opschorting vindt plaats indien:" makes its
+    items exceptions, the mantelzorg one among them."""
+    art = model.find("Participatiewet", "40")
+    kinds = {(p.kind, p.text[:40]) for p in art.provisions_on(TODAY)}
+    assert ("imperative", "Indien bij de beoordeling van het recht ") in kinds
+    exceptions = [p.text for p in art.provisions_on(TODAY, ["exception"])]
+    assert any(t.startswith("Geen opschorting vindt plaats indien") for t in exceptions)
+    assert any("mantelzorg" in t for t in exceptions)
+
+
 def test_a_negated_imperative_is_an_exception():
     from assistant.rules.provisions import classify
 

@@ -45,8 +45,12 @@ _HARDSHIP = re.compile(
 )
 # Imperative: the administration must ("vordert ... terug", "verlaagt", "stelt ... vast",
 # "wordt ... verlaagd", "bedraagt", "heeft recht op").
+_MUST_VERBS = r"(?:vordert|verlaagt|stelt|weigert|trekt|herziet|verleent|verstrekt|beëindigt|neemt|draagt|houdt|legt|schort)"
 _IMPERATIVE = re.compile(
-    rf"{_ACTOR}\s+(?:vordert|verlaagt|stelt|weigert|trekt|herziet|verleent|verstrekt|beëindigt|neemt|draagt|houdt|legt)\b"
+    rf"{_ACTOR}\s+{_MUST_VERBS}\b"
+    # The main clause after a condition puts the verb first: "Indien ..., schort het college de
+    # betaling op."
+    rf"|,\s*{_MUST_VERBS}\s+{_ACTOR}\b"
     r"|\bwordt\b[^.;]{0,60}\b(?:verlaagd|teruggevorderd|geweigerd|vastgesteld|beëindigd|ingetrokken)\b"
     r"|\bbedraagt\b|\bbedragen\b(?=[^.;]*(?:€|per maand|procent|%))|\bheeft\b[^.;]{0,40}\brecht op\b"
     r"|\bgeen recht op\b|\bis\s+van toepassing\b",
@@ -73,7 +77,10 @@ _EXCEPTION = re.compile(
     # van verlaging", "wordt geen maatregel opgelegd").
     r"|\b(?:vordert|verlaagt|legt|verhaalt|herziet)\b[^.;]{0,60}\bniet\b"
     r"|\bwordt\b[^.;]{0,40}\bniet\b[^.;]{0,20}\b(?:teruggevorderd|verlaagd|opgelegd|verhaald|ingevorderd)\b"
-    r"|\bziet\b[^.;]{0,40}\baf van\b|\bgeen (?:verlaging|maatregel|terugvordering)\b",
+    r"|\bziet\b[^.;]{0,40}\baf van\b|\bgeen (?:verlaging|maatregel|terugvordering)\b"
+    # "Geen opschorting vindt plaats indien:", "vindt geen verrekening plaats": the event the
+    # rule prescribes does not happen.
+    r"|\bgeen\s+\w+\s+vindt\s+plaats\b|\bvindt\s+geen\s+\w+\s+plaats\b",
     re.I,
 )
 # "a. alleenstaande: ...", "wordt verstaan onder", "wordt ... onder ... verstaan", and "Onder
