@@ -461,6 +461,9 @@ def test_ages_and_percentages_from_a_question():
     assert read_facts("een inkomen van 115% van de bijstandsnorm").percentages == [("115%", 115.0)]
     assert read_facts("klant is 70 en heeft alleen AOW").ages == [("klant is 70", 70.0)]
     assert not read_facts("hij moet 24 euro per maand betalen").ages
+    # A day of a month after a person is a date, not an age (review round 4: "man is 18 feb overleden").
+    assert not read_facts("Haar man is 18 feb plotseling overleden.").ages
+    assert not read_facts("vrouw van 30 mei 2024 ingeschreven").ages
 
 
 def test_a_person_outside_the_laws_definition_needs_no_deviation(model):

@@ -31,7 +31,9 @@ _AGE = re.compile(r"\b(?P<n>\d{1,2})\s*(?:jaar|jr\.?|jarige?)\b(?!\s*(?:lang|gel
 _PERSON = (r"(?:zoon|dochter|broer|zus|zuster|moeder|vader|kind|klant|cliënt|client|meneer|mevrouw|man|vrouw|jongen|"
            r"meisje|oom|tante|neef|nicht|partner|vriend|vriendin|aanvrager|aanvraagster|inwoner|jongere|pleegkind|oma|opa)")
 _PERSON_AGE = re.compile(
-    rf"\b{_PERSON}\s+(?:is\s+|van\s+|wordt\s+|,?\s*)\(?(?P<n>\d{{1,2}})\)?(?!\s*(?:euro|eur|%|procent|maand|mnd|week|weken|dag|dagen|uur|kinderen|personen|[.,]\d))\b",
+    rf"\b{_PERSON}\s+(?:is\s+|van\s+|wordt\s+|,?\s*)\(?(?P<n>\d{{1,2}})\)?(?!\s*(?:euro|eur|%|procent|maand|mnd|week|weken|dag|dagen|uur|kinderen|personen|[.,]\d"
+    # "haar man is 18 feb overleden": a day of a month, not an age
+    r"|(?:jan|feb|mrt|maa|apr|mei|jun|jul|aug|sep|okt|nov|dec)\w*\b))\b",
     re.I)
 _PERCENT = re.compile(r"\b(?P<n>\d{1,3}(?:,\d+)?)\s?(?:%|procent)", re.I)
 
