@@ -424,3 +424,19 @@ def test_an_article_named_without_its_law_is_the_one_law_that_has_it(assistant):
     assert cat.explicit_rule("kan ik art 4:84 toepassen?", day).citation == "artikel 4:84 Awb"
     assert cat.explicit_rule("staat dat in artikel 3 van de verordening?", day) is None  # a local rule's article
     assert cat.explicit_rule("geldt art 999 hier?", day) is None
+
+
+def test_numbers_within_the_rule_are_no_knelpunt(tmp_path):
+    """Savings under the vermogensgrens: the kort antwoord says the situation is within the rule,
+    and the room, the knelpunt box and the conclusion say the same, even though art. 34 Pw itself
+    leaves no room to deviate."""
+    from conftest import indexed_sample
+
+    index = indexed_sample(tmp_path, ["landelijk/participatiewet", "landelijk/awb"])
+    a = Assistant(index, pseudonymiser=Pseudonymiser(use_deduce=False)).ask(
+        "alleenstaande aanvrager heeft 7.900 op de spaarrekening. moet ik afwijzen wegens vermogen?",
+        peildatum="2026-11-01")
+    assert a.oordeel == "binnen de regel"
+    assert a.afwijkingsruimte.basis == "geen" and not a.afwijkingsruimte.knelpunt
+    assert "binnen de regel (€ 7.900 blijft binnen de grens van € 8.000,00)" in a.afwijkingsruimte.toelichting
+    assert dict(a.motivering)["Conclusie"].startswith("Afwijken is niet nodig")

@@ -291,12 +291,12 @@ class Drafting:
         else:
             sections.append(("Vergelijkbare besluiten", "Geen vergelijkbare besluiten gevonden."))
         rule_name = rule.citation if rule is not None else "de regel"
-        if ruimte is not None and ruimte.basis == "geen":
-            conclusie = (f"De regel ({rule_name}) wordt toegepast: de wet laat geen ruimte om af te wijken. "
-                         "De situatie wordt gemeld als knelpunt. De professional beslist; de assistent beslist niet.")
-        elif kb is not None and kb.verdict in ("binnen de regel", "niet nodig"):
+        if kb is not None and kb.verdict in ("binnen de regel", "niet nodig"):
             conclusie = (f"Afwijken is niet nodig: de situatie past binnen {rule_name}. "
                          "De professional beslist; de assistent beslist niet.")
+        elif ruimte is not None and ruimte.basis == "geen":
+            conclusie = (f"De regel ({rule_name}) wordt toegepast: de wet laat geen ruimte om af te wijken. "
+                         "De situatie wordt gemeld als knelpunt. De professional beslist; de assistent beslist niet.")
         else:
             grond = BASIS_LABEL[ruimte.basis] if ruimte is not None else "de grondslag hierboven"
             conclusie = ("Kies een van beide conclusies (de professional beslist, de assistent niet):\n"

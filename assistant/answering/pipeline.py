@@ -144,6 +144,12 @@ class Assistant(Drafting):
         ruimte, ruimte_chunks = self._afwijkingsruimte(rule, chain, room, cat, day, weigh, answer.warnings)
         kb = (brief(chain, room, q, terms, facts, day, cat.idf, casus_circumstances=bool(casus.get("omstandigheden")))
               if chain is not None and room is not None else None)
+        if kb is not None and ruimte is not None and kb.verdict == "binnen de regel" and ruimte.knelpunt:
+            # The question's own numbers stay within the rule: nothing pinches, whatever room the
+            # chain would give to deviate.
+            ruimte.knelpunt = False
+            ruimte.toelichting += (f" Met de bedragen uit de vraag past de situatie binnen de regel ({kb.arithmetic}); "
+                                   "afwijken en een knelpuntmelding zijn dan niet nodig.")
         if chain is not None:
             answer.trace["regel"] = chain.focus.citation
             answer.trace["keten"] = [a.citation for a in chain.members()]
