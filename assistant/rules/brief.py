@@ -21,7 +21,7 @@ from assistant.retrieval.analysis import content_terms
 from assistant.rules.facts import Amount, Facts
 from assistant.rules.model import Article
 from assistant.rules.provisions import Provision, Value, period_kind
-from assistant.rules.reasoning import Chain, Room, _defined_terms, _euro
+from assistant.rules.reasoning import Chain, Room, _defined_terms, _euro, _words_of
 
 # What the question asks for: an amount, a term, a duty or a power. One cue each, from the
 # words professionals use; a question without a cue is about the room to deviate.
@@ -222,7 +222,7 @@ def _same_period(prov: Provision, value: Value, facts: Facts, day: dt.date) -> b
         return False
     if kind == "verstreken":
         return bool(facts.elapsed(day))
-    words = content_terms(prov.text) - GENERIC_TERMS
+    words = _words_of(prov.text)
     return any(d.kind == "duur" and bool(_matched(content_terms(d.about) - GENERIC_TERMS, words))
                for d in facts.durations)
 
@@ -260,10 +260,10 @@ def deciding_provision(chain: Chain, terms: set[str], kind: str, day: dt.date,
             # The value's own words are what is sought, not what the question is about ("volgende
             # week" says nothing about "binnen vier weken").
             value_words = content_terms(" ".join(v.raw for v in prov.values))
-            shared = _matched(content_terms(own_words) - GENERIC_TERMS - value_words, terms)
+            own = content_terms(own_words)
+            shared = _matched(own - GENERIC_TERMS - value_words, terms)
             if not shared:
                 continue  # the sentence itself must say something the question says
-            own = content_terms(own_words)
             meant = set().union(*(body for defined, body in meanings if defined <= own)) if meanings else set()
             for t, w in _matched((content_terms(lead_words) | meant) - GENERIC_TERMS, terms).items():
                 shared[t] = max(w, shared.get(t, 0.0))
@@ -457,18 +457,14 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
             alt = ""
             if room.alternatives:
                 alt = " Kijk wel naar " + "; ".join(a.citation for a in room.alternatives[:2]) + "."
-            if kind == "room":
-                out.verdict = "nee"
-                out.sentences.append(Sentence(f"Nee: {focus.citation} {{0}} laat hier geen ruimte; geen laag in de keten "
-                                              "geeft een bevoegdheid om af te wijken. Meld het als knelpunt." + alt, fc))
-            else:
-                # "Moet ik ...?", "wanneer ...?", "hoeveel ...?": a bare "Nee" would answer the
-                # question asked, not the room. Whether the rule applies to the situation turns on
-                # its own conditions and exceptions; that it leaves no room is what is certain.
-                out.verdict = "regel"
-                out.sentences.append(Sentence(f"Afwijken kan niet: {focus.citation} {{0}} laat hier geen ruimte; geen "
-                                              "laag in de keten geeft een bevoegdheid om af te wijken. Pakt de regel "
-                                              "onevenredig uit, meld het dan als knelpunt." + alt, fc))
+            # "Moet ik ...?", "wanneer ...?", "hoeveel ...?": a bare "Nee" would answer the question
+            # asked, not the room. Whether the rule applies to the situation turns on its own
+            # conditions and exceptions; that it leaves no room is what is certain.
+            lead, out.verdict, report = (("Nee", "nee", "Meld het als knelpunt.") if kind == "room" else
+                                         ("Afwijken kan niet", "regel",
+                                          "Pakt de regel onevenredig uit, meld het dan als knelpunt."))
+            out.sentences.append(Sentence(f"{lead}: {focus.citation} {{0}} laat hier geen ruimte; geen laag in de keten "
+                                          f"geeft een bevoegdheid om af te wijken. {report}" + alt, fc))
 
     # Nog nodig: the conditions the facts do not settle.
     provs: list[tuple[Provision, Chunk | None]] = []
