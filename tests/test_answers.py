@@ -428,8 +428,7 @@ def test_an_article_named_without_its_law_is_the_one_law_that_has_it(assistant):
 
 def test_numbers_within_the_rule_are_no_knelpunt(tmp_path):
     """Savings under the vermogensgrens: the kort antwoord says the situation is within the rule,
-    and the room, the knelpunt box and the conclusion say the same, even though art. 34 Pw itself
-    leaves no room to deviate."""
+    and the room, the knelpunt box and the conclusion say the same."""
     from conftest import indexed_sample
 
     index = indexed_sample(tmp_path, ["landelijk/participatiewet", "landelijk/awb"])
@@ -437,6 +436,9 @@ def test_numbers_within_the_rule_are_no_knelpunt(tmp_path):
         "alleenstaande aanvrager heeft 7.900 op de spaarrekening. moet ik afwijzen wegens vermogen?",
         peildatum="2026-11-01")
     assert a.oordeel == "binnen de regel"
-    assert a.afwijkingsruimte.basis == "geen" and not a.afwijkingsruimte.knelpunt
-    assert "binnen de regel (€ 7.900 blijft binnen de grens van € 8.000,00)" in a.afwijkingsruimte.toelichting
+    # The room reads the law's own exemption (lid 2, onder b, with the grens of lid 3): no
+    # deviation needed, no knelpunt.
+    assert a.afwijkingsruimte.basis == "niet-nodig" and not a.afwijkingsruimte.knelpunt
+    assert "€ 7.900 tegen de grens van € 8.000,00" in a.afwijkingsruimte.toelichting
+    assert "knelpunt" not in a.afwijkingsruimte.toelichting
     assert dict(a.motivering)["Conclusie"].startswith("Afwijken is niet nodig")

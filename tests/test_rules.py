@@ -372,14 +372,31 @@ def test_brief_answers_a_must_question_under_a_beleidsregel_or_an_imperative_law
 def test_brief_compares_an_amount_with_a_limit_the_law_calls_a_grens(model):
     """"De ... bedoelde vermogensgrens is: a. voor een alleenstaande: € 8.000,00": savings below
     it stay within the rule, savings above it are counted for the part above."""
-    kb, _ = _brief(model, "Participatiewet", "34",
-                   "alleenstaande aanvrager heeft 7.900 op de spaarrekening. moet ik afwijzen wegens vermogen?")
+    kb, room = _brief(model, "Participatiewet", "34",
+                      "alleenstaande aanvrager heeft 7.900 op de spaarrekening. moet ik afwijzen wegens vermogen?")
     assert kb.deciding_value.raw == "€ 8.000,00" and kb.verdict == "binnen de regel"
     assert kb.arithmetic == "€ 7.900 blijft binnen de grens van € 8.000,00"
-    kb, _ = _brief(model, "Participatiewet", "34",
-                   "alleenstaande aanvrager heeft 9.500 op de spaarrekening. moet ik afwijzen wegens vermogen?")
+    # The room reads the same: lid 2, onder b, leaves out vermogen below "de vermogensgrens, genoemd
+    # in het derde lid", and lid 3 sets it at € 8.000,00 for an alleenstaande.
+    assert room.basis == "niet-nodig" and not room.knelpunt
+    assert room.provision.text.startswith("het aanwezige vermogen voorzover")
+    assert "€ 7.900 tegen de grens van € 8.000,00" in room.reason
+    # ... and the comparison is not asked again under "Nog nodig".
+    assert not [q for q in kb.open_questions if "vermogensgrens" in q.text]
+    kb, room = _brief(model, "Participatiewet", "34",
+                      "alleenstaande aanvrager heeft 9.500 op de spaarrekening. moet ik afwijzen wegens vermogen?")
     assert kb.arithmetic == "€ 9.500 ligt € 1.500 boven de grens van € 8.000,00"
     assert "telt mee" in kb.consequence
+    assert room.basis != "niet-nodig"
+    # A question about something else than vermogen is not decided by the vermogensgrens because
+    # its household fits the third lid ("alleenstaande"; review round 1, r03, a gift of 600 euro).
+    _, room = _brief(model, "Participatiewet", "34",
+                     "alleenstaande moeder kreeg in maart 600 euro van haar ouders voor een bril. telt dat mee?")
+    assert room.basis != "niet-nodig"
+    # Without the household, the third lid's limits differ (€ 8.000,00 or € 16.000,00): nothing is decided.
+    _, room = _brief(model, "Participatiewet", "34",
+                     "aanvrager heeft 9.500 op de spaarrekening. moet ik afwijzen wegens vermogen?")
+    assert room.basis != "niet-nodig"
 
 
 def test_situation_is_what_the_question_tells():
@@ -478,6 +495,17 @@ def test_a_person_outside_the_laws_definition_needs_no_deviation(model):
     assert "zoon van 24" in young.reason and "27 jaar" in young.reason
     older = decide_room(model, chain, content_terms(question.format(32)), read_facts(question.format(32)), TODAY)
     assert older.basis != "niet-nodig"
+
+
+def test_a_definition_decides_by_its_age_only(model):
+    """A definition's amount is not a limit: "indien ze een of meer ten laste komende kinderen
+    hebben: € 755,98 plus ..." (art. 22a Pw) sets a norm, and a price of 4.650 in a question that
+    names children is not "outside what the rule describes" (review round 1, r02)."""
+    art4 = model.find("Beleidsregels bijzondere bijstand Lindewaarde", "4")
+    question = ("vrouw 31 met 2 kinderen (3 en 6) heeft na de opvang een kale huurwoning, inrichting komt op 4.650. "
+                "hoeveel kan ik geven en moet het als lening?")
+    room = decide_room(model, chain_of(model, art4, TODAY), content_terms(question), read_facts(question), TODAY)
+    assert room.basis == "beleidsregel-4:84-awb"
 
 
 def test_a_period_says_what_it_measures():

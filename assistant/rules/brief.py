@@ -18,9 +18,9 @@ from typing import Callable, Sequence
 from assistant.corpus.documents import Chunk
 from assistant.answering.generation import GENERIC_TERMS
 from assistant.retrieval.analysis import content_terms
-from assistant.rules.facts import Amount, Facts
+from assistant.rules.facts import Amount, Facts, fits_household
 from assistant.rules.model import Article
-from assistant.rules.provisions import Provision, Value, period_kind
+from assistant.rules.provisions import Provision, Value, lid_text, own_text, period_kind
 from assistant.rules.reasoning import Chain, Room, _defined_terms, _euro, _words_of
 
 # What the question asks for: an amount, a term, a duty or a power. One cue each, from the
@@ -121,67 +121,6 @@ def _clean_quote(text: str) -> str:
 
 def _chunk(art: Article, prov: Provision) -> Chunk | None:
     return next((c for c in art.chunks if c.chunk_id == prov.chunk_id), None)
-
-
-# The household categories of the law's norms (art. 4 Pw) as a provision names them, and which
-# households they fit: an amount "voor een alleenstaande" is not the one for a mother with two
-# children. A provision naming none fits every household.
-_CATEGORIES = (
-    (re.compile(r"\balleenstaande ouders?\b", re.I),
-     lambda h: "partner" not in h and not ("alleen" in h and "kinderen" not in h)),
-    (re.compile(r"\balleenstaanden?\b(?!\s+ouder)", re.I), lambda h: not ({"kinderen", "partner"} & h)),
-    (re.compile(r"\b(?:gezin|gezinnen|gehuwden|echtgenoten|partners)\b", re.I), lambda h: "alleen" not in h),
-    (re.compile(r"\bmeerpersoons\w*", re.I), lambda h: bool({"kinderen", "partner"} & h) or "alleen" not in h),
-)
-
-
-def fits_household(text: str, household: set[str]) -> bool:
-    """Does a provision's household category (if it names one) fit the household the question
-    describes? True when either says nothing."""
-    named = [fits for pattern, fits in _CATEGORIES if pattern.search(text)]
-    return not named or not household or any(fits(household) for fits in named)
-
-
-_LID_MARK = re.compile(r"\*\*\d+[a-z]?\*\*")
-_LIST_ITEM = re.compile(r"^\s*(?:[a-z]{1,2}|\d{1,2}[a-z]?|[ivx]{1,4})[.)]\s|^\s*[-*]\s")
-# A sentence that points back to the one before it ("Deze termijn bedraagt ...", "Dit bedrag ...").
-_ANAPHOR = re.compile(r"^\s*(?:\*\*\d+\*\*\s*)?(?:deze|dit|die|dat|dezelfde|hetzelfde)\s+\w+", re.I)
-
-
-def lid_text(chunk: Chunk | None, prov: Provision) -> str:
-    """The lid a provision stands in: its passage when the passage is one lid, otherwise the text
-    between the bold lid numbers around it."""
-    if chunk is None:
-        return prov.text
-    at = chunk.text.find(prov.text[:40])
-    if chunk.lid or at < 0:
-        return chunk.text
-    marks = [m.start() for m in _LID_MARK.finditer(chunk.text)]
-    return chunk.text[max([m for m in marks if m <= at], default=0):min([m for m in marks if m > at],
-                                                                        default=len(chunk.text))]
-
-
-def own_text(lid: str, prov: Provision) -> tuple[str, str]:
-    """(the sentence's own words, the words of the sentence that leads it). A sentence that
-    points back includes the sentence before it ("... wordt gegeven binnen een ... termijn.
-    Deze termijn bedraagt maximaal acht weken."); a list item is led by the sentence that opens
-    the list ("De ... vermogensgrens is:" for "a. voor een alleenstaande: € 8.000,00;"), which
-    every item of the list shares."""
-    at = lid.find(prov.text[:40])
-    if at < 0:
-        return prov.text, ""
-    before = lid[:at]
-    line_start = before.rfind("\n") + 1
-    if _LIST_ITEM.match(lid[line_start:at + 1]):
-        for line in reversed(before[:line_start].splitlines()):
-            if line.strip() and not _LIST_ITEM.match(line):
-                return prov.text, line.strip() if line.rstrip().endswith(":") else ""
-        return prov.text, ""
-    if _ANAPHOR.match(prov.text):
-        previous = [x for x in re.split(r"(?<=[.:;])\s+", before.strip()) if x.strip()]
-        if previous:
-            return previous[-1] + " " + prov.text, ""
-    return prov.text, ""
 
 
 def _matched(words: set[str], terms: set[str]) -> dict[str, float]:
@@ -352,13 +291,23 @@ def conditions_of(prov: Provision) -> list[str]:
     return out
 
 
-def _condition_questions(provs: Sequence[tuple[Provision, Chunk | None]], settled: set[str]) -> list[OpenQuestion]:
+# A condition that compares with a limit ("voorzover dit minder bedraagt dan de ... vermogensgrens").
+_COMPARISON = re.compile(r"\b(?:minder|meer|hoger|lager)\b[^,;]*?\bdan\b|\bten (?:hoogste|minste)\b", re.I)
+
+
+def _condition_questions(provs: Sequence[tuple[Provision, Chunk | None]], settled: set[str],
+                         compared: Provision | None = None) -> list[OpenQuestion]:
+    """The conditions of the provisions as questions, without those the question's numbers
+    answered: a condition holding a value the arithmetic used, or the comparison of the provision
+    the room compared the facts with (`compared`; its limit may stand in another lid)."""
     out: list[OpenQuestion] = []
     seen: set[str] = set()
     for prov, chunk in provs:
         for cond in conditions_of(prov):
             if any(v.raw in cond for v in prov.values if v.raw in settled):
                 continue  # the arithmetic answered it
+            if prov is compared and _COMPARISON.search(cond):
+                continue  # the room's arithmetic answered it
             q = as_question(cond)
             if q and q.lower() not in seen and 3 <= len(q.split()) <= 30:
                 seen.add(q.lower())
@@ -415,7 +364,7 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
     elif room.basis == "niet-nodig":
         out.verdict = "niet nodig"
         out.sentences.append(Sentence(f"Afwijken is niet nodig: de situatie valt onder {room_cite} {ref}"
-                                      f" ({room.reason.split('(', 1)[-1].split(')')[0]}).", cite))
+                                      f" ({room.arithmetic or room.reason.split('(', 1)[-1].split(')')[0]}).", cite))
     else:
         if calc is not None:
             out.sentences.append(Sentence(f"Met de bedragen uit de vraag: {calc[0]}; binnen de regel past dat "
@@ -472,7 +421,8 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
         provs.append((room.provision, rc))  # (4:84's and a hardheidsclausule's condition: asked below)
     if out.deciding is not None and found is not None:
         provs.append((out.deciding, _chunk(found[0], out.deciding)))
-    out.open_questions = _condition_questions(provs, settled)
+    compared = room.provision if room.basis == "niet-nodig" and room.arithmetic else None
+    out.open_questions = _condition_questions(provs, settled, compared)
     if out.deciding is not None and out.deciding_value is not None and out.deciding_value.kind == "bedrag" \
             and calc is None and not facts.told_amounts:
         out.open_questions.append(OpenQuestion("Om welk bedrag gaat het (kosten of inkomen, per maand of per jaar)?"))

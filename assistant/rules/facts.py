@@ -240,3 +240,22 @@ def read_facts(text: str, day: dt.date | None = None) -> Facts:
         except ValueError:
             continue
     return facts
+
+
+# The household categories of the law's norms (art. 4 Pw) as a provision names them, and which
+# households they fit: an amount "voor een alleenstaande" is not the one for a mother with two
+# children. A provision naming none fits every household.
+_CATEGORIES = (
+    (re.compile(r"\balleenstaande ouders?\b", re.I),
+     lambda h: "partner" not in h and not ("alleen" in h and "kinderen" not in h)),
+    (re.compile(r"\balleenstaanden?\b(?!\s+ouder)", re.I), lambda h: not ({"kinderen", "partner"} & h)),
+    (re.compile(r"\b(?:gezin|gezinnen|gehuwden|echtgenoten|partners)\b", re.I), lambda h: "alleen" not in h),
+    (re.compile(r"\bmeerpersoons\w*", re.I), lambda h: bool({"kinderen", "partner"} & h) or "alleen" not in h),
+)
+
+
+def fits_household(text: str, household: set[str]) -> bool:
+    """Does a provision's household category (if it names one) fit the household the question
+    describes? True when either says nothing."""
+    named = [fits for pattern, fits in _CATEGORIES if pattern.search(text)]
+    return not named or not household or any(fits(household) for fits in named)

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.answering.generation import sentences
+
+if TYPE_CHECKING:
+    from assistant.corpus.documents import Chunk
 
 KINDS = ("power", "hardship", "imperative", "duty", "exemption", "exception", "definition", "amount", "term")
 KIND_LABEL = {
@@ -278,3 +281,45 @@ def extract(text: str, chunk_id: str, citation: str, definitions_article: bool =
                                  vals if k in ("amount", "term", "exemption", "exception", "definition") else [],
                                  conds))
     return out
+
+
+_LID_MARK = re.compile(r"\*\*\d+[a-z]?\*\*")
+_LIST_ITEM = re.compile(r"^\s*(?:[a-z]{1,2}|\d{1,2}[a-z]?|[ivx]{1,4})[.)]\s|^\s*[-*]\s")
+# A sentence that points back to the one before it ("Deze termijn bedraagt ...", "Dit bedrag ...").
+_ANAPHOR = re.compile(r"^\s*(?:\*\*\d+\*\*\s*)?(?:deze|dit|die|dat|dezelfde|hetzelfde)\s+\w+", re.I)
+
+
+def lid_text(chunk: Chunk | None, prov: Provision) -> str:
+    """The lid a provision stands in: its passage when the passage is one lid, otherwise the text
+    between the bold lid numbers around it."""
+    if chunk is None:
+        return prov.text
+    at = chunk.text.find(prov.text[:40])
+    if chunk.lid or at < 0:
+        return chunk.text
+    marks = [m.start() for m in _LID_MARK.finditer(chunk.text)]
+    return chunk.text[max([m for m in marks if m <= at], default=0):min([m for m in marks if m > at],
+                                                                        default=len(chunk.text))]
+
+
+def own_text(lid: str, prov: Provision) -> tuple[str, str]:
+    """(the sentence's own words, the words of the sentence that leads it). A sentence that
+    points back includes the sentence before it ("... wordt gegeven binnen een ... termijn.
+    Deze termijn bedraagt maximaal acht weken."); a list item is led by the sentence that opens
+    the list ("De ... vermogensgrens is:" for "a. voor een alleenstaande: € 8.000,00;"), which
+    every item of the list shares."""
+    at = lid.find(prov.text[:40])
+    if at < 0:
+        return prov.text, ""
+    before = lid[:at]
+    line_start = before.rfind("\n") + 1
+    if _LIST_ITEM.match(lid[line_start:at + 1]):
+        for line in reversed(before[:line_start].splitlines()):
+            if line.strip() and not _LIST_ITEM.match(line):
+                return prov.text, line.strip() if line.rstrip().endswith(":") else ""
+        return prov.text, ""
+    if _ANAPHOR.match(prov.text):
+        previous = [x for x in re.split(r"(?<=[.:;])\s+", before.strip()) if x.strip()]
+        if previous:
+            return previous[-1] + " " + prov.text, ""
+    return prov.text, ""

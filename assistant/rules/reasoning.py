@@ -8,6 +8,7 @@ cite it and a jurist can check it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -18,10 +19,10 @@ from typing import Callable, Sequence
 from assistant.corpus.documents import Chunk
 from assistant.answering.generation import GENERIC_TERMS
 from assistant.retrieval.analysis import content_terms, same_stem
-from assistant.rules.facts import Facts, months
+from assistant.rules.facts import Facts, fits_household, months
 from assistant.rules.model import LAW_TYPES, LOCAL_RULE_TYPES, RULE_TYPES, Article, RuleModel
-from assistant.rules.provisions import Provision, period_kind
-from assistant.rules.refs import find_refs
+from assistant.rules.provisions import Provision, lid_text, own_text, period_kind
+from assistant.rules.refs import ORDINAL_WORDS, find_refs
 
 DOMAINS = ("participatiewet", "wmo", "jeugd", "schuldhulp")
 BASES = ("wettelijke-bevoegdheid", "hardheidsclausule", "beleidsregel-4:84-awb", "niet-nodig", "geen")
@@ -138,6 +139,7 @@ class Room:
     reason: str  # Dutch, one sentence on why this basis
     knelpunt: bool = False
     alternatives: list[Article] = field(default_factory=list)
+    arithmetic: str = ""  # the question's number against the provision's limit, where that decided
 
 
 # A power to set the rule aside, as opposed to a power to apply it (weigeren, vaststellen).
@@ -216,9 +218,9 @@ def exemption_applies(prov: Provision, facts: Facts, periods: bool = True) -> tu
                 return (_holds(told, cmp, limit_months),
                         f"{d.raw.strip()} tegen de grens {_CMP_WORDS[cmp]} {limit.raw}")
             continue
-        if limit.kind == "bedrag" and facts.amounts:
+        if limit.kind == "bedrag" and facts.told_amounts:
             yearly = "kalenderjaar" in prov.text.lower() or "per jaar" in prov.text.lower()
-            a = facts.amounts[0]
+            a = facts.told_amounts[0]
             if yearly and a.per and a.per_year is not None and a.per not in ("jaar", "kalenderjaar"):
                 factor = round(a.per_year / a.value)
                 total = a.per_year
@@ -239,6 +241,42 @@ def exemption_applies(prov: Provision, facts: Facts, periods: bool = True) -> tu
     return None, ""
 
 
+# An exemption whose limit another lid of the same article sets: "het aanwezige vermogen voorzover
+# dit minder bedraagt dan de van toepassing zijnde vermogensgrens, genoemd in het derde lid".
+_LID_REFERENCE = re.compile(r"\b(?:genoemd|bedoeld)\s+in\s+het\s+(?P<lid>" + "|".join(ORDINAL_WORDS) + r")\s+lid\b", re.I)
+_BELOW = re.compile(r"\bminder\s+(?:\w+\s+)?dan\b", re.I)
+
+
+def _with_referred_limit(prov: Provision, art: Article, facts: Facts, day: dt.date) -> Provision:
+    """The exemption with the limit it refers to: the amount of the lid it names ("genoemd in het
+    derde lid") that fits the question's household. Only when that leaves one amount: without the
+    household, "€ 8.000,00 voor een alleenstaande" and "€ 16.000,00 voor een alleenstaande ouder"
+    say nothing about which one holds. The exemption as it stands otherwise."""
+    if any(v.number is not None for v in prov.values):
+        return prov
+    m = _LID_REFERENCE.search(prov.text)
+    if m is None:
+        return prov
+    lid = ORDINAL_WORDS[m.group("lid").lower()]
+    amounts = [v for p in art.provisions_on(day) if p is not prov and _lid_of(p, art, day) == lid
+               and fits_household(p.text, facts.household)
+               for v in p.values if v.kind == "bedrag" and v.number is not None]
+    if len({v.number for v in amounts}) != 1:
+        return prov
+    cmp = "<" if _BELOW.search(prov.text) else "<="
+    return dataclasses.replace(prov, values=[*prov.values, dataclasses.replace(amounts[0], cmp=cmp)])
+
+
+def _item_words(prov: Provision, art: Article, day: dt.date) -> frozenset[str]:
+    """The words that say what this provision is about, apart from its neighbours: for an item of
+    a list, its own words without those of the sentence that opens the list ("Niet als vermogen
+    wordt in aanmerking genomen:" leads every item, so "vermogen" does not single out "het
+    vermogen gebonden in de woning")."""
+    chunk = next((c for c in art.valid_chunks(day) if c.chunk_id == prov.chunk_id), None)
+    lead = own_text(lid_text(chunk, prov), prov)[1] if chunk is not None else ""
+    return _words_of(prov.text) - _words_of(lead) if lead else _words_of(prov.text)
+
+
 _CONDITION_WORDS = re.compile(r"\balleen\b[^.;]*\b(?:als|indien)\b|\bmits\b", re.I)
 
 
@@ -253,7 +291,7 @@ def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: F
     limit a fact of the question meets (an amount, an age, a percentage), with the
     comparison. Only a number decides: matching a told situation to an exception by its words was
     measured and picked the wrong exception more often than the right one (evals/RESULTS-answers.md)."""
-    if not (facts.amounts or facts.ages or facts.percentages or facts.durations):
+    if not (facts.told_amounts or facts.ages or facts.percentages or facts.durations):
         return None
     siblings = [a for a in model.articles.values() if a.regulation is chain.focus.regulation and a is not chain.focus]
     articles = [chain.focus, *chain.up, *chain.down, *siblings]
@@ -268,8 +306,16 @@ def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: F
         conditions = [p for p in art.provisions_on(day, ["term"])
                       if _CONDITION_WORDS.search(p.text) and p.text not in exempting_texts]
         for prov in [*exempting, *conditions]:
-            if _overlap(prov, terms) < 1 or prov.text in definitions:
+            if prov.text in definitions:
                 continue
+            resolved = _with_referred_limit(prov, art, facts, day)
+            # An item whose limit another lid sets ("het aanwezige vermogen voorzover dit minder
+            # bedraagt dan de ... vermogensgrens, genoemd in het derde lid") is the list's general
+            # case: it is about what the list is about. Any other item must say something of its own.
+            words = _words_of(prov.text) if resolved is not prov else _item_words(prov, art, day)
+            if not words & terms:
+                continue
+            prov = resolved
             # A period only in the chain itself or in a local regeling (one subject): a law's
             # other articles set many periods about other things (a boete's "vijf jaar
             # voorafgaand" answered a question about ten years of paying off a debt).
@@ -302,7 +348,8 @@ def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: F
                 continue
             if not any(named(s) for s in _defined_terms(prov) if len(s) >= 5):
                 continue  # the definition of a term the question does not name
-            within, arithmetic = exemption_applies(prov, facts)
+            ages = dataclasses.replace(prov, values=[v for v in prov.values if v.kind == "leeftijd"])
+            within, arithmetic = exemption_applies(ages, facts)
             if within is False:
                 return art, prov, arithmetic
     return None
@@ -351,9 +398,10 @@ def decide_room(model: RuleModel, chain: Chain, terms: set[str], facts: Facts, d
         if prov.kind == "definition":
             return Room("niet-nodig", art, prov,
                         f"De situatie valt buiten wat de regel omschrijft ({arithmetic}); de regel is dan niet van "
-                        "toepassing en afwijken is niet nodig.")
+                        "toepassing en afwijken is niet nodig.", arithmetic=arithmetic)
         return Room("niet-nodig", art, prov,
-                    f"De situatie valt onder een vrijlating of uitzondering ({arithmetic}); afwijken is dan niet nodig.")
+                    f"De situatie valt onder een vrijlating of uitzondering ({arithmetic}); afwijken is dan niet nodig.",
+                    arithmetic=arithmetic)
     # 2. A statutory power that covers the question: one a local rule restates and names ("kan
     #    op grond van artikel 58, achtste lid, van de wet ... afzien"), or one in the national
     #    provision the question turns on.
