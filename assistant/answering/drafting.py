@@ -63,9 +63,12 @@ class Drafting:
 
         if room.basis == "niet-nodig":
             c = chunk_of(room.provision, room.article)
-            text = (f"De situatie valt onder {c.citation}: {quote(room.provision)} [{{n0}}]. "
-                    + room.reason.replace("De situatie valt onder een vrijlating of uitzondering", "Rekensom")
-                    + " De regel zelf laat dit toe; het is geen maatwerk.")
+            if room.arithmetic and room.provision is not None and room.provision.kind != "definition":
+                because = f"Met de gegevens uit de vraag: {room.arithmetic}; afwijken is dan niet nodig."
+            else:
+                because = room.reason
+            text = (f"De situatie valt onder {c.citation}: {quote(room.provision)} [{{n0}}]. {because}"
+                    " De regel zelf laat dit toe; het is geen maatwerk.")
             return Afwijkingsruimte("niet-nodig", c.citation, text, focus.citation, kind), [c]
         if room.basis == "wettelijke-bevoegdheid":
             c = chunk_of(room.provision, room.article)
