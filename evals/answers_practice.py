@@ -79,6 +79,10 @@ class PracticeResult:
             "answered_labelled": len(answered),
             "foreign_rule": sum(r["foreign_rule"] for r in rows),
             "key_named": share(sum(r["key_named"] for r in keyed), len(keyed)),
+            "not_needed_said": len(said := [r for r in ins if r["basis"] == "niet-nodig"]),
+            "not_needed_right": sum(r["expected_basis"] == "niet-nodig" for r in said),
+            "not_needed_right_source": sum(r["expected_basis"] == "niet-nodig" and r["room_source_governing"]
+                                           for r in said),
             "key_questions": len(keyed),
             "quotes_verbatim": share(self.checks.quotes_verbatim, self.checks.quotes_total),
             "quotes_total": self.checks.quotes_total,
@@ -121,6 +125,11 @@ def evaluate_practice(assistant, items: list[dict]) -> PracticeResult:
         focus = rules.article_for_citation(answer.trace["regel"]) if answer.trace.get("regel") else None
         focus_governing = bool(focus is not None and governing
                                and any(_article_found(g, focus.chunks) for g in governing))
+        # Where the answer says no deviation is needed: does the exemption it rests on stand in an
+        # article the jurist labelled? (A right label on a wrong provision misleads.)
+        source = rules.article_for_citation(ruimte.citation) if ruimte and ruimte.citation else None
+        source_governing = bool(source is not None and governing
+                                and any(_article_found(g, source.chunks) for g in governing))
         key = str(item.get("key") or "").strip()
         text = answer.answer + "\n" + "\n".join(t for _, t in answer.motivering)
         result.rows.append({
@@ -130,6 +139,7 @@ def evaluate_practice(assistant, items: list[dict]) -> PracticeResult:
             "basis": ruimte.basis if (ruimte and answer.grounded) else None,
             "rule": ruimte.rule if ruimte else None, "foreign_rule": foreign,
             "focus": focus.citation if focus is not None else None, "focus_governing": focus_governing,
+            "room_source": ruimte.citation if ruimte else None, "room_source_governing": source_governing,
             "key": key, "key_named": bool(key) and _money(key) in _money(text),
             "latency_ms": round(latency, 1),
         })
@@ -152,6 +162,8 @@ def format_practice(result: PracticeResult, verbose: bool = False) -> str:
         f"({s['answered_labelled']} beantwoorde vragen)",
         f"Regel van een andere gemeente als 'de regel': {s['foreign_rule']}",
         f"Doorslaggevend bedrag of termijn genoemd: {pct(s['key_named'])} ({s['key_questions']} vragen)",
+        f"'Afwijken niet nodig' gezegd: {s['not_needed_said']}x, waarvan zo gelabeld {s['not_needed_right']}, "
+        f"en dan op een maatgevend artikel {s['not_needed_right_source']}",
         f"Citaten letterlijk: {pct(s['quotes_verbatim'])} ({s['quotes_total']})",
         f"Latentie p50 {s['latency_p50_ms']} ms, p95 {s['latency_p95_ms']} ms",
     ]
@@ -163,7 +175,7 @@ def format_practice(result: PracticeResult, verbose: bool = False) -> str:
             lines.append(f"{'OK ' if ok else 'FOUT'} {r['id']:5} verwacht={want:22} kreeg={got:22} "
                          f"art {r['found_articles']}/{r['expected_articles']} key={'ja' if r['key_named'] else '-'} "
                          f"regel={r['focus']} ({'maatgevend' if r['focus_governing'] else 'niet maatgevend'}); "
-                         f"ruimte uit {r['rule']}")
+                         f"ruimte uit {r['rule']}; basis in {r['room_source']}")
     return "\n".join(lines)
 
 
