@@ -409,9 +409,13 @@ def test_a_precedent_says_the_difference_only_where_the_cases_share_something():
     assert "ook hier: dreigende huisuitzetting" in both and "anders dan hier: drie minderjarige kinderen" in both
     # One circumstance that packs several facts: each part weighed on its own.
     packed = line(["echtpaar met vijf minderjarige kinderen, ruim zes jaar bijstand naar gezinsnorm; wasmachine "
-                   "onherstelbaar defect"], "alleenstaande vader zit al jaren in de bijstand, wasmachine kapot")
-    assert "ruim zes jaar bijstand naar gezinsnorm" in packed.split("ook hier:")[1].split("anders dan hier")[0]
-    assert "echtpaar met vijf minderjarige kinderen" in packed.split("anders dan hier:")[1]
+                   "onherstelbaar defect"], "echtpaar met vijf kinderen, sinds kort in de bijstand, wasmachine kapot")
+    assert "echtpaar met vijf minderjarige kinderen" in packed.split("ook hier:")[1].split("anders dan hier")[0]
+    assert "ruim zes jaar bijstand naar gezinsnorm" in packed.split("anders dan hier:")[1]
+    # A part is shared only when most of it is: one word in common claims too much (sex and age here).
+    single = line(["alleenstaande vrouw van in de vijftig", "zes weken tijdelijk werk"],
+                  "klant heeft 7.900 op de spaarrekening, alleenstaand")
+    assert "ook hier" not in single and "dezelfde omstandigheden" not in single
     none = line(["echtpaar met vijf kinderen", "energieachterstand"], "klant heeft een koelkast nodig")
     assert "ook hier" not in none and "anders dan hier" not in none
 
@@ -442,3 +446,16 @@ def test_numbers_within_the_rule_are_no_knelpunt(tmp_path):
     assert "€ 7.900 tegen de grens van € 8.000,00" in a.afwijkingsruimte.toelichting
     assert "knelpunt" not in a.afwijkingsruimte.toelichting
     assert dict(a.motivering)["Conclusie"].startswith("Afwijken is niet nodig")
+
+
+def test_the_motivering_leans_only_on_besluiten_about_the_same_rule(assistant):
+    """A besluit about another rule is no support for this decision: in the motivering it is
+    marked as a comparison, and where no besluit is about this rule or its chain, that is said."""
+    answer = assistant.ask("dakloze broer tijdelijk opvangen, hoe lang zonder kostendelersnorm?", peildatum="2026-03-01")
+    others = [p for p in answer.precedents if not p.zelfde_regel]
+    assert others, [(p.id, p.zelfde_regel) for p in answer.precedents]
+    text = dict(answer.motivering)["Vergelijkbare besluiten"]
+    for p in others:
+        assert "alleen ter vergelijking" in text.split(p.id)[1].splitlines()[0]
+    if not any(p.zelfde_regel for p in answer.precedents):
+        assert "Geen eerdere besluiten over deze regel of haar keten." in text

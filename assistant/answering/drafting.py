@@ -287,9 +287,16 @@ class Drafting:
                          + (f" ({ruimte.citation}) [{ruimte.markers[0]}]" if ruimte.markers else "") + ".")
         sections.append(("Belangenafweging", "\n".join(weigh)))
         if precedents:
+            # Only a besluit on the same rule or its chain supports consistency; another rule's
+            # besluit is at most a comparison, and the motivering says so (issue 15, item 6).
+            same = [p for p in precedents if p.zelfde_regel]
             lines = [f"- {p.id} ({p.datum}): {p.uitkomst} [{p.n}]"
                      + (f" — achterhaald ({p.achterhaald_door}), niet als steun gebruiken" if p.achterhaald_door else "")
-                     for p in precedents]
+                     for p in same]
+            if not same:
+                lines.append("Geen eerdere besluiten over deze regel of haar keten.")
+            lines += [f"- {p.id} ({p.datum}): {p.uitkomst} [{p.n}] — andere regel, alleen ter vergelijking"
+                      for p in precedents if not p.zelfde_regel]
             sections.append(("Vergelijkbare besluiten", "\n".join(lines)))
         else:
             sections.append(("Vergelijkbare besluiten", "Geen vergelijkbare besluiten gevonden."))

@@ -142,8 +142,10 @@ class Precedent:
         """Which parts of the besluit's omstandigheden this casus also tells and which it does
         not. A besluit writes several facts in one circumstance ("echtpaar met vijf kinderen,
         ruim zes jaar bijstand"), so each comma- or semicolon-separated part is weighed on its
-        own: shared when a third of its content words (at least one; a stem counts at the start of
-        a longer word, "bijstand" in "bijstandsnorm") occur in the question or casus."""
+        own: shared when at least half of its content words (a stem counts at the start of a
+        longer word, "bijstand" in "bijstandsnorm") occur in the question or casus. A third was
+        too few: "alleenstaande vrouw van in de vijftig" was "ook hier" for any alleenstaande, a
+        claim about sex and age the question never made."""
         self.ook_hier, self.anders = [], []
         for o in self.omstandigheden:
             for part in (x.strip() for x in re.split(r"[;,]\s*", o)):
@@ -151,7 +153,7 @@ class Precedent:
                 if not terms:
                     continue
                 shared = sum(any(same_stem(t, s) for s in situation_terms) for t in terms)
-                (self.ook_hier if shared * 3 >= len(terms) else self.anders).append(part)
+                (self.ook_hier if shared * 2 >= len(terms) else self.anders).append(part)
         outcome = self.uitkomst + (f" ({self.grondslag_afwijking})" if self.grondslag_afwijking else "")
         parts = [f"{self.id} [{self.n}]" + (f", {self.datum}" if self.datum else "")
                  + (": " + "; ".join(self.omstandigheden[:3]) if self.omstandigheden else "") + f" → {outcome}"]
