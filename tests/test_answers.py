@@ -446,6 +446,9 @@ def test_numbers_within_the_rule_are_no_knelpunt(tmp_path):
     assert "€ 7.900 tegen de grens van € 8.000,00" in a.afwijkingsruimte.toelichting
     assert "knelpunt" not in a.afwijkingsruimte.toelichting
     assert dict(a.motivering)["Conclusie"].startswith("Afwijken is niet nodig")
+    # Nothing to weigh, and no placeholders for the professional to clear.
+    weighing = dict(a.motivering)["Belangenafweging"]
+    assert weighing.startswith("Niet aan de orde") and "€ 7.900" in weighing and "..." not in weighing
 
 
 def test_the_motivering_leans_only_on_besluiten_about_the_same_rule(assistant):

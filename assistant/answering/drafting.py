@@ -261,30 +261,38 @@ class Drafting:
             effect = "De regel wordt toegepast zoals zij luidt; er is geen bevoegdheid om af te wijken."
         gev = " ".join(x for x in (effect, gevolgen) if x)
         sections.append(("Gevolgen voor de inwoner", gev or todo))
-        weigh = []
-        awb34 = cat.awb_34_lid2(day)
-        if awb34 is not None:
-            quote = select_sentences(awb34.text, {"gevolg", "onevenred", "doel"}, 1)
-            weigh.append(f"Toets aan {awb34.citation}: „{quote[0]}“ [{registry.add(awb34)}]." if quote
-                         else f"Toets aan {awb34.citation} [{registry.add(awb34)}].")
-        guide = cat.guidance(r"evenredigheid", day)
-        ref = f" (zie {guide.citation} [{registry.add(guide)}])" if guide is not None else ""
-        weigh.append(f"Evenredigheid in drie stappen{ref}:")
-        judge = "Oordeel van de professional: ..."
-        weigh.append("1. Geschiktheid: dient toepassing van de regel in deze casus haar doel"
-                     + (f" ({doel_text})" if doel_text else "") + "? " + (judge if doel_text else todo))
-        options = self._milder_options(chain, day, cat) if chain is not None else []
-        weigh.append("2. Noodzakelijkheid: is er een minder belastende manier om dat doel te bereiken"
-                     + (f" (de regeling noemt zelf: {', '.join(options)})" if options else "")
-                     + f"? {judge}")
-        inwoner = " ".join(x for x in (effect, gevolgen) if x) or omst
-        weigh.append("3. Evenwichtigheid: staan de gevolgen voor de inwoner in verhouding tot het doel?"
-                     + (f" Belang van de inwoner: {inwoner.rstrip('.')}." if inwoner else "")
-                     + (f" Belang van de regel: {doel_text}." if doel_text else "")
-                     + f" {judge if inwoner else todo}")
-        if ruimte is not None:
-            weigh.append(f"Grondslag om af te wijken: {BASIS_LABEL[ruimte.basis]}"
-                         + (f" ({ruimte.citation}) [{ruimte.markers[0]}]" if ruimte.markers else "") + ".")
+        if kb is not None and kb.verdict in ("binnen de regel", "niet nodig"):
+            # Nothing to weigh: the situation fits the rule (its numbers or an exemption), so the
+            # three steps for deviating would only be placeholders to clear.
+            grounds = kb.arithmetic or (ruimte.citation if ruimte is not None and ruimte.citation else "")
+            weigh = [("Niet aan de orde: de situatie past binnen de regel"
+                      + (f" ({grounds})" if grounds else "") + ", dus er is geen afwijking om af te wegen. "
+                      "Leg vast op welke gegevens dit rust; verandert een gegeven, weeg dan opnieuw.")]
+        else:
+            weigh = []
+            awb34 = cat.awb_34_lid2(day)
+            if awb34 is not None:
+                quote = select_sentences(awb34.text, {"gevolg", "onevenred", "doel"}, 1)
+                weigh.append(f"Toets aan {awb34.citation}: „{quote[0]}“ [{registry.add(awb34)}]." if quote
+                             else f"Toets aan {awb34.citation} [{registry.add(awb34)}].")
+            guide = cat.guidance(r"evenredigheid", day)
+            ref = f" (zie {guide.citation} [{registry.add(guide)}])" if guide is not None else ""
+            weigh.append(f"Evenredigheid in drie stappen{ref}:")
+            judge = "Oordeel van de professional: ..."
+            weigh.append("1. Geschiktheid: dient toepassing van de regel in deze casus haar doel"
+                         + (f" ({doel_text})" if doel_text else "") + "? " + (judge if doel_text else todo))
+            options = self._milder_options(chain, day, cat) if chain is not None else []
+            weigh.append("2. Noodzakelijkheid: is er een minder belastende manier om dat doel te bereiken"
+                         + (f" (de regeling noemt zelf: {', '.join(options)})" if options else "")
+                         + f"? {judge}")
+            inwoner = " ".join(x for x in (effect, gevolgen) if x) or omst
+            weigh.append("3. Evenwichtigheid: staan de gevolgen voor de inwoner in verhouding tot het doel?"
+                         + (f" Belang van de inwoner: {inwoner.rstrip('.')}." if inwoner else "")
+                         + (f" Belang van de regel: {doel_text}." if doel_text else "")
+                         + f" {judge if inwoner else todo}")
+            if ruimte is not None:
+                weigh.append(f"Grondslag om af te wijken: {BASIS_LABEL[ruimte.basis]}"
+                             + (f" ({ruimte.citation}) [{ruimte.markers[0]}]" if ruimte.markers else "") + ".")
         sections.append(("Belangenafweging", "\n".join(weigh)))
         if precedents:
             # Only a besluit on the same rule or its chain supports consistency; another rule's
