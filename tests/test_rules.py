@@ -581,6 +581,21 @@ def test_an_income_under_the_wmo_limit_owes_no_bijdrage(local_model):
                               read_facts(q.format(pct)), TODAY) for pct in ("115%", "125%")}
     assert rooms["115%"].basis == "niet-nodig" and "120%" in rooms["115%"].reason
     assert rooms["125%"].basis == "hardheidsclausule"
+    # The exemption has a second condition ("en die deelneemt aan de collectieve
+    # zorgverzekering"): the percentage alone does not settle it (holdout 4, h10).
+    for told in ("zit niet in de collectieve zorgverzekering", "heeft een eigen zorgverzekering"):
+        q2 = f"mevrouw heeft een inkomen van 115% van de bijstandsnorm en {told}. eigen bijdrage?"
+        room = decide_room(local_model, chain_of(local_model, art6, TODAY), content_terms(q2), read_facts(q2), TODAY)
+        assert room.basis == "hardheidsclausule", told
+
+
+def test_a_percentage_is_compared_only_with_a_percentage_of_the_same_thing(model):
+    """A boete "van ten hoogste 150 procent van het benadelingsbedrag" says nothing about an
+    income at 110% of the norm (holdout 4, h17)."""
+    art41 = model.find("Participatiewet", "41")
+    q = "man 51, inkomen zat vorig jaar 2 maanden boven die grens van 110%. aanvraag inkomenstoeslag afwijzen?"
+    room = decide_room(model, chain_of(model, art41, TODAY), content_terms(q), read_facts(q), TODAY)
+    assert not (room.basis == "niet-nodig" and "150 procent" in room.reason)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from assistant.retrieval.analysis import content_terms
 from assistant.rules.provisions import _NUMBER_WORDS, euro_value
 
 _PERIOD = r"(?:per|p\.?|in de|elke|iedere|a)\s*(?P<per>maand|mnd|week|wk|jaar|kalenderjaar|dag|kwartaal)"
@@ -48,6 +49,7 @@ _BARE_AMOUNT = re.compile(
     r"(?P<k>\d+(?:,\d{1,2})?)(?![\d.,]\d))"
     r"(?!\s*(?:%|procent|km|kilometer|kg|uur|uren|minuten|jaar|maanden|weken|dagen|kinderen|personen|m2|keer|x\b))",
     re.I)
+_NEGATION = re.compile(r"\b(?:niet|geen|nooit)\b(?P<what>(?:\s+[^\s.,;:!?]+){1,4})", re.I)
 # The household the text describes, in the categories the law's norms use (art. 4 Pw:
 # alleenstaande, alleenstaande ouder, gezin): one adult alone, children, a partner.
 _ALONE = re.compile(r"\balleenstaand\w*\b|\bwoont alleen\b|\balleenwonend\w*\b", re.I)
@@ -130,6 +132,9 @@ class Facts:
     unmarked: list[Amount] = field(default_factory=list)
     household: set[str] = field(default_factory=set)  # alleen | kinderen | partner: what the text says
     dates: list[tuple[str, dt.date]] = field(default_factory=list)
+    # The words the text says are not the case ("zit niet in de collectieve zorgverzekering",
+    # "geen kinderen"): the content words of the few words after niet / geen / nooit.
+    negated: set[str] = field(default_factory=set)
 
     @property
     def empty(self) -> bool:
@@ -239,6 +244,8 @@ def read_facts(text: str, day: dt.date | None = None) -> Facts:
             facts.dates.append((m.group(0), dt.date(int(m.group("y")), month, int(m.group("d") or 1))))
         except ValueError:
             continue
+    for m in _NEGATION.finditer(text):
+        facts.negated |= content_terms(m.group("what"))
     return facts
 
 

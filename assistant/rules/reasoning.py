@@ -184,7 +184,8 @@ def _holds(value: float, cmp: str, limit: float) -> bool:
     return {"<": value < limit, "<=": value <= limit, ">": value > limit, ">=": value >= limit}[cmp]
 
 
-def exemption_applies(prov: Provision, facts: Facts, periods: bool = True) -> tuple[bool | None, str]:
+def exemption_applies(prov: Provision, facts: Facts, periods: bool = True,
+                      terms: set[str] | None = None) -> tuple[bool | None, str]:
     """Does a fact of the question meet the limit the exemption or exception sets? An amount
     against a bedrag (yearly limits against a monthly amount: the arithmetic shown), an age
     against "jonger dan 27 jaar", a percentage against "120%": each compared the way the sentence
@@ -236,6 +237,11 @@ def exemption_applies(prov: Provision, facts: Facts, periods: bool = True) -> tu
             raw, n = held[0] if held else facts.ages[0]
             return bool(held), f"{raw}: {int(n)} jaar, tegen de grens {_CMP_WORDS[limit.cmp]} {limit.raw}"
         if limit.kind == "percentage" and facts.percentages:
+            # A percentage of what: "120% van de toepasselijke bijstandsnorm" says nothing about
+            # a question's "110%" when the question never names the norm ("150 procent van het
+            # benadelingsbedrag", a boete, was compared with an income at 110%).
+            if terms is not None and not _shares(_of_what(prov.text, limit.raw), terms):
+                continue
             raw, n = facts.percentages[0]
             return _holds(n, limit.cmp, limit.number), f"{raw} tegen de grens {_CMP_WORDS[limit.cmp]} {limit.raw}"
     return None, ""
@@ -275,6 +281,33 @@ def _item_words(prov: Provision, art: Article, day: dt.date) -> frozenset[str]:
     chunk = next((c for c in art.valid_chunks(day) if c.chunk_id == prov.chunk_id), None)
     lead = own_text(lid_text(chunk, prov), prov)[1] if chunk is not None else ""
     return _words_of(prov.text) - _words_of(lead) if lead else _words_of(prov.text)
+
+
+def _of_what(text: str, raw: str) -> set[str]:
+    """The content words of what a percentage is a percentage of: "120% van de toepasselijke
+    bijstandsnorm" -> {toepasselijk, bijstandsnorm}. Empty when the sentence does not say."""
+    at = text.find(raw)
+    m = re.match(r"\s+van\s+(?:de|het|een|zijn|haar)?\s*((?:[\w-]+\s+){0,1}[\w-]+)", text[at + len(raw):]) if at >= 0 else None
+    return (content_terms(m.group(1)) - GENERIC_TERMS) if m else set()
+
+
+# A second condition beside the limit ("een inkomen ... niet hoger dan 120% ... en die deelneemt aan
+# de collectieve zorgverzekering"): the number settles only the first.
+_FURTHER_CONDITION = re.compile(r"\ben\s+(?:die|dat|indien|als|mits|zolang|voor\s+zover)\b|\bmits\b|\btenzij\b", re.I)
+
+
+def _further_conditions_told(text: str, terms: set[str], facts: Facts) -> bool:
+    """Does the question tell every further condition of the sentence, and none as not the case?
+    A condition is told when two of its words (or all, if it has fewer) are the question's and
+    none of them follows a "niet" or "geen" there ("zit niet in de collectieve
+    zorgverzekering"). A sentence without a further condition: True."""
+    for m in _FURTHER_CONDITION.finditer(text):
+        clause = re.split(r"[;:]|\ben\s+(?:die|dat|indien|als)\b", text[m.end():], maxsplit=1)[0]
+        words = _words_of(clause)
+        shared = {t for t in terms if any(same_stem(t, w) for w in words)}
+        if shared & facts.negated or len(shared) < min(2, len(words)):
+            return False
+    return True
 
 
 _CONDITION_WORDS = re.compile(r"\balleen\b[^.;]*\b(?:als|indien)\b|\bmits\b", re.I)
@@ -320,8 +353,9 @@ def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: F
             # other articles set many periods about other things (a boete's "vijf jaar
             # voorafgaand" answered a question about ten years of paying off a debt).
             within, arithmetic = exemption_applies(prov, facts,
-                                                   periods=art.key in chain_keys or art.layer in LOCAL_RULE_TYPES)
-            if within:
+                                                   periods=art.key in chain_keys or art.layer in LOCAL_RULE_TYPES,
+                                                   terms=terms)
+            if within and _further_conditions_told(prov.text, terms, facts):
                 return art, prov, arithmetic
     # A definition that sets an age ("kostendelende medebewoner: de persoon van 27 jaar of
     # ouder"): a person the question describes outside it is not what the rule is about.
