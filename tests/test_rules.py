@@ -675,3 +675,34 @@ def test_brief_answers_a_must_question_from_the_rule_then_the_power(model):
     text = kb.sentences[-1].text
     assert text.startswith("In beginsel wel:") and "dringende redenen" in text and not text.startswith("Ja")
     assert kb.verdict == "hangt af van"
+
+
+def test_the_law_withholds_what_no_hardheidsclausule_can_grant(model):
+    """Art. 36 Pw grants the individuele inkomenstoeslag "op aanvraag van een persoon van 21 jaar
+    of ouder": a mother of 20 is outside it, and the verordening's hardheidsclausule cannot give
+    what the law withholds (review round 3, w06). A mother of 35 is inside it."""
+    art5 = model.find("Verordening Participatiewet Lindewaarde 2024", "5")
+    chain = chain_of(model, art5, TODAY)
+    q = ("alleenstaande moeder van {} met een dochtertje van 2, al jaren een minimuminkomen zonder uitzicht op "
+         "inkomensverbetering. kan ik de individuele inkomenstoeslag toekennen?")
+    young = decide_room(model, chain, content_terms(q.format(20)), read_facts(q.format(20)), TODAY)
+    assert young.basis == "geen" and young.article.citation == "artikel 36 Participatiewet"
+    assert "20 jaar" in young.reason and "21 jaar" in young.reason
+    older = decide_room(model, chain, content_terms(q.format(35)), read_facts(q.format(35)), TODAY)
+    assert older.basis != "geen"
+
+
+def test_an_article_about_a_defined_term_elaborates_the_provision_that_defines_it(model):
+    """Art. 1 of the Verordening Participatiewet defines "individuele inkomenstoeslag: de toeslag
+    als bedoeld in artikel 36 van de wet"; art. 5 ("Individuele inkomenstoeslag: voorwaarden")
+    names no article itself, so it elaborates art. 36 through the term. An article that only
+    uses a defined term in its text does not elaborate the term's provision."""
+    art5 = model.find("Verordening Participatiewet Lindewaarde 2024", "5")
+    assert [a.citation for a in chain_of(model, art5, TODAY).up] == ["artikel 36 Participatiewet"]
+    assert any(lk.via == "begrip" for lk in art5.links)
+    art36 = model.find("Participatiewet", "36")
+    assert art5.key in art36.elaborated_by
+    for art in model.articles.values():
+        for lk in art.links:
+            if lk.via == "begrip":
+                assert art.heading and art.regulation.layer not in ("wet", "amvb"), art.citation

@@ -57,6 +57,10 @@ def article_norm(num: str) -> str:
 ArticleKey = tuple[str, str]  # (regulation key, article number)
 
 
+# An item of a begripsbepalingen list: "g. individuele inkomenstoeslag: de toeslag als bedoeld in ...".
+_DEFINITION_ITEM = re.compile(r"^\s*(?:[a-z]{1,2}[.)]\s*)?\*{0,2}(?P<term>[a-zà-ÿ][a-zà-ÿ \-]{2,60}?)\*{0,2}:\s*(?P<body>.+)$", re.I)
+
+
 @dataclass
 class Link:
     """A reference from one article to another, resolved where the corpus holds the target."""
@@ -65,7 +69,7 @@ class Link:
     written: str  # the reference as written
     lid: str | None = None
     onderdeel: str | None = None
-    via: str = "tekst"  # tekst | aanhef (the regeling's 'gelet op') | jurist
+    via: str = "tekst"  # tekst | aanhef (the regeling's 'gelet op') | begrip (a defined term) | jurist
     # False: a regulation the corpus does not hold (Gemeentewet, ...) or holds only in part (the
     # national laws: one file per article, not every article).
     regulation_known: bool = True
@@ -123,7 +127,7 @@ class Article:
         """Links to a higher layer: what this article implements or elaborates. What the article
         names itself (or a jurist set) comes first; the regeling's preamble only where it names
         nothing."""
-        own = [lk for lk in self.links if lk.via in ("tekst", "jurist") and lk.target is not None
+        own = [lk for lk in self.links if lk.via in ("tekst", "jurist", "begrip") and lk.target is not None
                and lk.target[0] != self.key[0]]
         return own or [lk for lk in self.links if lk.via == "aanhef" and lk.target is not None]
 
@@ -223,6 +227,7 @@ class RuleModel:
                 if sig not in seen:
                     seen.add(sig)
                     art.links.append(link)
+        self._link_defined_terms()
         # The preamble's 'gelet op' is the grondslag of every substantive article that names
         # no higher provision itself.
         for art in self.articles.values():
@@ -269,13 +274,52 @@ class RuleModel:
             return Link(target, ref.text, ref.lid, ref.onderdeel, via="intern")
         return Link(target, ref.text, ref.lid, ref.onderdeel)
 
+    def _link_defined_terms(self) -> None:
+        """A term a local regeling defines by a provision of a higher layer ("individuele
+        inkomenstoeslag: de toeslag als bedoeld in artikel 36 van de wet"): an article of the
+        regeling that is about the term (its heading names it: "Individuele inkomenstoeslag:
+        voorwaarden") elaborates that provision, as if it named it. Not every article that uses a
+        defined term: "bijstandsnorm" or "inkomen" in a sentence does not make an article an
+        elaboration of the articles that define them."""
+        by_reg: dict[str, list[Article]] = {}
+        for art in self.articles.values():
+            by_reg.setdefault(art.regulation.key, []).append(art)
+        for reg_key, arts in by_reg.items():
+            reg = self.regulations[reg_key]
+            if reg.layer in LAW_TYPES:
+                continue
+            defined: list[tuple[str, Link]] = []
+            for art in arts:
+                if not art.is_meta():
+                    continue
+                for c in art.chunks:
+                    for line in c.text.splitlines():
+                        m = _DEFINITION_ITEM.match(line)
+                        if not m:
+                            continue
+                        for ref in find_refs(m.group("body")):
+                            link = self._resolve(ref, reg)
+                            if link is None or link.target is None or link.target[0] == reg_key:
+                                continue
+                            if LAYER_RANK.get(self.articles[link.target].layer, 9) < LAYER_RANK.get(reg.layer, 9):
+                                defined.append((m.group("term").strip().lower(), link))
+            for art in arts:
+                if art.is_meta():
+                    continue
+                heading = (art.heading or "").lower()
+                have = {lk.target for lk in art.links}
+                for term, link in defined:
+                    if link.target not in have and re.search(rf"\b{re.escape(term)}\b", heading):
+                        art.links.append(Link(link.target, link.written, link.lid, link.onderdeel, via="begrip"))
+                        have.add(link.target)
+
     def _link_down(self) -> None:
         # Only what an article names itself: a preamble names a whole law for a whole regeling.
         for art in self.articles.values():
             if art.is_meta():
                 continue
             for lk in art.links:
-                if lk.via not in ("tekst", "jurist"):
+                if lk.via not in ("tekst", "jurist", "begrip"):
                     continue
                 if lk.target and lk.target != art.key and lk.target in self.articles:
                     up = self.articles[lk.target]

@@ -415,6 +415,28 @@ def _euro(value: float) -> str:
     return f"€ {whole}" + (f",{cents:02d}" if cents else "")
 
 
+def _age_barred(chain: Chain, terms: set[str], facts: Facts,
+                day: dt.date) -> tuple[Article, Provision, str] | None:
+    """A power of a law in the chain, about what the question asks, that only reaches persons of
+    an age (a leeftijd the sentence compares with) which none of the ages the question tells
+    meets. None when the question tells no age, or one meets it."""
+    if not facts.ages:
+        return None
+    for art in chain.national():
+        provisions = art.provisions_on(day)
+        for prov in [p for p in provisions if p.kind == "power"]:
+            # The sentence's values stand on its other readings ("Op aanvraag van een persoon van
+            # 21 jaar of ouder ... kan het college": a power, and a term with the age).
+            limits = [v for p in provisions if p.text == prov.text for v in p.values if v.kind == "leeftijd" and v.cmp]
+            if not limits or _overlap(prov, terms) < 2:
+                continue
+            ages = dataclasses.replace(prov, values=limits)
+            within, arithmetic = exemption_applies(ages, facts)
+            if within is False:
+                return art, prov, arithmetic
+    return None
+
+
 def decide_room(model: RuleModel, chain: Chain, terms: set[str], facts: Facts, day: dt.date,
                 lexicon_terms: frozenset[str] | set[str] = frozenset()) -> Room:
     """The strongest room along the chain that covers the question.
@@ -435,6 +457,18 @@ def decide_room(model: RuleModel, chain: Chain, terms: set[str], facts: Facts, d
                         "toepassing en afwijken is niet nodig.", arithmetic=arithmetic)
         return Room("niet-nodig", art, prov,
                     f"De situatie valt onder een vrijlating of uitzondering ({arithmetic}); afwijken is dan niet nodig.",
+                    arithmetic=arithmetic)
+    # 1b. The law grants what the question asks only to persons of an age no one in the question
+    #     has ("Op aanvraag van een persoon van 21 jaar of ouder ... kan het college ... verlenen"
+    #     for a mother of 20): no verordening or beleidsregel below it, and no hardheidsclausule,
+    #     can grant what the law withholds.
+    barred = _age_barred(chain, terms, facts, day)
+    if barred is not None:
+        art, prov, arithmetic = barred
+        return Room("geen", art, prov,
+                    f"De wet verleent deze bevoegdheid alleen binnen een leeftijdsgrens die de situatie niet haalt "
+                    f"({arithmetic}); een verordening of beleidsregel kan daarvan niet afwijken.",
+                    knelpunt=True, alternatives=[a for a in chain.down if a.layer in LOCAL_RULE_TYPES],
                     arithmetic=arithmetic)
     # 2. A statutory power that covers the question: one a local rule restates and names ("kan
     #    op grond van artikel 58, achtste lid, van de wet ... afzien"), or one in the national
