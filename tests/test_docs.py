@@ -63,7 +63,7 @@ def test_answer_gold_sets_name_files_that_exist():
     where = {"corpus-nl/": NATIONAL, "lindewaarde/": REPO / "corpus"}
     for name in ("answers-practice.yaml", "answers-holdout.yaml", "answers-holdout-2.yaml", "answers-review.yaml",
                  "answers-review-2.yaml", "answers-review-3.yaml", "answers-holdout-3.yaml",
-                 "answers-review-4.yaml", "answers-holdout-4.yaml"):
+                 "answers-review-4.yaml", "answers-holdout-4.yaml", "answers-review-5.yaml"):
         items = yaml.safe_load((REPO / "evals" / "gold" / name).read_text(encoding="utf-8"))
         assert len({i["id"] for i in items}) == len(items) >= 12, name
         missing = []
