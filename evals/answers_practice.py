@@ -83,6 +83,10 @@ class PracticeResult:
             "not_needed_right": sum(r["expected_basis"] == "niet-nodig" for r in said),
             "not_needed_right_source": sum(r["expected_basis"] == "niet-nodig" and r["room_source_governing"]
                                            for r in said),
+            "power_said": len(powers := [r for r in ins if r["basis"] == "wettelijke-bevoegdheid"]),
+            "power_right": sum(r["expected_basis"] == "wettelijke-bevoegdheid" for r in powers),
+            "power_right_source": sum(r["expected_basis"] == "wettelijke-bevoegdheid" and r["room_source_governing"]
+                                      for r in powers),
             "key_questions": len(keyed),
             "quotes_verbatim": share(self.checks.quotes_verbatim, self.checks.quotes_total),
             "quotes_total": self.checks.quotes_total,
@@ -125,8 +129,9 @@ def evaluate_practice(assistant, items: list[dict]) -> PracticeResult:
         focus = rules.article_for_citation(answer.trace["regel"]) if answer.trace.get("regel") else None
         focus_governing = bool(focus is not None and governing
                                and any(_article_found(g, focus.chunks) for g in governing))
-        # Where the answer says no deviation is needed: does the exemption it rests on stand in an
-        # article the jurist labelled? (A right label on a wrong provision misleads.)
+        # Where the answer says no deviation is needed, or names a power in the law: does the
+        # exemption or power it rests on stand in an article the jurist labelled? (A right label
+        # on a wrong provision misleads.)
         source = rules.article_for_citation(ruimte.citation) if ruimte and ruimte.citation else None
         source_governing = bool(source is not None and governing
                                 and any(_article_found(g, source.chunks) for g in governing))
@@ -164,6 +169,8 @@ def format_practice(result: PracticeResult, verbose: bool = False) -> str:
         f"Doorslaggevend bedrag of termijn genoemd: {pct(s['key_named'])} ({s['key_questions']} vragen)",
         f"'Afwijken niet nodig' gezegd: {s['not_needed_said']}x, waarvan zo gelabeld {s['not_needed_right']}, "
         f"en dan op een maatgevend artikel {s['not_needed_right_source']}",
+        f"'Bevoegdheid in de wet' gezegd: {s['power_said']}x, waarvan zo gelabeld {s['power_right']}, "
+        f"en dan op een maatgevend artikel {s['power_right_source']}",
         f"Citaten letterlijk: {pct(s['quotes_verbatim'])} ({s['quotes_total']})",
         f"Latentie p50 {s['latency_p50_ms']} ms, p95 {s['latency_p95_ms']} ms",
     ]

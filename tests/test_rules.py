@@ -706,3 +706,18 @@ def test_an_article_about_a_defined_term_elaborates_the_provision_that_defines_i
         for lk in art.links:
             if lk.via == "begrip":
                 assert art.heading and art.regulation.layer not in ("wet", "amvb"), art.citation
+
+
+def test_a_power_in_the_law_must_say_something_of_its_own_that_the_question_says(model):
+    """Art. 35, vierde lid, Pw ("In afwijking van het eerste lid kan bijzondere bijstand ook ...
+    worden verleend in de vorm van een eenmalige energietoeslag") shares "bijzondere bijstand" and
+    "alleenstaande" with every lid and every bijzondere-bijstand question; it is no power to pay
+    more for a wasmachine than the beleidsregel's maximum (review round 5, y01)."""
+    art4 = model.find("Beleidsregels bijzondere bijstand Lindewaarde", "4")
+    q = "alleenstaande vrouw in de bijstand, wasmachine kapot, goedkoopste kost 479. mag ik boven het maximum bijzondere bijstand geven?"
+    room = decide_room(model, chain_of(model, art4, TODAY), content_terms(q), read_facts(q), TODAY)
+    assert "energietoeslag" not in (room.provision.text if room.provision else "")
+    assert room.basis == "beleidsregel-4:84-awb"
+    q = "klant had een sterk gestegen energierekening, kan ze bijzondere bijstand krijgen als eenmalige energietoeslag?"
+    room = decide_room(model, chain_of(model, art4, TODAY), content_terms(q), read_facts(q), TODAY)
+    assert room.basis == "wettelijke-bevoegdheid" and "energietoeslag" in room.provision.text

@@ -415,6 +415,15 @@ def _euro(value: float) -> str:
     return f"€ {whole}" + (f",{cents:02d}" if cents else "")
 
 
+def _own_words(prov: Provision, art: Article, day: dt.date) -> frozenset[str]:
+    """The words of a provision that no other lid of its article uses."""
+    lid = _lid_of(prov, art, day)
+    others = set().union(*(_words_of(c.text) for c in art.valid_chunks(day) if c.lid and c.lid != lid)) \
+        if any(c.lid for c in art.valid_chunks(day)) else \
+        set().union(*(_words_of(p.text) for p in art.provisions_on(day) if _lid_of(p, art, day) != lid))
+    return _words_of(prov.text) - others
+
+
 def _age_barred(chain: Chain, terms: set[str], facts: Facts,
                 day: dt.date) -> tuple[Article, Provision, str] | None:
     """A power of a law in the chain, about what the question asks, that only reaches persons of
@@ -495,7 +504,11 @@ def decide_room(model: RuleModel, chain: Chain, terms: set[str], facts: Facts, d
                                 f"De wet geeft hier zelf een bevoegdheid, die {focus.citation} uitwerkt.")
         # A power in the law the local rule rests on that says what the question asks.
         for art in chain.national():
-            waivers = [p for p in art.provisions_on(day, ["power"]) if _WAIVER.search(p.text)]
+            # A lid that says something of its own that the question says too: the words every
+            # lid of the article shares ("bijzondere bijstand", "alleenstaande of gezin") make
+            # "in afwijking van het eerste lid ... eenmalige energietoeslag" cover a wasmachine.
+            waivers = [p for p in art.provisions_on(day, ["power"]) if _WAIVER.search(p.text)
+                       and _own_words(p, art, day) & (terms | lexicon_terms)]
             prov = _covering(waivers, terms, 3)
             if prov is not None:
                 return Room("wettelijke-bevoegdheid", art, prov,
