@@ -688,6 +688,9 @@ def test_the_law_withholds_what_no_hardheidsclausule_can_grant(model):
     young = decide_room(model, chain, content_terms(q.format(20)), read_facts(q.format(20)), TODAY)
     assert young.basis == "geen" and young.article.citation == "artikel 36 Participatiewet"
     assert "20 jaar" in young.reason and "21 jaar" in young.reason
+    kb, _ = _brief(model, "Verordening Participatiewet Lindewaarde 2024", "5", q.format(20))
+    assert kb.verdict == "nee" and "artikel 36 Participatiewet" in kb.sentences[-1].text
+    assert "21 jaar" in kb.sentences[-1].text
     older = decide_room(model, chain, content_terms(q.format(35)), read_facts(q.format(35)), TODAY)
     assert older.basis != "geen"
 

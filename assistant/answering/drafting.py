@@ -110,7 +110,16 @@ class Drafting:
                                     " ".join(parts), focus.citation, kind), cited
         # geen: cite the imperative provision itself (the law, where the local rule only restates it)
         governing = room.article or focus
-        c = chunk_of(None, governing) or rule
+        c = chunk_of(room.provision, governing) or rule if room.arithmetic else chunk_of(None, governing) or rule
+        if room.arithmetic and governing is not focus:
+            # The law's power reaches only persons of an age the situation does not have.
+            text = (f"De wet ({governing.citation}) geeft de bevoegdheid alleen binnen een leeftijdsgrens: "
+                    f"{quote(room.provision)} [{{n0}}]. Met de gegevens uit de vraag: {room.arithmetic}. "
+                    f"{focus.citation[:1].upper()}{focus.citation[1:]} en de hardheidsclausule of beleidsregels "
+                    "daaronder kunnen niet geven wat de wet "
+                    "niet toestaat; ook de evenredigheidstoets van artikel 3:4 Awb geeft die bevoegdheid niet. Leg de "
+                    "casus vast als knelpunt, zodat het Rijk het kan oplossen.")
+            return Afwijkingsruimte("geen", c.citation, text, governing.citation, governing.layer, knelpunt=True), [c]
         if governing is not focus:
             kind = governing.layer
             focus_note = f" {room.reason}"

@@ -401,6 +401,14 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
                 out.sentences.append(Sentence(f"{lead} als bijzondere omstandigheden de gevolgen voor de inwoner "
                                               f"onevenredig maken: dan wijkt het college af van de beleidsregel op grond "
                                               f"van {room_cite} {ref}.".replace("Ja, mits als", "Ja, mits"), cite))
+        elif room.arithmetic and room.article is not None and room.article is not focus:
+            # The law withholds it (an age limit the situation does not meet): say which law and why.
+            out.verdict = "nee" if kind == "room" else "regel"
+            out.sentences.append(Sentence(
+                f"{'Nee' if kind == 'room' else 'Dat kan niet'}: {room_cite} {ref} geeft de bevoegdheid alleen binnen een "
+                f"grens die de situatie niet haalt ({room.arithmetic}); {focus.citation} en een hardheidsclausule of "
+                "beleidsregel daaronder kunnen daar niet van afwijken. Pakt dat onevenredig uit, meld het dan als "
+                "knelpunt.", cite))
         else:  # geen
             fc = [focus_chunk] if focus_chunk is not None else []
             alt = ""

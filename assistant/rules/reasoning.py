@@ -235,7 +235,8 @@ def exemption_applies(prov: Provision, facts: Facts, periods: bool = True,
         if limit.kind == "leeftijd" and facts.ages:
             held = [(raw, n) for raw, n in facts.ages if _holds(n, limit.cmp, limit.number)]
             raw, n = held[0] if held else facts.ages[0]
-            return bool(held), f"{raw}: {int(n)} jaar, tegen de grens {_CMP_WORDS[limit.cmp]} {limit.raw}"
+            told = raw if re.search(rf"\b{int(n)}\s*(?:jaar|jr)", raw) else f"{raw}: {int(n)} jaar"
+            return bool(held), f"{told}, tegen de grens {_CMP_WORDS[limit.cmp]} {limit.raw}"
         if limit.kind == "percentage" and facts.percentages:
             # A percentage of what: "120% van de toepasselijke bijstandsnorm" says nothing about
             # a question's "110%" when the question never names the norm ("150 procent van het
@@ -390,7 +391,10 @@ def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: F
 
 
 _DEFINED = (re.compile(r"\bonder\s+(?P<t>[a-zë\- ]{3,60}?)\s+(?:wordt\s+)?verstaan\b", re.I),
-            re.compile(r"^(?:[a-z]{1,2}\.\s*|-\s*)?\*?(?P<t>[a-zë\- ]{3,60}?)\*?:\s", re.I))
+            # "alleenstaande: ..." defines a term; "indien ze ... kinderen hebben: € 755,98" or "voor
+            # een alleenstaande: € 8.000,00" is a case of a norm, not a definition.
+            re.compile(r"^(?:[a-z]{1,2}\.\s*|-\s*)?\*?(?!(?:indien|als|wanneer|voor|bij|in geval|ingeval|zolang|"
+                       r"gedurende|met|zonder|tot|vanaf|na)\b)(?P<t>[a-zë\- ]{3,60}?)\*?:\s", re.I))
 
 
 def _defined_terms(prov: Provision) -> frozenset[str]:
