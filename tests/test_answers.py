@@ -462,3 +462,18 @@ def test_the_motivering_leans_only_on_besluiten_about_the_same_rule(assistant):
         assert "alleen ter vergelijking" in text.split(p.id)[1].splitlines()[0]
     if not any(p.zelfde_regel for p in answer.precedents):
         assert "Geen eerdere besluiten over deze regel of haar keten." in text
+
+
+def test_an_amount_quoted_as_a_limit_points_to_the_article_that_sets_it(tmp_path):
+    """"Zijn advocaat schrijft dat de grens € 8.000 is": the vermogensgrens of art. 34 Pw (in its
+    2026 version; in May 2025 it was € 7.770) is what the bezwaar is about, not the terugvordering
+    rules that share the case's other words (review round 5, y06)."""
+    from conftest import indexed_sample
+
+    index = indexed_sample(tmp_path, ["landelijk/participatiewet", "landelijk/awb", "beleidsregels"])
+    q = ("bezwaarzaak. dhr 58, alleenstaand, melding en aanvraag 12 mei 2025, afgewezen omdat hij toen € 7.900 op "
+         "zijn spaarrekening had (geen schulden, geen auto, verder niks). zijn advocaat schrijft in bezwaar dat de "
+         "grens € 8.000 is, dat het hooguit om 'een paar tientjes' gaat en vraagt om redelijkheid. hij is inmiddels "
+         "door zijn spaargeld heen. kan ik in bezwaar alsnog toekennen vanaf mei, of mag ik hier coulant zijn?")
+    a = Assistant(index, pseudonymiser=Pseudonymiser(use_deduce=False)).ask(q, peildatum="2025-05-12")
+    assert a.trace["regel"] == "artikel 34 Participatiewet"

@@ -36,6 +36,9 @@ from assistant.answering.scope import Catalogue, RelevancePolicy, question_alias
 from assistant.answering.verify import PassageNumbers, Verifier, check_references
 from assistant.answering.drafting import Drafting
 
+# Words before an amount that make it a limit the question quotes, not a price or an income.
+_LIMIT_BEFORE = re.compile(r"\b(?:grens|grenzen|max\w*|maximum\w*|drempel\w*|norm|normbedrag|vrijlating|"
+                           r"bovengrens|ondergrens|plafond|limiet|tot)\b[^.;?!]{0,30}$", re.I)
 _DEFINITIONS = re.compile(r"\bwordt\s+(?:in\s+\w+\s+)?verstaan\s+onder\s*:", re.I)
 
 # ---- the assistant ----------------------------------------------------------------------------
@@ -367,12 +370,16 @@ class Assistant(Drafting):
         facts, and the room along the chain."""
         rules, day = cat.rules, prep.day
         signal = domain_signal(cat.domains, found.terms, [(h.chunk, h.rank) for h in scope.relevant])
+        told = prep.q + "\n" + prep.casus_text
+        facts = read_facts(told, prep.day)
         focus = rules.article_of(scope.explicit) if scope.explicit is not None else None
         if focus is None:
+            # An amount the question quotes as a limit ("dat de grens € 8.000 is", "max 450"): the
+            # article that sets it is what the question is about.
+            limits = {a.value for a in facts.told_amounts if _LIMIT_BEFORE.search(told[max(0, a.at - 40):a.at])}
             focus = self._choose([h for h in scope.relevant if h.chunk.source_type in RULE_TYPES], found.weigh, cat,
-                                 day, signal, hint=layer_hint(prep.q))
+                                 day, signal, hint=layer_hint(prep.q), amounts=limits)
         chain = chain_of(rules, focus, day) if focus is not None else None
-        facts = read_facts(prep.q + "\n" + prep.casus_text, prep.day)
         # decide_room adds the lexicon's terms to the question's own.
         room = decide_room(rules, chain, found.terms, facts, day, found.expansions) if chain is not None else None
         rule = scope.explicit if scope.explicit is not None else (
@@ -438,7 +445,7 @@ class Assistant(Drafting):
 
     @staticmethod
     def _choose(hits, weigh, cat: Catalogue, day: dt.date, signal, hint: str | None = None,
-                close: float = 0.8):
+                close: float = 0.8, amounts: set[float] = frozenset()):
         """The provision the question turns on. Per retrieved rule document, its article that best
         matches the question (a hit on a toelichting or the begripsbepalingen points to the
         document, not to the article). Another gemeente's rules and the Awb's general norms (the
@@ -463,6 +470,14 @@ class Assistant(Drafting):
                 w = weigh(c)
                 # Search rank breaks near-ties in lexical weight.
                 w *= 1.0 + 0.3 / (1 + h.rank)
+                # The article that sets an amount the question quotes as a limit (in any version:
+                # "de grens is € 8.000" for a case of 2025, when it was € 7.770) is what the question
+                # is about. Measured on the development pool: evals/RESULTS-answers.md.
+                if amounts:
+                    art = rules.article_of(c)
+                    if art is not None and amounts & {v.number for p in art.provisions for v in p.values
+                                                      if v.kind == "bedrag" and v.number is not None}:
+                        w *= 1.5
                 if best is None or w > best[0]:
                     best = (w, h.rank, c)
             if best is not None:
