@@ -5,7 +5,8 @@ the governing articles, the basis for deviating and the deciding amount or term.
 Measures per set: in-scope refusal rate, correct refusals out of scope, expected-article recall
 among the citations, afwijkingsruimte accuracy, whether the rule the answer turns on is a
 governing article, answers whose "regel" is another gemeente's, the key amount or term named in
-the answer, quotes verbatim, latency.
+the answer, where an answer says no deviation is needed or names a power in the law: whether it
+was labelled so and rests on a governing article, quotes verbatim, latency.
 
 Index corpus/ (the sample gemeente and, in corpus/landelijk, the national law) and the other
 gemeenten's rules before scoring:
