@@ -724,3 +724,26 @@ def test_a_power_in_the_law_must_say_something_of_its_own_that_the_question_says
     q = "klant had een sterk gestegen energierekening, kan ze bijzondere bijstand krijgen als eenmalige energietoeslag?"
     room = decide_room(model, chain_of(model, art4, TODAY), content_terms(q), read_facts(q), TODAY)
     assert room.basis == "wettelijke-bevoegdheid" and "energietoeslag" in room.provision.text
+
+
+def test_earlier_besluiten_vote_for_the_rule_they_were_taken_under(local_catalogue):
+    """Among articles that match a question equally well, the one the most similar earlier
+    besluiten were taken under (their "regel") is the rule the question turns on."""
+    from types import SimpleNamespace
+
+    from assistant.answering.pipeline import Assistant
+    from assistant.retrieval.index import Hit
+
+    rules = local_catalogue.rules
+    art2 = rules.find("Beleidsregels bijzondere bijstand Lindewaarde", "2")
+    art4 = rules.find("Beleidsregels bijzondere bijstand Lindewaarde", "4")
+    hits = [Hit(0, 1.0, art2.valid_chunks(TODAY)[0]), Hit(1, 0.9, art4.valid_chunks(TODAY)[0])]
+    signal = SimpleNamespace(confident=False, domain=None)
+
+    def weigh(chunk):  # both articles match the question equally well
+        return 5.0 if chunk.chunk_id in {h.chunk.chunk_id for h in hits} else 0.0
+
+    plain = Assistant._choose(hits, weigh, local_catalogue, TODAY, signal)
+    assert plain.key == art2.key  # the better search rank breaks the tie
+    voted = Assistant._choose(hits, weigh, local_catalogue, TODAY, signal, votes={art4.key: 1.0})
+    assert voted.key == art4.key
