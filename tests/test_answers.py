@@ -398,11 +398,12 @@ def test_the_gevolgen_the_question_tells_fill_the_motivering(assistant):
 def test_a_precedent_says_the_difference_only_where_the_cases_share_something():
     from assistant.answering.model import Precedent
     from assistant.retrieval.analysis import content_terms
+    from assistant.rules.facts import read_facts
 
     def line(omstandigheden, question):
         p = Precedent(id="MB-1", citation="MB-1", n=3, datum="2025-01-01", regel="artikel 3", uitkomst="afgeweken",
                       grondslag_afwijking=None, omstandigheden=omstandigheden, zelfde_regel=True)
-        p.compare(content_terms(question))
+        p.compare(content_terms(question), [n for _, n in read_facts(question).ages])
         return p.regel_kort
 
     both = line(["dreigende huisuitzetting", "drie minderjarige kinderen"], "verhuurder dreigt met huisuitzetting")
@@ -416,6 +417,11 @@ def test_a_precedent_says_the_difference_only_where_the_cases_share_something():
     single = line(["alleenstaande vrouw van in de vijftig", "zes weken tijdelijk werk"],
                   "klant heeft 7.900 op de spaarrekening, alleenstaand")
     assert "ook hier" not in single and "dezelfde omstandigheden" not in single
+    # An age the besluit states is shared only with a casus of that age.
+    young = line(["alleenstaande moeder van in de vijftig met bijstand"], "jonge moeder van 20 jaar met bijstand")
+    assert "ook hier" not in young and "dezelfde omstandigheden" not in young
+    fifties = line(["alleenstaande moeder van in de vijftig met bijstand"], "alleenstaande moeder van 52 met bijstand")
+    assert "dezelfde omstandigheden als hier: alleenstaande moeder van in de vijftig" in fifties
     none = line(["echtpaar met vijf kinderen", "energieachterstand"], "klant heeft een koelkast nodig")
     assert "ook hier" not in none and "anders dan hier" not in none
 

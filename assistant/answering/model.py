@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any, Sequence, Callable
 
 from assistant.corpus.documents import Chunk
 from assistant.corpus.splitting import base_citation
@@ -117,6 +117,25 @@ class Afwijkingsruimte:
     markers: list[int] = field(default_factory=list)
 
 
+_DECADES = {"twintig": 20, "dertig": 30, "veertig": 40, "vijftig": 50, "zestig": 60, "zeventig": 70,
+            "tachtig": 80, "negentig": 90}
+_AGE_PHRASE = re.compile(r"\b(?:(?P<where>begin|eind|midden)\s+(?:de\s+)?|in\s+de\s+|rond\s+de\s+)(?P<decade>"
+                         + "|".join(_DECADES) + r")\b|\bvan\s+(?P<n>\d{2})(?:\s+jaar)?\b", re.I)
+
+
+def _age_span(text: str) -> tuple[int, int] | None:
+    """The ages a besluit's description allows: "van in de vijftig" 50-59, "begin dertig" 30-34,
+    "eind veertig" 45-49, "van 58" 58. None when it states no age."""
+    m = _AGE_PHRASE.search(text)
+    if m is None:
+        return None
+    if m.group("n"):
+        return int(m.group("n")), int(m.group("n"))
+    base = _DECADES[m.group("decade").lower()]
+    where = (m.group("where") or "").lower()
+    return {"begin": (base, base + 4), "eind": (base + 5, base + 9), "midden": (base + 3, base + 7)}.get(where, (base, base + 9))
+
+
 @dataclass
 class Precedent:
     id: str
@@ -138,7 +157,7 @@ class Precedent:
     anders: list[str] = field(default_factory=list)
     regel_kort: str = ""  # one line: facts -> outcome -> difference
 
-    def compare(self, situation_terms: set[str]) -> None:
+    def compare(self, situation_terms: set[str], ages: Sequence[float] = ()) -> None:
         """Which parts of the besluit's omstandigheden this casus also tells and which it does
         not. A besluit writes several facts in one circumstance ("echtpaar met vijf kinderen,
         ruim zes jaar bijstand"), so each comma- or semicolon-separated part is weighed on its
@@ -153,6 +172,11 @@ class Precedent:
                 if not terms:
                     continue
                 shared = sum(any(same_stem(t, s) for s in situation_terms) for t in terms)
+                # An age the part states ("van in de vijftig") that none of the casus's ages has
+                # makes it a difference, however many other words it shares.
+                span = _age_span(part)
+                if span is not None and ages and not any(span[0] <= a <= span[1] for a in ages):
+                    shared = 0
                 (self.ook_hier if shared * 2 >= len(terms) else self.anders).append(part)
         outcome = self.uitkomst + (f" ({self.grondslag_afwijking})" if self.grondslag_afwijking else "")
         parts = [f"{self.id} [{self.n}]" + (f", {self.datum}" if self.datum else "")

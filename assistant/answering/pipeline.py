@@ -173,8 +173,9 @@ class Assistant(Drafting):
         precedents, consistency = self._precedents(rule, chain, besluit_hits, relevant, cat, day, casus, registry,
                                                     answer.warnings)
         situation = content_terms(q + " " + casus_text)
+        ages = [n for _, n in read_facts(q + "\n" + casus_text).ages]
         for p_ in precedents:
-            p_.compare(situation)
+            p_.compare(situation, ages)
         answer.precedents, answer.consistency = precedents, consistency
 
         preface = []
