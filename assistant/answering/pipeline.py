@@ -173,7 +173,7 @@ class Assistant(Drafting):
         precedents, consistency = self._precedents(rule, chain, besluit_hits, relevant, cat, day, casus, registry,
                                                     answer.warnings)
         situation = content_terms(q + " " + casus_text)
-        ages = [n for _, n in read_facts(q + "\n" + casus_text).ages]
+        ages = [n for _, n in facts.ages]  # the facts the rule choice read from the same question and casus
         for p_ in precedents:
             p_.compare(situation, ages)
         answer.precedents, answer.consistency = precedents, consistency
@@ -477,21 +477,18 @@ class Assistant(Drafting):
                 w = weigh(c)
                 # Search rank breaks near-ties in lexical weight.
                 w *= 1.0 + 0.3 / (1 + h.rank)
-                # The article that sets an amount the question quotes as a limit (in any version:
-                # "de grens is € 8.000" for a case of 2025, when it was € 7.770) is what the question
-                # is about. Measured on the development pool: evals/RESULTS-answers.md.
+                art = rules.article_of(c) if (votes or amounts) else None
                 # Earlier besluiten like this question vote for the rule they were taken under
                 # (their front matter's "regel", weighed by their rank): a jurist's own reading
                 # of which rule a situation falls under. Measured: evals/RESULTS-answers.md.
-                if votes:
-                    va = rules.article_of(c)
-                    if va is not None and va.key in votes:
-                        w *= 1.0 + 0.6 * votes[va.key]
-                if amounts:
-                    art = rules.article_of(c)
-                    if art is not None and amounts & {v.number for p in art.provisions for v in p.values
-                                                      if v.kind == "bedrag" and v.number is not None}:
-                        w *= 1.5
+                if votes and art is not None and art.key in votes:
+                    w *= 1.0 + 0.6 * votes[art.key]
+                # The article that sets an amount the question quotes as a limit (in any version:
+                # "de grens is € 8.000" for a case of 2025, when it was € 7.770) is what the question
+                # is about. Measured on the development pool: evals/RESULTS-answers.md.
+                if amounts and art is not None and amounts & {v.number for p in art.provisions for v in p.values
+                                                              if v.kind == "bedrag" and v.number is not None}:
+                    w *= 1.5
                 if best is None or w > best[0]:
                     best = (w, h.rank, c)
             if best is not None:
