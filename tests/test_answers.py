@@ -189,8 +189,31 @@ def test_kort_antwoord_and_motivering_use_the_facts_of_the_question(assistant):
     assert "€ 150" in text["Gevolgen voor de inwoner"]
     for head in ("Bijzondere omstandigheden", "Gevolgen voor de inwoner"):
         assert "[in te vullen" not in text[head]
-    assert any("omstandigheden" in q for q in a.nog_nodig)
+    # The question tells the request, not a situation: what makes it special is asked.
+    assert any("Welke bijzondere omstandigheden" in q for q in a.nog_nodig)
     assert_traceable(a, assistant.index)
+
+
+def test_motivering_quotes_the_deciding_passage_and_the_inwoners_circumstances(assistant):
+    """"Regel en versie" quotes the provision the kort antwoord calls deciding (not another lid
+    of the article); "Bijzondere omstandigheden" lists the inwoner's facts, without the message's
+    opening or what a colleague claims."""
+    a = assistant.ask("vraagje bijz. bijstand: mevr 57, alleenstaand, al jaren bijstand. wasmachine kapot, de "
+                      "goedkoopste kost € 579. collega zegt dat het max € 450 is. welk maximum geldt?")
+    text = dict(a.motivering)
+    assert "€ 525" in text["Regel en versie"] and "eerste lid" in text["Regel en versie"]
+    omst = text["Bijzondere omstandigheden"]
+    assert "- mevr 57, alleenstaand, al jaren bijstand" in omst and "€ 579" in omst
+    assert "vraagje" not in omst and "collega" not in omst and "€ 450" not in omst
+    # What the question tells is weighed in the motivering, not asked back under "Nog nodig".
+    assert not any("Welke bijzondere omstandigheden" in q for q in a.nog_nodig)
+    assert_traceable(a, assistant.index)
+
+
+def test_without_a_situation_the_circumstances_are_asked(assistant):
+    a = assistant.ask("Mag ik afwijken van het maximumbedrag voor een wasmachine?")
+    assert a.afwijkingsruimte is not None and a.afwijkingsruimte.basis == "beleidsregel-4:84-awb"
+    assert any("Welke bijzondere omstandigheden" in q for q in a.nog_nodig)
 
 
 def test_to_dict_has_the_promised_fields(assistant):

@@ -8,11 +8,13 @@ import re
 from typing import Any
 
 from assistant.corpus.documents import Chunk
-from assistant.rules.brief import Brief
+from assistant.retrieval.analysis import content_terms
+from assistant.rules.brief import Brief, circumstances_of
 from assistant.rules.reasoning import Chain, Room
 from assistant.rules.refs import ORDINAL_WORDS
 from assistant.answering.generation import (
     select_sentences,
+    sentences,
 )
 from assistant.answering.model import Afwijkingsruimte, BASIS_LABEL, LAW_TYPES, Precedent, article_key, regel_key
 from assistant.answering.scope import Catalogue
@@ -24,7 +26,7 @@ _LID_NAMED = re.compile(r"\s*Doel van het (\w+) lid\b", re.I)
 
 
 # What the question says the rule's application does or threatens to do to the inwoner.
-_HARM = re.compile(r"\bdreig|\bachterstand|\bontruim|\buitzett|\bafsluit|\bschulden\b|\bniet (?:meer )?(?:kan )?betalen|"
+_HARM = re.compile(r"\bdreig|achterstand|\bontruim|\buitzett|\bafsluit|\bschulden\b|\bniet (?:meer )?(?:kan )?betalen|"
                    r"\bkan\b[^.;]{0,40}\bniet\b[^.;]{0,20}\bbetalen|\bkwijt\b|\bverliest\b|\bdakloos|\bbestaansminimum|"
                    r"\bniks over\b|\bniets over\b|\bin de problemen\b", re.I)
 _MILDER = (
@@ -239,12 +241,14 @@ class Drafting:
         todo = "[in te vullen door de professional]"
         sections: list[tuple[str, str]] = []
         doel_text = None
+        rule_name = rule.citation if rule is not None else "de regel"
         if rule is not None:
-            n = registry.add(rule)
-            first = select_sentences(rule.text, set(), 1)
-            version = f"geldig vanaf {rule.valid_from or 'onbekend'}" + (f" tot {rule.valid_to}" if rule.valid_to else "")
-            sections.append(("Regel en versie", f"{rule.citation} ({version}): „{first[0]}“ [{n}]" if first
-                             else f"{rule.citation} ({version}) [{n}]"))
+            quoted, rule_name, sentence = self._rule_quote(rule, kb, cat, day)
+            n = registry.add(quoted)
+            version = (f"geldig vanaf {quoted.valid_from or 'onbekend'}"
+                       + (f" tot {quoted.valid_to}" if quoted.valid_to else ""))
+            sections.append(("Regel en versie", f"{rule_name} ({version}): „{sentence}“ [{n}]" if sentence
+                             else f"{rule_name} ({version}) [{n}]"))
             doel = self._purpose(rule, cat, day, chain)
             if doel is not None:
                 chunk, sentence = doel
@@ -260,10 +264,15 @@ class Drafting:
         if isinstance(circ, (list, tuple)):
             circ = "; ".join(str(c) for c in circ)
         told = list(kb.facts_text) if kb is not None else []
-        facts_line = "; ".join(told)
-        omst = "; ".join(x for x in (facts_line and f"Uit de vraag: {facts_line}", circ) if x)
+        # The inwoner's circumstances, one line each: not the message's opening, not what the
+        # professional or a colleague wants or claims, not what is asked.
+        own = circumstances_of(told)
+        omst = "\n".join(x for x in ("Uit de vraag:\n" + "\n".join(f"- {c}" for c in own) if own else "",
+                                     f"Uit de casus: {circ}" if circ else "") if x)
         sections.append(("Bijzondere omstandigheden", omst or todo))
-        harm = [c.strip() for t in told for c in re.split(r",\s*(?:maar\s+)?|;\s*|\s+maar\s+", t) if _HARM.search(c)]
+        # A clause of the question that says what threatens the inwoner ("geen schulden" does not).
+        harm = [c.strip() for t in own for c in re.split(r",\s*(?:maar\s+)?(?![^(]*\))|;\s*|\s+maar\s+", t)
+                if (m := _HARM.search(c)) and not re.search(r"\b(?:geen|niet|nooit)\s+(?:\w+\s+)?$", c[:m.start()])]
         gevolgen = casus.get("gevolgen") or ("Uit de vraag: " + "; ".join(harm) if harm else None)
         effect = kb.consequence if kb is not None else None
         if ruimte is not None and ruimte.basis == "geen" and not effect:
@@ -277,6 +286,19 @@ class Drafting:
             weigh = [("Niet aan de orde: de situatie past binnen de regel"
                       + (f" ({grounds})" if grounds else "") + ", dus er is geen afwijking om af te wegen. "
                       "Leg vast op welke gegevens dit rust; verandert een gegeven, weeg dan opnieuw.")]
+        elif ruimte is not None and ruimte.basis == "geen":
+            # No layer gives a power to deviate: the weighing cannot set the rule aside. What the
+            # motivering must say then is the richtsnoer's: the law leaves no room, other routes,
+            # a knelpunt.
+            weigh = [f"Geen grond om af te wijken: {ruimte.citation or rule_name} laat geen ruimte"
+                     + (f" [{ruimte.markers[0]}]" if ruimte.markers else "") + ", en een belangenafweging kan geen "
+                     "bevoegdheid geven die de regels niet geven."]
+            guide = cat.guidance(r"ruimte in de wet", day)
+            said = select_sentences(guide.text, content_terms("wet dwingend geen afwijkingsbevoegdheid route knelpunt"),
+                                    1) if guide is not None else []
+            if said:
+                weigh.append(f"Volgens {guide.citation}: „{said[0]}“ [{registry.add(guide)}]")
+            weigh.append("Leg vast welke gevolgen de regel voor de inwoner heeft; die horen in de knelpuntmelding.")
         else:
             weigh = []
             awb34 = cat.awb_34_lid2(day)
@@ -294,7 +316,7 @@ class Drafting:
             weigh.append("2. Noodzakelijkheid: is er een minder belastende manier om dat doel te bereiken"
                          + (f" (de regeling noemt zelf: {', '.join(options)})" if options else "")
                          + f"? {judge}")
-            inwoner = " ".join(x for x in (effect, gevolgen) if x) or omst
+            inwoner = " ".join(x for x in (effect, gevolgen) if x) or "; ".join(own) or (circ or "")
             weigh.append("3. Evenwichtigheid: staan de gevolgen voor de inwoner in verhouding tot het doel?"
                          + (f" Belang van de inwoner: {inwoner.rstrip('.')}." if inwoner else "")
                          + (f" Belang van de regel: {doel_text}." if doel_text else "")
@@ -317,7 +339,6 @@ class Drafting:
             sections.append(("Vergelijkbare besluiten", "\n".join(lines)))
         else:
             sections.append(("Vergelijkbare besluiten", "Geen vergelijkbare besluiten gevonden."))
-        rule_name = rule.citation if rule is not None else "de regel"
         if kb is not None and kb.verdict in ("binnen de regel", "niet nodig"):
             conclusie = (f"Afwijken is niet nodig: de situatie past binnen {rule_name}. "
                          "De professional beslist; de assistent beslist niet.")
@@ -333,6 +354,38 @@ class Drafting:
                          "toegepast zoals zij luidt.")
         sections.append(("Conclusie", conclusie))
         return sections
+
+    @staticmethod
+    def _rule_quote(rule: Chunk, kb: Brief | None, cat: Catalogue, day: dt.date) -> tuple[Chunk, str, str | None]:
+        """What "Regel en versie" quotes: the deciding provision the kort antwoord names; else the
+        sentence of the rule's article that carries the question (its focus, or the sentence
+        sharing most words with the situation), never the lead of a list ("... verstaan:")."""
+        if kb is not None and kb.deciding is not None and kb.deciding_chunk is not None:
+            return kb.deciding_chunk, kb.deciding.citation, kb.deciding.text.strip().rstrip(";:,")
+        focus = kb.focus_sentences.get(rule.chunk_id) if kb is not None else None
+        if focus:
+            return rule, rule.citation, focus[0].strip().rstrip(";:,")
+        terms = content_terms(" ".join(kb.facts_text)) if kb is not None else set()
+        art = cat.rules.article_of(rule)
+        chunks = [rule] + [c for c in (art.valid_chunks(day) if art is not None else []) if c.chunk_id != rule.chunk_id]
+        best: tuple[tuple[int, int, int], Chunk, str] | None = None
+        for i, c in enumerate(chunks):
+            sents = sentences(c.text)
+            for j, sent in enumerate(sents):
+                if sent.rstrip().endswith(":"):
+                    continue
+                key = (len(content_terms(sent) & terms), -i, -j)
+                if best is None or key > best[0]:
+                    # A list item is read after its lead: "Van dringende redenen ... als:" … "<item>".
+                    lead = next((x for x in reversed(sents[:j]) if x.rstrip().endswith(":")), None)
+                    between = sents[sents.index(lead) + 1:j] if lead is not None else []
+                    shown = sent.strip().rstrip(";:,")
+                    if lead is not None and not any(x.rstrip().endswith(".") for x in between):
+                        shown = f"{lead.strip()}“ … „{shown}"
+                    best = (key, c, shown)
+        if best is None:
+            return rule, rule.citation, None
+        return best[1], best[1].citation, best[2]
 
     @staticmethod
     def _milder_options(chain: Chain, day: dt.date, cat: Catalogue) -> list[str]:
@@ -362,7 +415,10 @@ class Drafting:
         for chunk in candidates:
             if not chunk.article:
                 continue
-            found = Drafting._purpose_in(chunk, cat, day, rf"\bArtikel {re.escape(chunk.article)}\b")
+            # "Artikel 5 (…)" or "Artikelen 5 en 6 (…)": a paragraph on several articles counts for each.
+            art = re.escape(chunk.article)
+            found = Drafting._purpose_in(chunk, cat, day, rf"\bArtikel(?:en)?\s+(?:[\w.:]+(?:,\s*|\s+en\s+|"
+                                                          rf"\s+tot en met\s+|\s*-\s*))*{art}\b(?![.:]\d)")
             if found is not None:
                 return found
         return Drafting._purpose_in(rule, cat, day, r"\bAlgemeen\b") if rule.article else None

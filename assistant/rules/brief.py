@@ -65,6 +65,7 @@ class Brief:
     verdict: str  # ja | nee | ja, mits | hangt af van | binnen de regel | niet nodig | regel
     sentences: list[Sentence]
     deciding: Provision | None = None
+    deciding_chunk: Chunk | None = None  # the passage the deciding provision is quoted from
     deciding_value: Value | None = None
     arithmetic: str | None = None
     consequence: str | None = None  # the effect of applying the rule, for "Gevolgen voor de inwoner"
@@ -92,6 +93,48 @@ def situation_of(question: str) -> list[str]:
         clauses = [c.strip() for c in re.split(r",\s*|\s+-\s+", parts[-1].rstrip("?")) if c.strip()]
         told = [c for c in clauses[:-1] if not _QUESTION_WORD.match(c)]
     return [t for t in told if len(t) > 3]
+
+
+# How a professional's message opens before the case itself ("vraagje bijz. bijstand:", "hoi,").
+_OPENING = re.compile(r"^(?:(?:vraag(?:je)?|hoi|hallo|goedemorgen|goedemiddag|beste)\b[^:]{0,40}:\s*|"
+                      r"(?:vraag(?:je)?|hoi|hallo|goedemorgen|goedemiddag)\b[^:,]{0,20}$)", re.I)
+# What the professional sees or reads: the fact after it is the inwoner's.
+_SEEN = re.compile(r"^(?:(?:ik|we|wij)\s+(?:zie|zien|lees|lezen|merk|merken|hoor|horen|constateer|constateren)\s+"
+                   r"(?:\w+\s+){0,2}?dat\s+|(?:op|uit|in)\s[^,]{0,60}?\b(?:zie|lees|merk|blijkt)\s+(?:ik|we|wij\s+)?\s*dat\s+)",
+                   re.I)
+# A clause in the professional's or a colleague's own voice (what they want, plan or claim), not
+# a circumstance of the inwoner.
+_OWN_VOICE = re.compile(r"^(?:ik|we|wij|mijn|onze?\s+(?:collega|teamleider|afdeling)|(?:mijn\s+|een\s+)?collega'?s?|"
+                        r"teamleider|klopt)\b", re.I)
+
+
+def tells_situation(told: list[str]) -> bool:
+    """Whether the question tells the inwoner's situation beyond the request itself ("klant wil
+    een wasmachine van 600 euro"): at least three facts (clauses) about the inwoner."""
+    return sum(len(c.split(", ")) for c in circumstances_of(told)) >= 3
+
+
+def circumstances_of(told: list[str]) -> list[str]:
+    """The inwoner's circumstances in what the question tells, clause by clause, for the
+    motivering's "Bijzondere omstandigheden": without the message's opening, what the
+    professional or a colleague wants or claims, and what is asked."""
+    out: list[str] = []
+    opened = False
+    for sentence in told:
+        sentence = sentence.strip()
+        if opened:  # "vraagje bijz. bijstand: mevr 57": the opening's topic, cut off by its abbreviation
+            sentence = re.sub(r"^[^:,]{1,25}:\s*", "", sentence)
+        opened = bool(_OPENING.fullmatch(sentence))
+        sentence = _OPENING.sub("", sentence)
+        kept = []
+        for part in re.split(r";\s+|,\s+(?=[a-zà-ÿ])|\.\s+", sentence):
+            part = _SEEN.sub("", part.strip().rstrip(".;,:")).strip()
+            if len(part) <= 3 or _OPENING.match(part) or _OWN_VOICE.match(part) or part.endswith("?"):
+                continue
+            kept.append(part)
+        if kept:
+            out.append(", ".join(kept))
+    return out
 
 
 # Where a conditional clause ends: at a comma, or where the main clause's verb and subject follow
@@ -332,7 +375,7 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
     if found is not None:
         art, prov, value = found
         chunk = _chunk(art, prov)
-        out.deciding, out.deciding_value = prov, value
+        out.deciding, out.deciding_value, out.deciding_chunk = prov, value, chunk
         if chunk is not None:
             out.focus_sentences.setdefault(chunk.chunk_id, []).append(prov.text)
             out.sentences.append(Sentence(f"Doorslaggevend is {prov.citation}: „{_clean_quote(prov.text)}” {{0}}.",
@@ -404,6 +447,8 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
         elif room.arithmetic and room.article is not None and room.article is not focus:
             # The law withholds it (an age limit the situation does not meet): say which law and why.
             out.verdict = "nee" if kind == "room" else "regel"
+            out.consequence = out.consequence or (f"Met de gegevens uit de vraag valt de situatie buiten de grens van "
+                                                  f"{room_cite} ({room.arithmetic}).")
             out.sentences.append(Sentence(
                 f"{'Nee' if kind == 'room' else 'Dat kan niet'}: {room_cite} {ref} geeft de bevoegdheid alleen binnen een "
                 f"grens die de situatie niet haalt ({room.arithmetic}); {focus.citation} en een hardheidsclausule of "
@@ -435,7 +480,9 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
             and calc is None and not facts.told_amounts:
         out.open_questions.append(OpenQuestion("Om welk bedrag gaat het (kosten of inkomen, per maand of per jaar)?"))
     if room.basis in ("beleidsregel-4:84-awb", "hardheidsclausule") and not (calc and calc[1]) \
-            and not casus_circumstances:
+            and not casus_circumstances and not tells_situation(out.facts_text):
+        # Asked only when neither the casus nor the question tells the situation: what the
+        # question tells is weighed in the motivering, not asked back.
         out.open_questions.append(OpenQuestion(
             "Welke bijzondere omstandigheden maken toepassing van de regel voor deze inwoner onevenredig?"))
     if out.verdict in ("ja, mits",) and out.open_questions:
