@@ -481,6 +481,9 @@ def test_ages_and_percentages_from_a_question():
     # A day of a month after a person is a date, not an age (review round 4: "man is 18 feb overleden").
     assert not read_facts("Haar man is 18 feb plotseling overleden.").ages
     assert not read_facts("vrouw van 30 mei 2024 ingeschreven").ages
+    # A file note's abbreviations name the person ("mw 29", "dhr (61)"); a frequency after one is no age.
+    assert sorted(n for _, n in read_facts("mw 29, moeder van zoon (4); dhr (61) ook").ages) == [4, 29, 61]
+    assert not read_facts("mw 2x per week bij de dagbesteding").ages
 
 
 def test_a_person_outside_the_laws_definition_needs_no_deviation(model):

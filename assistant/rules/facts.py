@@ -30,6 +30,8 @@ _PEOPLE = re.compile(
 _AGE = re.compile(r"\b(?P<n>\d{1,2})\s*(?:jaar|jr\.?|jarige?)\b(?!\s*(?:lang|geleden|bijstand|uitkering|onafgebroken|in de|op|open|oud\b(?!\s)))", re.I)
 # "zoon van 24", "klant is 70", "meneer (35)": a person and a number that can only be an age.
 _PERSON = (r"(?:zoon|dochter|broer|zus|zuster|moeder|vader|kind|klant|cliënt|client|meneer|mevrouw|man|vrouw|jongen|"
+           # how a file note abbreviates them: "mw 29", "mevr. 57", "dhr (61)"
+           r"mw\.?|mevr\.?|mvr\.?|dhr\.?|hr\.?|"
            r"meisje|oom|tante|neef|nicht|partner|vriend|vriendin|aanvrager|aanvraagster|inwoner|jongere|pleegkind|oma|opa)")
 _PERSON_AGE = re.compile(
     rf"\b{_PERSON}\s+(?:is\s+|van\s+|wordt\s+|,?\s*)\(?(?P<n>\d{{1,2}})\)?(?!\s*(?:euro|eur|%|procent|maand|mnd|week|weken|dag|dagen|uur|kinderen|personen|[.,]\d"
