@@ -97,14 +97,16 @@ def situation_of(question: str) -> list[str]:
 
 # How a professional's message opens before the case itself ("vraagje bijz. bijstand:", "hoi,").
 _OPENING = re.compile(r"^(?:(?:vraag(?:je)?|hoi|hallo|goedemorgen|goedemiddag|beste)\b[^:]{0,40}:\s*|"
-                      r"(?:vraag(?:je)?|hoi|hallo|goedemorgen|goedemiddag)\b[^:,]{0,20}$)", re.I)
+                      r"(?:vraag(?:je)?|hoi|hallo|goedemorgen|goedemiddag)\b[^:,]{0,40}$)", re.I)
+# What continues a clause dropped for its voice ("collega zegt: ..., dus gewoon om niet toekennen").
+_CONTINUES = re.compile(r"^(?:dus|en|want|omdat|maar|zodat)\b", re.I)
 # What the professional sees or reads: the fact after it is the inwoner's.
 _SEEN = re.compile(r"^(?:(?:ik|we|wij)\s+(?:zie|zien|lees|lezen|merk|merken|hoor|horen|constateer|constateren)\s+"
                    r"(?:\w+\s+){0,2}?dat\s+|(?:op|uit|in)\s[^,]{0,60}?\b(?:zie|lees|merk|blijkt)\s+(?:ik|we|wij\s+)?\s*dat\s+)",
                    re.I)
 # A clause in the professional's or a colleague's own voice (what they want, plan or claim), not
 # a circumstance of the inwoner.
-_OWN_VOICE = re.compile(r"^(?:ik|we|wij|mijn|onze?\s+(?:collega|teamleider|afdeling)|(?:mijn\s+|een\s+)?collega'?s?|"
+_OWN_VOICE = re.compile(r"^(?:ik|we|wij|(?:onze?|mijn|een|de)\s+(?:collega'?s?|teamleider|leidinggevende)|collega'?s?|"
                         r"teamleider|klopt)\b", re.I)
 
 
@@ -120,16 +122,24 @@ def circumstances_of(told: list[str]) -> list[str]:
     professional or a colleague wants or claims, and what is asked."""
     out: list[str] = []
     opened = False
-    for sentence in told:
+    for i, sentence in enumerate(told):
         sentence = sentence.strip()
         if opened:  # "vraagje bijz. bijstand: mevr 57": the opening's topic, cut off by its abbreviation
             sentence = re.sub(r"^[^:,]{1,25}:\s*", "", sentence)
         opened = bool(_OPENING.fullmatch(sentence))
+        # A message that opens with its subject ("spoedje schuldhulp.", "bezwaarzaak."): a label.
+        if i == 0 and len(sentence.split()) <= 3 and not re.search(r"\d", sentence) and len(told) > 1:
+            continue
         sentence = _OPENING.sub("", sentence)
-        kept = []
-        for part in re.split(r";\s+|,\s+(?=[a-zà-ÿ])|\.\s+", sentence):
+        kept: list[str] = []
+        dropped = False
+        for part in re.split(r";\s+|,\s+(?=[a-zà-ÿ])(?![^(]*\))|\.\s+", sentence):
             part = _SEEN.sub("", part.strip().rstrip(".;,:")).strip()
+            if dropped and _CONTINUES.match(part):
+                continue  # the rest of what the colleague says
+            dropped = False
             if len(part) <= 3 or _OPENING.match(part) or _OWN_VOICE.match(part) or part.endswith("?"):
+                dropped = True
                 continue
             kept.append(part)
         if kept:
