@@ -506,3 +506,15 @@ def test_an_amount_quoted_as_a_limit_points_to_the_article_that_sets_it(tmp_path
          "door zijn spaargeld heen. kan ik in bezwaar alsnog toekennen vanaf mei, of mag ik hier coulant zijn?")
     a = Assistant(index, pseudonymiser=Pseudonymiser(use_deduce=False)).ask(q, peildatum="2025-05-12")
     assert a.trace["regel"] == "artikel 34 Participatiewet"
+
+
+def test_a_past_peildatum_still_cites_the_awb_basis(assistant):
+    """Art. 4:84 Awb has been the same text since 1998 (the jurist set its valid_from; the
+    harvest's date is the 2026-07-01 toestand): a casus of 2025 cites it as the basis, without
+    the note that the index lacks it for that date."""
+    a = assistant.ask("Kan de tijdelijke opvang van een dakloze zoon zonder kostendelersnorm langer duren?",
+                      peildatum="2025-06-01")
+    assert a.afwijkingsruimte is not None and a.afwijkingsruimte.basis == "beleidsregel-4:84-awb"
+    assert any(c.citation == "artikel 4:84 Awb" for c in a.citations)
+    assert not any("niet in de index" in w for w in a.warnings)
+    assert_traceable(a, assistant.index)
