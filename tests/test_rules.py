@@ -750,3 +750,34 @@ def test_earlier_besluiten_vote_for_the_rule_they_were_taken_under(local_catalog
     assert plain.key == art2.key  # the better search rank breaks the tie
     voted = Assistant._choose(hits, weigh, local_catalogue, TODAY, signal, votes={art4.key: 1.0})
     assert voted.key == art4.key
+
+
+def test_the_situations_amount_against_a_limit():
+    """One-off amounts add up against a limit per year; the text's own total wins; an amount the
+    text quotes as a limit is never the situation's."""
+    from assistant.rules.facts import situation_total
+
+    gifts = read_facts("feb tante energie €410 betaald, mei broer €300 cash, okt ouders €320 overgemaakt")
+    assert situation_total(gifts, 1200, yearly=True) == (1030, "€ 410 + € 300 + € 320 = € 1.030")
+    assert situation_total(gifts, 1200)[0] == 410  # a maximum for one purchase: no sum
+    total = read_facts("€6.420 op de spaarrekening en €1.530 op de betaalrekening, totaal €7.950; hij zegt "
+                       "dat de grens €8.000 is")
+    assert situation_total(total, 7770) == (7950, "€ 7.950")
+    monthly = read_facts("zijn zus geeft hem elke maand 85 euro")
+    assert situation_total(monthly, 1200, yearly=True) == (1020, "12 × € 85 = € 1.020 per jaar")
+
+
+def test_gifts_over_the_jaargrens_are_added_up_and_what_does_not_count_is_asked(model):
+    """Gifts that together exceed the giften rules' jaargrens: no "niet nodig" on the first gift
+    alone; the room carries the sum and the article's list of what does not count."""
+    art4 = model.find("Beleidsregels giften en schenkingen Participatiewet Lindewaarde 2025", "4")
+    chain = chain_of(model, art4, TODAY)
+    question = ("giften: ze heeft dit jaar van familie gekregen: €410 voor de energierekening, €300 cash en €320 op haar "
+                "rekening en €240 kleding. moet ik verrekenen?")
+    room = decide_room(model, chain, content_terms(question), read_facts(question), TODAY)
+    assert room.basis != "niet-nodig"
+    assert room.exceeded is not None
+    assert "= € 1.270 ligt € 70 boven de grens van € 1.200" in room.exceeded.arithmetic
+    assert any("voedselbank" in p.text for p in room.exceeded.uncounted)
+    few = question.replace("€300 cash en €320 op haar rekening en ", "")
+    assert decide_room(model, chain, content_terms(few), read_facts(few), TODAY).basis == "niet-nodig"

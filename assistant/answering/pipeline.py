@@ -37,8 +37,6 @@ from assistant.answering.verify import PassageNumbers, Verifier, check_reference
 from assistant.answering.drafting import Drafting
 
 # Words before an amount that make it a limit the question quotes, not a price or an income.
-_LIMIT_BEFORE = re.compile(r"\b(?:grens|grenzen|max\w*|maximum\w*|drempel\w*|norm|normbedrag|vrijlating|"
-                           r"bovengrens|ondergrens|plafond|limiet|tot)\b[^.;?!]{0,30}$", re.I)
 _DEFINITIONS = re.compile(r"\bwordt\s+(?:in\s+\w+\s+)?verstaan\s+onder\s*:", re.I)
 
 # ---- the assistant ----------------------------------------------------------------------------
@@ -377,7 +375,7 @@ class Assistant(Drafting):
         if focus is None:
             # An amount the question quotes as a limit ("dat de grens € 8.000 is", "max 450"): the
             # article that sets it is what the question is about.
-            limits = {a.value for a in facts.told_amounts if _LIMIT_BEFORE.search(told[max(0, a.at - 40):a.at])}
+            limits = {a.value for a in facts.told_amounts if a.role == "limit"}
             votes: dict = {}  # article key -> sum of 1 / (1 + rank) of the besluiten taken under it
             for h in scope.relevant:
                 if h.chunk.source_type == "besluit" and h.chunk.extra.get("regel"):

@@ -18,10 +18,10 @@ from typing import Callable, Sequence
 from assistant.corpus.documents import Chunk
 from assistant.answering.generation import GENERIC_TERMS
 from assistant.retrieval.analysis import content_terms
-from assistant.rules.facts import Amount, Facts, fits_household
+from assistant.rules.facts import Facts, euro as _euro, fits_household, situation_total
 from assistant.rules.model import Article
 from assistant.rules.provisions import Provision, Value, lid_text, own_text, period_kind
-from assistant.rules.reasoning import Chain, Room, _defined_terms, _euro, _words_of
+from assistant.rules.reasoning import Chain, Room, _defined_terms, _words_of
 
 # What the question asks for: an amount, a term, a duty or a power. One cue each, from the
 # words professionals use; a question without a cue is about the room to deviate.
@@ -268,20 +268,10 @@ def deciding_provision(chain: Chain, terms: set[str], kind: str, day: dt.date,
     return best[1:] if best else None
 
 
-def _fact_amount(facts: Facts, limit: Value | None) -> Amount | None:
-    for a in facts.told_amounts:
-        if limit is None or limit.number is None or abs(a.value - limit.number) > 0.005:
-            return a
-    return None
-
-
 def arithmetic(prov: Provision, chunk: Chunk | None, value: Value, facts: Facts) -> tuple[str, bool | None, str] | None:
     """(text, within, consequence) for an amount in the question against the limit of the
     provision; None when the question gives no amount or the provision sets no limit."""
-    if value.kind != "bedrag" or value.number is None:
-        return None
-    a = _fact_amount(facts, value)
-    if a is None:
+    if value.kind != "bedrag" or value.number is None or not facts.told_amounts:
         return None
     context = (chunk.text if chunk is not None else prov.text)
     is_max = bool(_MAXIMUM.search(prov.text) or _MAXIMUM.search(context))
@@ -293,18 +283,11 @@ def arithmetic(prov: Provision, chunk: Chunk | None, value: Value, facts: Facts)
     if not (is_max or is_exempt):
         return None
     limit = value.number
-    yearly_limit = bool(_YEARLY.search(prov.text))
-    monthly_limit = bool(_MONTHLY.search(prov.text))
-    if yearly_limit and a.per and a.per not in ("jaar", "kalenderjaar") and a.per_year is not None:
-        total = a.per_year
-        factor = round(a.per_year / a.value)
-        shown = f"{factor} × {_euro(a.value)} = {_euro(total)} per jaar"
-    elif monthly_limit and a.per in ("jaar", "kalenderjaar"):
-        total = a.value / 12
-        shown = f"{_euro(a.value)} per jaar = {_euro(total)} per maand"
-    else:
-        total = a.value
-        shown = _euro(total)
+    got = situation_total(facts, limit, yearly=bool(_YEARLY.search(prov.text)),
+                          monthly=bool(_MONTHLY.search(prov.text)))
+    if got is None:
+        return None
+    total, shown = got
     within = total <= limit + 0.005
     if within:
         text = f"{shown} blijft binnen de grens van {value.raw}"
@@ -410,6 +393,19 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
     conds = conditions_of(room.provision) if room.provision else []
     mits = _LEAD_CONJ.sub("", " ".join(clause(conds[0]).split())).rstrip(" ,;:.") if conds else ""
 
+    if calc is None and room.exceeded is not None:
+        # No deciding amount in the chain itself, but an exemption of the regeling (a jaargrens)
+        # that the question's amounts exceed: that is the arithmetic that decides.
+        ex = room.exceeded
+        ec = _chunk(ex.article, ex.provision)
+        if ec is not None:
+            out.focus_sentences.setdefault(ec.chunk_id, []).append(ex.provision.text)
+        out.arithmetic = ex.arithmetic
+        out.consequence = out.consequence or (f"Met de bedragen uit de vraag: {ex.arithmetic}; het meerdere telt "
+                                              "mee.")
+        out.sentences.append(Sentence(f"Met de bedragen uit de vraag: {ex.arithmetic} "
+                                      + ("{0}" if ec is not None else "") + "; binnen de vrijlating past dat niet.",
+                                      [ec] if ec is not None else []))
     if calc is not None and calc[1] is True:
         out.verdict = "binnen de regel"
         out.sentences.append(Sentence(f"Met de bedragen uit de vraag: {calc[0]}. Dat past binnen de regel; "
@@ -450,7 +446,7 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
                                               f"college daarvan af op grond van {room_cite} {ref}.", cite))
             else:
                 out.verdict = "ja, mits"
-                lead = "Afwijken kan alleen" if calc is not None else "Ja, mits"
+                lead = "Afwijken kan alleen" if calc is not None or room.exceeded is not None else "Ja, mits"
                 out.sentences.append(Sentence(f"{lead} als bijzondere omstandigheden de gevolgen voor de inwoner "
                                               f"onevenredig maken: dan wijkt het college af van de beleidsregel op grond "
                                               f"van {room_cite} {ref}.".replace("Ja, mits als", "Ja, mits"), cite))
@@ -486,6 +482,15 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
         provs.append((out.deciding, _chunk(found[0], out.deciding)))
     compared = room.provision if room.basis == "niet-nodig" and room.arithmetic else None
     out.open_questions = _condition_questions(provs, settled, compared)
+    if calc is None and room.exceeded is not None and room.exceeded.uncounted:
+        # The sum may hold amounts the regeling does not count ("Niet meegeteld ... worden: ...").
+        ex = room.exceeded
+        lead = next((p.text for p in ex.uncounted if p.text.rstrip().endswith(":")), "")
+        items = [_clean_quote(p.text) for p in ex.uncounted if not p.text.rstrip().endswith(":")]
+        listed = "; ".join(i if len(i) <= 90 else i[:87].rsplit(" ", 1)[0] + " …" for i in items[:3])
+        out.open_questions.insert(0, OpenQuestion(
+            "Tellen alle bedragen mee? " + (f"{_clean_quote(lead)}: " if lead else "Niet mee tellen: ") + listed + ".",
+            _chunk(ex.article, ex.uncounted[0])))
     if out.deciding is not None and out.deciding_value is not None and out.deciding_value.kind == "bedrag" \
             and calc is None and not facts.told_amounts:
         out.open_questions.append(OpenQuestion("Om welk bedrag gaat het (kosten of inkomen, per maand of per jaar)?"))
@@ -495,6 +500,8 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
         # question tells is weighed in the motivering, not asked back.
         out.open_questions.append(OpenQuestion(
             "Welke bijzondere omstandigheden maken toepassing van de regel voor deze inwoner onevenredig?"))
+    if calc is None and room.exceeded is not None and room.exceeded.uncounted and out.verdict != "niet nodig":
+        out.verdict = "hangt af van"  # of what counts towards the limit
     if out.verdict in ("ja, mits",) and out.open_questions:
         out.verdict = "hangt af van" if len(out.open_questions) > 1 else out.verdict
     out.open_questions = out.open_questions[:4]

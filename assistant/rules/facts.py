@@ -38,6 +38,10 @@ _PERSON_AGE = re.compile(
     # "haar man is 18 feb overleden": a day of a month, not an age
     r"|(?:jan|feb|mrt|maa|apr|mei|jun|jul|aug|sep|okt|nov|dec)\w*\b))\b",
     re.I)
+# The words just before an amount that quote it as a rule's limit, or as the text's own total.
+_LIMIT_BEFORE = re.compile(r"\b(?:grens|grenzen|max\w*|maximum\w*|drempel\w*|norm|normbedrag|vrijlating|"
+                          r"bovengrens|ondergrens|plafond|limiet|tot)\b[^.;?!]{0,30}$", re.I)
+_TOTAL_BEFORE = re.compile(r"\b(?:totaal|samen|bij elkaar|opgeteld|in het geheel)\b[^.;?!€\d]{0,15}$", re.I)
 _PERCENT = re.compile(r"\b(?P<n>\d{1,3}(?:,\d+)?)\s?(?:%|procent)", re.I)
 
 # An amount written without "€" or "euro", where nothing else can be meant: a Dutch thousands
@@ -116,6 +120,9 @@ class Amount:
     value: float
     per: str | None = None  # maand | week | jaar | ...
     at: int = -1  # where it stands in the text
+    # "limit": quoted as a rule's limit ("de grens is € 8.000", "max 450"); "total": the text's own
+    # sum ("totaal € 7.950", "samen is dat € 1.380"); None: an amount of the situation.
+    role: str | None = None
 
     @property
     def per_year(self) -> float | None:
@@ -214,6 +221,9 @@ def read_facts(text: str, day: dt.date | None = None) -> Facts:
         if value is not None:
             raw = text[m.start(group):m.end()].strip() if group == "m" else m.group(group)
             facts.unmarked.append(Amount(raw, value, "maand" if group == "m" else None, m.start(group)))
+    for a in [*facts.amounts, *facts.unmarked]:
+        before = text[max(0, a.at - 40):a.at]
+        a.role = "limit" if _LIMIT_BEFORE.search(before) else "total" if _TOTAL_BEFORE.search(before) else None
     for m in _DURATION.finditer(text):
         if any(m.start() >= text.find(a.raw) and m.end() <= text.find(a.raw) + len(a.raw) for a in facts.amounts):
             continue
@@ -268,3 +278,35 @@ def fits_household(text: str, household: set[str]) -> bool:
     describes? True when either says nothing."""
     named = [fits for pattern, fits in _CATEGORIES if pattern.search(text)]
     return not named or not household or any(fits(household) for fits in named)
+
+
+def euro(value: float) -> str:
+    whole = f"{int(value):,}".replace(",", ".")
+    cents = round((value - int(value)) * 100)
+    return f"€ {whole}" + (f",{cents:02d}" if cents else "")
+
+
+def situation_total(facts: Facts, limit: float | None, yearly: bool = False,
+                    monthly: bool = False) -> tuple[float, str] | None:
+    """The situation's amount to hold against a limit, and how it is reached, in Dutch: the
+    text's own total where it gives one ("totaal € 7.950"); several one-off amounts against a
+    limit per year added up ("€ 410 + € 300 = € 710"); a monthly amount against a yearly limit
+    times twelve; else the first amount. Never an amount the text quotes as a limit, nor the
+    limit itself. None when the text gives no amount."""
+    told = [a for a in facts.told_amounts if a.role != "limit"
+            and (limit is None or abs(a.value - limit) > 0.005)]
+    if not told:
+        return None
+    totals = [a for a in told if a.role == "total"]
+    if totals:
+        a = totals[-1]
+    else:
+        if yearly and len(told) >= 2 and all(x.per is None for x in told):
+            total = sum(x.value for x in told)
+            return total, " + ".join(euro(x.value) for x in told) + f" = {euro(total)}"
+        a = told[0]
+    if yearly and a.per and a.per not in ("jaar", "kalenderjaar") and a.per_year is not None:
+        return a.per_year, f"{round(a.per_year / a.value)} × {euro(a.value)} = {euro(a.per_year)} per jaar"
+    if monthly and a.per in ("jaar", "kalenderjaar"):
+        return a.value / 12, f"{euro(a.value)} per jaar = {euro(a.value / 12)} per maand"
+    return a.value, euro(a.value)

@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 from assistant.corpus.documents import Chunk
 from assistant.answering.generation import GENERIC_TERMS
 from assistant.retrieval.analysis import content_terms, same_stem
-from assistant.rules.facts import Facts, fits_household, months
+from assistant.rules.facts import Facts, euro, fits_household, months, situation_total
 from assistant.rules.model import LAW_TYPES, LOCAL_RULE_TYPES, RULE_TYPES, Article, RuleModel
 from assistant.rules.provisions import Provision, lid_text, own_text, period_kind
 from assistant.rules.refs import ORDINAL_WORDS, find_refs
@@ -140,6 +140,17 @@ class Room:
     knelpunt: bool = False
     alternatives: list[Article] = field(default_factory=list)
     arithmetic: str = ""  # the question's number against the provision's limit, where that decided
+    # A limit of an exemption the question's amount exceeds (the room then lies elsewhere): the
+    # article, the provision, the arithmetic, and what the article says does not count towards it.
+    exceeded: "Exceeded | None" = None
+
+
+@dataclass
+class Exceeded:
+    article: Article
+    provision: Provision
+    arithmetic: str  # "€ 410 + € 300 = € 710 ligt € 70 boven de grens van € 640"
+    uncounted: list[Provision] = field(default_factory=list)  # "Niet meegeteld ... worden:" and its items
 
 
 # A power to set the rule aside, as opposed to a power to apply it (weigeren, vaststellen).
@@ -221,14 +232,11 @@ def exemption_applies(prov: Provision, facts: Facts, periods: bool = True,
             continue
         if limit.kind == "bedrag" and facts.told_amounts:
             yearly = "kalenderjaar" in prov.text.lower() or "per jaar" in prov.text.lower()
-            a = facts.told_amounts[0]
-            if yearly and a.per and a.per_year is not None and a.per not in ("jaar", "kalenderjaar"):
-                factor = round(a.per_year / a.value)
-                total = a.per_year
-                text = f"{factor} × {_euro(a.value)} = {_euro(total)} per jaar, tegen de grens van {limit.raw}"
-            else:
-                total = a.value
-                text = f"{_euro(total)} tegen de grens van {limit.raw}"
+            got = situation_total(facts, limit.number, yearly=yearly)
+            if got is None:
+                continue
+            total, shown = got
+            text = f"{shown}{',' if '=' in shown else ''} tegen de grens van {limit.raw}"
             return _holds(total, limit.cmp or "<=", limit.number), text
         if not limit.cmp:
             continue  # a period or age the sentence does not compare with says nothing here
@@ -327,6 +335,39 @@ def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: F
     measured and picked the wrong exception more often than the right one (evals/RESULTS-answers.md)."""
     if not (facts.told_amounts or facts.ages or facts.percentages or facts.durations):
         return None
+    for art, prov, within, arithmetic in _exemption_verdicts(model, chain, terms, facts, day):
+        if within and _further_conditions_told(prov.text, terms, facts):
+            return art, prov, arithmetic
+    return _outside_definition(model, chain, terms, facts, day)
+
+
+def exceeded_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: Facts,
+                       day: dt.date) -> Exceeded | None:
+    """The exemption with an amount limit (a jaargrens, a vermogensgrens) that the question's
+    amount exceeds: the arithmetic the kort antwoord shows, and what its article says does not
+    count towards the limit (asked under "Nog nodig": the sum may include such amounts)."""
+    if not facts.told_amounts:
+        return None
+    for art, prov, within, _ in _exemption_verdicts(model, chain, terms, facts, day):
+        limit = next((v for v in prov.values if v.kind == "bedrag" and v.number is not None), None)
+        if within is not False or limit is None:
+            continue
+        yearly = "kalenderjaar" in prov.text.lower() or "per jaar" in prov.text.lower()
+        got = situation_total(facts, limit.number, yearly=yearly)
+        if got is None or got[0] <= limit.number:
+            continue
+        total, shown = got
+        uncounted = [p for p in art.provisions_on(day, ["exemption", "exception"])
+                     if not p.values and p.text != prov.text]
+        return Exceeded(art, prov, f"{shown} ligt {euro(total - limit.number)} boven de grens van {limit.raw}",
+                        uncounted)
+    return None
+
+
+def _exemption_verdicts(model: RuleModel, chain: Chain, terms: set[str], facts: Facts, day: dt.date):
+    """(article, provision, within, arithmetic) for each exemption or exception, in the chain or
+    elsewhere in the focus's own regeling, that is about what the question says and whose limit a
+    fact of the question can be held against."""
     siblings = [a for a in model.articles.values() if a.regulation is chain.focus.regulation and a is not chain.focus]
     articles = [chain.focus, *chain.up, *chain.down, *siblings]
     chain_keys = {a.key for a in (chain.focus, *chain.up, *chain.down)}
@@ -356,8 +397,13 @@ def matching_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: F
             within, arithmetic = exemption_applies(prov, facts,
                                                    periods=art.key in chain_keys or art.layer in LOCAL_RULE_TYPES,
                                                    terms=terms)
-            if within and _further_conditions_told(prov.text, terms, facts):
-                return art, prov, arithmetic
+            yield art, prov, within, arithmetic
+
+
+def _outside_definition(model: RuleModel, chain: Chain, terms: set[str], facts: Facts,
+                        day: dt.date) -> tuple[Article, Provision, str] | None:
+    siblings = [a for a in model.articles.values() if a.regulation is chain.focus.regulation and a is not chain.focus]
+    articles = [chain.focus, *chain.up, *chain.down, *siblings]
     # A definition that sets an age ("kostendelende medebewoner: de persoon van 27 jaar of
     # ouder"): a person the question describes outside it is not what the rule is about.
     # Also the definitions in the laws of the chain whose term the question names ("kostendelers"
@@ -413,10 +459,7 @@ def _defined_in(text: str) -> frozenset[str]:
     return frozenset()
 
 
-def _euro(value: float) -> str:
-    whole = f"{int(value):,}".replace(",", ".")
-    cents = round((value - int(value)) * 100)
-    return f"€ {whole}" + (f",{cents:02d}" if cents else "")
+_euro = euro
 
 
 def _own_words(prov: Provision, art: Article, day: dt.date) -> frozenset[str]:
@@ -452,6 +495,16 @@ def _age_barred(chain: Chain, terms: set[str], facts: Facts,
 
 def decide_room(model: RuleModel, chain: Chain, terms: set[str], facts: Facts, day: dt.date,
                 lexicon_terms: frozenset[str] | set[str] = frozenset()) -> Room:
+    """The strongest room along the chain that covers the question (_decide_room); where it is
+    not "niet nodig", the limit of an exemption the question's amount exceeds goes with it."""
+    room = _decide_room(model, chain, terms, facts, day, lexicon_terms)
+    if room.basis != "niet-nodig":
+        room.exceeded = exceeded_exemption(model, chain, terms - GENERIC_TERMS, facts, day)
+    return room
+
+
+def _decide_room(model: RuleModel, chain: Chain, terms: set[str], facts: Facts, day: dt.date,
+                 lexicon_terms: frozenset[str] | set[str] = frozenset()) -> Room:
     """The strongest room along the chain that covers the question.
 
     Order: an exemption that already covers the facts (no deviation needed) > a power in the
