@@ -781,3 +781,12 @@ def test_gifts_over_the_jaargrens_are_added_up_and_what_does_not_count_is_asked(
     assert any("voedselbank" in p.text for p in room.exceeded.uncounted)
     few = question.replace("€300 cash en €320 op haar rekening en ", "")
     assert decide_room(model, chain, content_terms(few), read_facts(few), TODAY).basis == "niet-nodig"
+
+
+def test_a_condition_of_being_in_a_situation_is_asked_as_such():
+    from assistant.rules.brief import as_question
+
+    assert as_question("Indien er sprake is van een bedreigende situatie vindt binnen drie werkdagen het eerste "
+                       "gesprek plaats") == "Is er sprake van een bedreigende situatie?"
+    assert as_question("indien daarvoor dringende redenen aanwezig zijn kan het college") == \
+        "Zijn daarvoor dringende redenen aanwezig?"

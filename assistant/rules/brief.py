@@ -150,7 +150,11 @@ def circumstances_of(told: list[str]) -> list[str]:
 # Where a conditional clause ends: at a comma, or where the main clause's verb and subject follow
 # without one ("Indien daarvoor dringende redenen aanwezig zijn kan het college ...").
 _MAIN_CLAUSE = re.compile(r",|\s(?:kan|kunnen|stelt|vordert|verleent|verstrekt|wordt|worden|legt|neemt|houdt|mag)\s+"
-                          r"(?:het college|de|het|burgemeester|hij|zij|er)\b", re.I)
+                          r"(?:het college|de|het|burgemeester|hij|zij|er)\b"
+                          # "Indien er sprake is van X vindt binnen drie werkdagen ... plaats"
+                          r"|\s(?:vindt|vinden|geldt|gelden|bedraagt|bedragen)\s", re.I)
+# "er sprake is van een bedreigende situatie": asked as "Is er sprake van ...?"
+_SPRAKE = re.compile(r"^(?:er\s+)?sprake\s+is\s+van\s+(?P<what>.+)$", re.I)
 
 
 def clause(condition: str) -> str:
@@ -162,6 +166,9 @@ def as_question(condition: str) -> str:
     """'indien daarvoor dringende redenen aanwezig zijn' -> 'Zijn daarvoor dringende redenen
     aanwezig?'. A clause that does not end on a finite verb is asked as it is written."""
     c = _LEAD_CONJ.sub("", " ".join(clause(condition).split())).rstrip(" ,;:.")
+    sprake = _SPRAKE.match(c)
+    if sprake:
+        return f"Is er sprake van {sprake.group('what')}?"
     words = c.split()
     if len(words) >= 2 and words[-1].lower() in _FINITE:
         return f"{words[-1].capitalize()} {' '.join(words[:-1])}?"
