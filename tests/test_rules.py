@@ -790,3 +790,18 @@ def test_a_condition_of_being_in_a_situation_is_asked_as_such():
                        "gesprek plaats") == "Is er sprake van een bedreigende situatie?"
     assert as_question("indien daarvoor dringende redenen aanwezig zijn kan het college") == \
         "Zijn daarvoor dringende redenen aanwezig?"
+
+
+def test_hours_at_an_hourly_rate(model):
+    """'5 uur per week' at the verordening's pgb rate per hour: what it comes to, shown as a
+    tariff (neither within nor over a limit); a clock time is no number of hours."""
+    from assistant.rules.brief import arithmetic
+    from assistant.rules.provisions import values_in
+
+    assert read_facts("om 14u komt ze, 3 uur p/w").hours == [("3 uur p/w", 3.0, "week")]
+    art = model.find("Verordening jeugdhulp Lindewaarde 2023", "4")
+    prov = next(p for p in art.provisions_on(TODAY, ["amount"]) if "niet tot het huishouden" in p.text)
+    value = next(v for v in values_in(prov.text) if v.kind == "bedrag")
+    text, within, consequence = arithmetic(prov, None, value, read_facts("oma doet het, 5 uur per week"))
+    assert text == "5 uur × € 23,50 = € 117,50 per week" and within is None and "117,50" in consequence
+    assert arithmetic(prov, None, value, read_facts("oma doet het")) is None

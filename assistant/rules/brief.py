@@ -275,10 +275,28 @@ def deciding_provision(chain: Chain, terms: set[str], kind: str, day: dt.date,
     return best[1:] if best else None
 
 
+def _hourly(prov: Provision, value: Value, facts: Facts) -> tuple[str, None, str] | None:
+    """A rate per hour ("€ 23,50 per uur") and the hours the question gives ("5 uur per week"):
+    what the hours come to at that rate. Neither within nor over a limit: a tariff."""
+    at = prov.text.find(value.raw)
+    if at < 0 or not re.match(r"\s*(?:per|p/)\s*uur\b", prov.text[at + len(value.raw):]) or not facts.hours:
+        return None
+    raw, n, per = facts.hours[0]
+    total = n * value.number
+    count = f"{n:g}".replace(".", ",")
+    shown = f"{count} uur × {value.raw} = {_euro(total)}" + (f" per {per}" if per else "")
+    return shown, None, f"Tegen dit tarief: {shown}."
+
+
 def arithmetic(prov: Provision, chunk: Chunk | None, value: Value, facts: Facts) -> tuple[str, bool | None, str] | None:
     """(text, within, consequence) for an amount in the question against the limit of the
     provision; None when the question gives no amount or the provision sets no limit."""
-    if value.kind != "bedrag" or value.number is None or not facts.told_amounts:
+    if value.kind != "bedrag" or value.number is None:
+        return None
+    rate = _hourly(prov, value, facts)
+    if rate is not None:
+        return rate
+    if not facts.told_amounts:
         return None
     context = (chunk.text if chunk is not None else prov.text)
     is_max = bool(_MAXIMUM.search(prov.text) or _MAXIMUM.search(context))
@@ -422,7 +440,9 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
         out.sentences.append(Sentence(f"Afwijken is niet nodig: de situatie valt onder {room_cite} {ref}"
                                       f" ({room.arithmetic or room.reason.split('(', 1)[-1].split(')')[0]}).", cite))
     else:
-        if calc is not None:
+        if calc is not None and calc[1] is None:
+            out.sentences.append(Sentence(f"Met de gegevens uit de vraag: {calc[0]}.", []))
+        elif calc is not None:
             out.sentences.append(Sentence(f"Met de bedragen uit de vraag: {calc[0]}; binnen de regel past dat "
                                           "niet.", []))
         if room.basis == "wettelijke-bevoegdheid" and kind == "duty":

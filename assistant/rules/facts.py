@@ -42,6 +42,9 @@ _PERSON_AGE = re.compile(
 _LIMIT_BEFORE = re.compile(r"\b(?:grens|grenzen|max\w*|maximum\w*|drempel\w*|norm|normbedrag|vrijlating|"
                           r"bovengrens|ondergrens|plafond|limiet|tot)\b[^.;?!]{0,30}$", re.I)
 _TOTAL_BEFORE = re.compile(r"\b(?:totaal|samen|bij elkaar|opgeteld|in het geheel)\b[^.;?!€\d]{0,15}$", re.I)
+_HOURS = re.compile(r"(?<!\bom )\b(?P<n>\d{1,2}(?:[,.]\d)?)\s*(?:uur|u)\b(?:\s*(?:per\s+|p/?|/)\s*(?P<per>week|w|maand|mnd|m|dag|d)\b)?",
+                    re.I)
+_HOURS_PER = {"w": "week", "week": "week", "m": "maand", "mnd": "maand", "maand": "maand", "d": "dag", "dag": "dag"}
 _PERCENT = re.compile(r"\b(?P<n>\d{1,3}(?:,\d+)?)\s?(?:%|procent)", re.I)
 
 # An amount written without "€" or "euro", where nothing else can be meant: a Dutch thousands
@@ -141,6 +144,8 @@ class Facts:
     unmarked: list[Amount] = field(default_factory=list)
     household: set[str] = field(default_factory=set)  # alleen | kinderen | partner: what the text says
     dates: list[tuple[str, dt.date]] = field(default_factory=list)
+    # Hours of help or care the text gives ("5 uur per week", "8 uur p/w"): (raw, hours, per).
+    hours: list[tuple[str, float, str | None]] = field(default_factory=list)
     # The words the text says are not the case ("zit niet in de collectieve zorgverzekering",
     # "geen kinderen"): the content words of the few words after niet / geen / nooit.
     negated: set[str] = field(default_factory=set)
@@ -221,6 +226,9 @@ def read_facts(text: str, day: dt.date | None = None) -> Facts:
         if value is not None:
             raw = text[m.start(group):m.end()].strip() if group == "m" else m.group(group)
             facts.unmarked.append(Amount(raw, value, "maand" if group == "m" else None, m.start(group)))
+    for m in _HOURS.finditer(text):
+        per = _HOURS_PER.get((m.group("per") or "").lower())
+        facts.hours.append((m.group(0).strip(), float(m.group("n").replace(",", ".")), per))
     for a in [*facts.amounts, *facts.unmarked]:
         before = text[max(0, a.at - 40):a.at]
         a.role = "limit" if _LIMIT_BEFORE.search(before) else "total" if _TOTAL_BEFORE.search(before) else None
