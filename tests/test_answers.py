@@ -426,7 +426,8 @@ def test_a_precedent_says_the_difference_only_where_the_cases_share_something():
     def line(omstandigheden, question):
         p = Precedent(id="MB-1", citation="MB-1", n=3, datum="2025-01-01", regel="artikel 3", uitkomst="afgeweken",
                       grondslag_afwijking=None, omstandigheden=omstandigheden, zelfde_regel=True)
-        p.compare(content_terms(question), [n for _, n in read_facts(question).ages])
+        facts = read_facts(question, dt.date(2026, 12, 7))
+        p.compare(content_terms(question), [n for _, n in facts.ages], [d.months for d in facts.durations])
         return p.regel_kort
 
     both = line(["dreigende huisuitzetting", "drie minderjarige kinderen"], "verhuurder dreigt met huisuitzetting")
@@ -445,6 +446,11 @@ def test_a_precedent_says_the_difference_only_where_the_cases_share_something():
     assert "ook hier" not in young and "dezelfde omstandigheden" not in young
     fifties = line(["alleenstaande moeder van in de vijftig met bijstand"], "alleenstaande moeder van 52 met bijstand")
     assert "dezelfde omstandigheden als hier: alleenstaande moeder van in de vijftig" in fifties
+    # So is how long something lasted: "ruim een jaar bijstand" is not a casus of five years in the bijstand.
+    years = line(["ruim een jaar bijstand, lost af op lening"], "mw zit sinds sept 2021 in de bijstand, lost af op lening")
+    assert "ruim een jaar bijstand" in years.split("anders dan hier:")[1] and "ook hier: lost af op lening" in years
+    recent = line(["ruim een jaar bijstand"], "mw zit sinds juli 2025 in de bijstand")
+    assert "dezelfde omstandigheden als hier: ruim een jaar bijstand" in recent
     none = line(["echtpaar met vijf kinderen", "energieachterstand"], "klant heeft een koelkast nodig")
     assert "ook hier" not in none and "anders dan hier" not in none
 

@@ -191,6 +191,13 @@ class Drafting:
                 omstandigheden=[str(o) for o in extra.get("omstandigheden") or []], zelfde_regel=same,
                 regel_versie=str(extra["regel_versie"]) if extra.get("regel_versie") else None,
                 achterhaald_door=achterhaald)
+            if not same and rule is not None and p.regel:
+                # A besluit under another article of the rule's own local regeling.
+                theirs = cat.rules.article_for_citation(p.regel)
+                ours = cat.rules.article_of(rule)
+                if theirs is not None and ours is not None and theirs.regulation is ours.regulation \
+                        and ours.layer not in LAW_TYPES:
+                    p.zelfde_regeling = theirs.citation
             out.append(p)
             if same and not achterhaald and rule is not None and p.regel_versie and rule.valid_from \
                     and p.regel_versie < rule.valid_from:
@@ -334,7 +341,7 @@ class Drafting:
                      for p in same]
             if not same:
                 lines.append("Geen eerdere besluiten over deze regel of haar keten.")
-            lines += [f"- {p.id} ({p.datum}): {p.uitkomst} [{p.n}] — andere regel, alleen ter vergelijking"
+            lines += [f"- {p.id} ({p.datum}): {p.uitkomst} [{p.n}] — {p.vergelijking}"
                       for p in precedents if not p.zelfde_regel]
             sections.append(("Vergelijkbare besluiten", "\n".join(lines)))
         else:

@@ -136,6 +136,26 @@ def _age_span(text: str) -> tuple[int, int] | None:
     return {"begin": (base, base + 4), "eind": (base + 5, base + 9), "midden": (base + 3, base + 7)}.get(where, (base, base + 9))
 
 
+_COUNT = {"een": 1, "één": 1, "anderhalf": 1.5, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7,
+          "acht": 8, "negen": 9, "tien": 10, "elf": 11, "twaalf": 12}
+_SPAN_PHRASE = re.compile(r"\b(?P<q>ruim|bijna|circa|ongeveer|meer dan|minder dan)?\s*(?P<n>\d+|"
+                          + "|".join(_COUNT) + r")\s+(?P<unit>jaar|maanden|maand|weken|week)\b", re.I)
+
+
+def _months_span(text: str) -> tuple[float, float] | None:
+    """How long a besluit's description says something lasted, in months, as a range: "ruim een
+    jaar" 12-18, "bijna drie jaar" 30-36, "zes maanden" 6. None when it states no period."""
+    m = _SPAN_PHRASE.search(text)
+    if m is None:
+        return None
+    n = _COUNT.get(m.group("n").lower()) or float(m.group("n"))
+    unit = m.group("unit").lower()
+    months = n * (12 if unit == "jaar" else 0.25 if unit.startswith("week") else 1)
+    q = (m.group("q") or "").lower()
+    return {"ruim": (months, months * 1.5), "meer dan": (months, months * 1.5), "bijna": (months * 0.8, months),
+            "minder dan": (months * 0.5, months)}.get(q, (months * 0.8, months * 1.25))
+
+
 @dataclass
 class Precedent:
     id: str
@@ -148,6 +168,9 @@ class Precedent:
     omstandigheden: list[str]
     zelfde_regel: bool
     regel_versie: str | None = None
+    # Another article of the same local regeling as the rule ("artikel 5 Beleidsregels ..."): closer
+    # than another rule, still not counted for consistency.
+    zelfde_regeling: str | None = None
     # Set when a jurist marked the besluit achterhaald (overturned in bezwaar/beroep): shown as
     # history, never counted as support.
     achterhaald_door: str | None = None
@@ -157,7 +180,14 @@ class Precedent:
     anders: list[str] = field(default_factory=list)
     regel_kort: str = ""  # one line: facts -> outcome -> difference
 
-    def compare(self, situation_terms: set[str], ages: Sequence[float] = ()) -> None:
+    @property
+    def vergelijking(self) -> str:
+        """How a besluit on another rule relates to this one, in a few Dutch words."""
+        if self.zelfde_regeling:
+            return f"andere bepaling van dezelfde regeling ({self.zelfde_regeling}), niet meegeteld"
+        return "andere regel, alleen ter vergelijking"
+
+    def compare(self, situation_terms: set[str], ages: Sequence[float] = (), months: Sequence[float] = ()) -> None:
         """Which parts of the besluit's omstandigheden this casus also tells and which it does
         not. A besluit writes several facts in one circumstance ("echtpaar met vijf kinderen,
         ruim zes jaar bijstand"), so each comma- or semicolon-separated part is weighed on its
@@ -174,6 +204,15 @@ class Precedent:
                 shared = sum(any(same_stem(t, s) for s in situation_terms) for t in terms)
                 # An age the part states ("van in de vijftig") that none of the casus's ages has
                 # makes it a difference, however many other words it shares.
+                # Likewise how long something lasted ("ruim een jaar bijstand" is not a casus of
+                # four years in the bijstand), measured against the periods the casus tells; where
+                # it is the casus's own period, the words that say it are shared too.
+                period = _months_span(part)
+                if period is not None and months and any(period[0] <= m <= period[1] for m in months):
+                    said = content_terms(_SPAN_PHRASE.search(part).group(0)) & terms
+                    shared = sum(any(same_stem(t, s) for s in situation_terms) for t in terms - said) + len(said)
+                elif period is not None and months:
+                    shared = 0
                 span = _age_span(part)
                 if span is not None and ages and not any(span[0] <= a <= span[1] for a in ages):
                     shared = 0
@@ -184,7 +223,7 @@ class Precedent:
         if self.achterhaald_door:
             parts.append(f"achterhaald ({self.achterhaald_door}), telt niet mee")
         elif not self.zelfde_regel:
-            parts.append("andere regel, alleen ter vergelijking")
+            parts.append(self.vergelijking)
         # The difference only where the cases share something: listing every circumstance of an
         # unrelated besluit as "verschil" repeats its facts and says nothing (review round 2).
         if self.ook_hier and self.anders:
