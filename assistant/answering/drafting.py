@@ -354,10 +354,16 @@ class Drafting:
                          "De situatie wordt gemeld als knelpunt. De professional beslist; de assistent beslist niet.")
         else:
             grond = BASIS_LABEL[ruimte.basis] if ruimte is not None else "de grondslag hierboven"
+            # A verordening's hardheidsclausule or 4:84 Awb sets aside the local rule, never the law
+            # above it that the deciding passage may come from.
+            local = rule is not None and rule.source_type not in LAW_TYPES
+            source = quoted.source_type if rule is not None else None
+            away = rule.citation if (local and source in LAW_TYPES and ruimte is not None
+                                     and ruimte.basis in ("hardheidsclausule", "beleidsregel-4:84-awb")) else rule_name
             conclusie = ("Kies een van beide conclusies (de professional beslist, de assistent niet):\n"
                          f"A. Afwijken: gelet op de bijzondere omstandigheden en de gevolgen hierboven wijkt het college "
-                         f"af van {rule_name} ({grond}), omdat toepassing onevenredig uitpakt in verhouding tot het doel.\n"
-                         f"B. Niet afwijken: de omstandigheden maken de gevolgen niet onevenredig; {rule_name} wordt "
+                         f"af van {away} ({grond}), omdat toepassing onevenredig uitpakt in verhouding tot het doel.\n"
+                         f"B. Niet afwijken: de omstandigheden maken de gevolgen niet onevenredig; {away} wordt "
                          "toegepast zoals zij luidt.")
         sections.append(("Conclusie", conclusie))
         return sections
