@@ -805,3 +805,18 @@ def test_hours_at_an_hourly_rate(model):
     text, within, consequence = arithmetic(prov, None, value, read_facts("oma doet het, 5 uur per week"))
     assert text == "5 uur × € 23,50 = € 117,50 per week" and within is None and "117,50" in consequence
     assert arithmetic(prov, None, value, read_facts("oma doet het")) is None
+
+
+def test_an_older_version_only_where_the_corpus_holds_one(local_catalogue):
+    """A besluit 'on an older version of the rule' only where the corpus has another text of the
+    article for the besluit's date; a file's valid_from alone (the date of its consolidated text)
+    says nothing about a change."""
+    from assistant.answering.drafting import Drafting
+
+    rules = local_catalogue.rules
+    art4 = rules.find("Beleidsregels bijzondere bijstand Lindewaarde", "4")
+    current = next(c for c in art4.chunks if c.valid_from == "2026-01-01")
+    assert Drafting._older_version_on(current, "2025-03-01", local_catalogue)
+    assert not Drafting._older_version_on(current, "2024-03-01", local_catalogue)  # before any version
+    art3 = rules.find("Beleidsregels kostendelersnorm en tijdelijke opvang Lindewaarde 2024", "3")
+    assert not Drafting._older_version_on(art3.chunks[0], "2024-03-01", local_catalogue)

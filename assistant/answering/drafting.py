@@ -200,10 +200,22 @@ class Drafting:
                     p.zelfde_regeling = theirs.citation
             out.append(p)
             if same and not achterhaald and rule is not None and p.regel_versie and rule.valid_from \
-                    and p.regel_versie < rule.valid_from:
+                    and p.regel_versie < rule.valid_from and self._older_version_on(rule, p.regel_versie, cat):
                 warnings.append(f"{p.id} is gebaseerd op een oudere versie van de regel (versie "
                                 f"{p.regel_versie}; op de peildatum geldt de versie van {rule.valid_from}).")
         return out, self._consistency(out, casus, warnings)
+
+    @staticmethod
+    def _older_version_on(rule: Chunk, when: str, cat: Catalogue) -> bool:
+        """Whether the corpus holds another version of the rule's article that was valid on that
+        date. A national file's valid_from is often only the date of its consolidated text: a
+        besluit of an earlier date was not taken under another text unless the corpus has it."""
+        art = cat.rules.article_of(rule)
+        try:
+            day = dt.date.fromisoformat(when[:10])
+        except ValueError:
+            return False
+        return art is not None and any(c.valid_on(day) and c.doc_id != rule.doc_id for c in art.chunks)
 
     @staticmethod
     def _consistency(precedents: list[Precedent], casus: dict[str, Any], warnings: list[str]) -> str:
