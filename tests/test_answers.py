@@ -514,6 +514,33 @@ def test_an_amount_quoted_as_a_limit_points_to_the_article_that_sets_it(tmp_path
     assert a.trace["regel"] == "artikel 34 Participatiewet"
 
 
+def test_the_article_with_the_quoted_limit_is_not_displaced_by_a_more_specific_layer():
+    """Among rules that match about as well, the most specific layer wins, except over the
+    article that sets the limit the question quotes ("hij zegt de grens is € 8.000"): a
+    beleidsregel that shares the case's other words does not take its place (review round 6, z06)."""
+    from conftest import REPO
+    from assistant.answering.scope import Catalogue
+    from assistant.retrieval.index import Hit
+    from assistant.rules.reasoning import DomainSignal
+    from assistant.corpus.documents import find_files, load_document
+    from assistant.corpus.splitting import split_document
+
+    chunks = [c for f in find_files(REPO / "corpus") for d in [load_document(f)] for c in split_document(d)]
+    cat = Catalogue(chunks, "Lindewaarde", ())
+    day = dt.date(2025, 11, 3)
+    law = next(c for c in chunks if c.article == "34" and "Participatiewet" in c.citation
+               and c.valid_on(day) and "7.770" in c.text)
+    local = next(c for c in chunks if c.article == "4" and "giften" in c.citation and c.valid_on(day))
+    # With the rank factor: 8 x 1.5 x 1.15 = 13.8 for the law, 10.5 x 1.1 = 11.55 (within 0.8) for the beleidsregel.
+    weights = {law.chunk_id: 8.0, local.chunk_id: 10.5}
+    hits = [Hit(1, 1.0, law), Hit(2, 0.9, local)]
+    signal = DomainSignal("participatiewet", {}, True)
+    chosen = Assistant._choose(hits, lambda c: weights.get(c.chunk_id, 0.0), cat, day, signal, amounts={8000.0})
+    assert chosen.citation == "artikel 34 Participatiewet"
+    without = Assistant._choose(hits, lambda c: weights.get(c.chunk_id, 0.0), cat, day, signal)
+    assert without.citation == "artikel 4 Beleidsregels giften en schenkingen Participatiewet Lindewaarde 2025"
+
+
 def test_a_past_peildatum_still_cites_the_awb_basis(assistant):
     """Art. 4:84 Awb has been the same text since 1998 (the jurist set its valid_from; the
     harvest's date is the 2026-07-01 toestand): a casus of 2025 cites it as the basis, without

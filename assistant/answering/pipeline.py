@@ -458,7 +458,8 @@ class Assistant(Drafting):
         outside it is chosen only if search found none inside it. Among articles that match about
         as well as the best, the most specific layer wins: the chain shows the law above it anyway."""
         rules = cat.rules
-        per_doc: dict[str, tuple[float, int, Chunk, bool]] = {}  # weight, rank, chunk, off-domain
+        # weight, rank, chunk, off-domain, sets a limit the question quotes
+        per_doc: dict[str, tuple[float, int, Chunk, bool, bool]] = {}
         for h in hits:
             if h.chunk.doc_id in per_doc or rules.is_foreign(h.chunk):
                 continue
@@ -484,13 +485,14 @@ class Assistant(Drafting):
                 # The article that sets an amount the question quotes as a limit (in any version:
                 # "de grens is € 8.000" for a case of 2025, when it was € 7.770) is what the question
                 # is about. Measured on the development pool: evals/RESULTS-answers.md.
-                if amounts and art is not None and amounts & {v.number for p in art.provisions for v in p.values
-                                                              if v.kind == "bedrag" and v.number is not None}:
+                quoted = bool(amounts and art is not None and amounts & {
+                    v.number for p in art.provisions for v in p.values if v.kind == "bedrag" and v.number is not None})
+                if quoted:
                     w *= 1.5
                 if best is None or w > best[0]:
-                    best = (w, h.rank, c)
+                    best = (w, h.rank, c, quoted)
             if best is not None:
-                per_doc[h.chunk.doc_id] = best + (off,)
+                per_doc[h.chunk.doc_id] = best[:3] + (off, best[3])
         # A clear domain keeps the question in it: a rule of another domain is chosen only when
         # search found none in the question's own.
         if any(not v[3] for v in per_doc.values()):
@@ -499,6 +501,9 @@ class Assistant(Drafting):
             return None
         top = max(v[0] for v in per_doc.values())
         close_enough = [v for v in per_doc.values() if v[0] >= close * top]
+        # The article that sets the limit the question quotes is what it is about: a more specific
+        # layer that merely shares its words does not take its place.
+        close_enough = [v for v in close_enough if v[4]] or close_enough
         specificity = {"beleidsregel": 0, "verordening": 1}
         if hint:  # the professional named the layer ("de verordening stelt ...")
             specificity[hint] = -1
