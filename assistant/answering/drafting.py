@@ -341,8 +341,10 @@ class Drafting:
                          + (f" Belang van de regel: {doel_text}." if doel_text else "")
                          + f" {judge if inwoner else todo}")
             if ruimte is not None:
-                weigh.append(f"Grondslag om af te wijken: {BASIS_LABEL[ruimte.basis]}"
-                             + (f" ({ruimte.citation}) [{ruimte.markers[0]}]" if ruimte.markers else "") + ".")
+                label = BASIS_LABEL[ruimte.basis]
+                named = f" ({ruimte.citation})" if ruimte.citation and ruimte.citation not in label else ""
+                weigh.append(f"Grondslag om af te wijken: {label}"
+                             + (f"{named} [{ruimte.markers[0]}]" if ruimte.markers else "") + ".")
         sections.append(("Belangenafweging", "\n".join(weigh)))
         if precedents:
             # Only a besluit on the same rule or its chain supports consistency; another rule's
