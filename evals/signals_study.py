@@ -39,7 +39,7 @@ import numpy as np
 
 from assistant.retrieval.analysis import content_terms
 from assistant.retrieval.fusion import RRF_K, rrf_fuse
-from assistant.rules.reasoning import DomainModel, domain_signal
+from assistant.rules.domains import DomainModel, domain_signal
 from evals.definitions import definitions_in
 from evals.fusion_study import DEPTH, first_rank, metrics, rankings, rrf, score_all, shipped_order
 from evals.retrieval import load_gold

@@ -521,7 +521,7 @@ def test_the_article_with_the_quoted_limit_is_not_displaced_by_a_more_specific_l
     from conftest import REPO
     from assistant.answering.scope import Catalogue
     from assistant.retrieval.index import Hit
-    from assistant.rules.reasoning import DomainSignal
+    from assistant.rules.domains import DomainSignal
     from assistant.corpus.documents import find_files, load_document
     from assistant.corpus.splitting import split_document
 

@@ -444,7 +444,7 @@ def test_domain_words_are_weighed_per_passage_of_each_domain():
     passages that use it now and then."""
     from types import SimpleNamespace
 
-    from assistant.rules.reasoning import DomainModel
+    from assistant.rules.domains import DomainModel
 
     chunks = ([SimpleNamespace(domain="participatiewet", source_type="wet", t={"bijstand", "hulp"})] * 2
               + [SimpleNamespace(domain="participatiewet", source_type="wet", t={"bijstand"})] * 98

@@ -19,7 +19,8 @@ from typing import Any
 from assistant.corpus.documents import SOURCE_TYPES, Chunk
 from assistant.rules.brief import Sentence, brief
 from assistant.rules.facts import read_facts
-from assistant.rules.reasoning import chain_of, decide_room, domain_signal
+from assistant.rules.domains import domain_signal
+from assistant.rules.reasoning import chain_of, decide_room
 from assistant.answering.generation import (
     GENERIC_TERMS,
     instruction_like,

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 from assistant.corpus.documents import Chunk
 from assistant.corpus.splitting import base_citation
 from assistant.rules.model import RuleModel
-from assistant.rules.reasoning import DomainModel
+from assistant.rules.domains import DomainModel
 from assistant.rules.refs import ORDINAL_WORDS
 from assistant.retrieval.analysis import content_terms
 from assistant.answering.model import BARE_REF, EXPLICIT_REF, LAW_ALIASES, LAW_TYPES, norm_ws

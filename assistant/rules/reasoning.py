@@ -1,5 +1,5 @@
-"""Reasoning over the rule model for one question: which domain it is in, which provision it
-turns on, the chain of that provision (wet <-> verordening <-> beleidsregel), and the strongest
+"""Reasoning over the rule model for one question (its domain: assistant.rules.domains): which
+provision it turns on, the chain of that provision (wet <-> verordening <-> beleidsregel), and the strongest
 room to deviate along the chain, or the exemption that makes deviating unnecessary.
 
 Deterministic and explainable: every step names the provision it rests on, so the answer can
@@ -12,76 +12,17 @@ import dataclasses
 import datetime as dt
 import functools
 import re
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Sequence
 
-from assistant.corpus.documents import Chunk
 from assistant.answering.generation import GENERIC_TERMS
 from assistant.retrieval.analysis import content_terms, same_stem
 from assistant.rules.facts import Facts, euro, fits_household, months, situation_total
-from assistant.rules.model import LAW_TYPES, LOCAL_RULE_TYPES, RULE_TYPES, Article, RuleModel
+from assistant.rules.model import LAW_TYPES, LOCAL_RULE_TYPES, Article, RuleModel
 from assistant.rules.provisions import Provision, lid_text, own_text, period_kind
 from assistant.rules.refs import ORDINAL_WORDS, find_refs
 
-DOMAINS = ("participatiewet", "wmo", "jeugd", "schuldhulp")
 BASES = ("wettelijke-bevoegdheid", "hardheidsclausule", "beleidsregel-4:84-awb", "niet-nodig", "geen")
-
-
-class DomainModel:
-    """P(domain | word) from the corpus itself: the words each domain's regulations and
-    besluiten use. A question's domain is the one its words point to, together with the domains
-    of the rules search found. Nothing is listed by hand."""
-
-    def __init__(self, chunks: Sequence[Chunk], terms_of: Callable[[Chunk], set[str]]):
-        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
-        self.totals: Counter[str] = Counter()
-        for c in chunks:
-            if c.domain not in DOMAINS or c.source_type not in RULE_TYPES + ("besluit", "uitspraak"):
-                continue
-            for t in terms_of(c):
-                self.counts[t][c.domain] += 1
-            self.totals[c.domain] += 1
-
-    def scores(self, terms: set[str]) -> dict[str, float]:
-        """One vote per word that (nearly) only one domain uses, and uses more than once:
-        'bijstand', 'kostendelersnorm', 'jeugdhulp'. Words every domain shares ('moeder',
-        'woont') and words too rare to say anything do not vote."""
-        out = {d: 0.0 for d in DOMAINS}
-        for t in terms:
-            row = self.counts.get(t)
-            if not row or sum(row.values()) < 3:
-                continue
-            # Counts damped by the square root of each domain's size, so that the domain with
-            # the most passages (the Participatiewet) does not win every shared word by its
-            # size alone, nor a small one (the Wgs) every word it happens to use. On the
-            # practice set: raw counts 60/77 right (confident 53/60), rates 65/77 (53/60),
-            # square root 63/77 (56/59).
-            rates = {d: n / self.totals[d] ** 0.5 for d, n in row.items() if self.totals[d]}
-            d, top = max(rates.items(), key=lambda kv: kv[1])
-            share = top / sum(rates.values())
-            if share >= 0.8 and row[d] >= 2:
-                out[d] += share
-        return out
-
-
-@dataclass
-class DomainSignal:
-    domain: str | None
-    scores: dict[str, float]
-    confident: bool
-
-
-def domain_signal(dm: DomainModel, terms: set[str], hits: Sequence[tuple[Chunk, int]]) -> DomainSignal:
-    """Words of the question plus the domains of the top rule hits (by rank)."""
-    scores = dm.scores(terms - GENERIC_TERMS)
-    for chunk, rank in hits:
-        if chunk.domain in scores and chunk.source_type in RULE_TYPES + ("besluit",):
-            scores[chunk.domain] += 1.0 / (1 + rank)
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-    best, second = ranked[0], ranked[1]
-    confident = best[1] > 0.5 and best[1] - second[1] >= 1.0
-    return DomainSignal(best[0] if best[1] > 0 else None, scores, confident)
 
 
 @dataclass
@@ -368,8 +309,7 @@ def _exemption_verdicts(model: RuleModel, chain: Chain, terms: set[str], facts: 
     """(article, provision, within, arithmetic) for each exemption or exception, in the chain or
     elsewhere in the focus's own regeling, that is about what the question says and whose limit a
     fact of the question can be held against."""
-    siblings = [a for a in model.articles.values() if a.regulation is chain.focus.regulation and a is not chain.focus]
-    articles = [chain.focus, *chain.up, *chain.down, *siblings]
+    articles = _chain_and_regeling(model, chain)
     chain_keys = {a.key for a in (chain.focus, *chain.up, *chain.down)}
     for art in articles:
         definitions = {p.text for p in art.provisions_on(day, ["definition"])}
@@ -400,10 +340,14 @@ def _exemption_verdicts(model: RuleModel, chain: Chain, terms: set[str], facts: 
             yield art, prov, within, arithmetic
 
 
+def _chain_and_regeling(model: RuleModel, chain: Chain) -> list[Article]:
+    siblings = [a for a in model.articles.values() if a.regulation is chain.focus.regulation and a is not chain.focus]
+    return [chain.focus, *chain.up, *chain.down, *siblings]
+
+
 def _outside_definition(model: RuleModel, chain: Chain, terms: set[str], facts: Facts,
                         day: dt.date) -> tuple[Article, Provision, str] | None:
-    siblings = [a for a in model.articles.values() if a.regulation is chain.focus.regulation and a is not chain.focus]
-    articles = [chain.focus, *chain.up, *chain.down, *siblings]
+    articles = _chain_and_regeling(model, chain)
     # A definition that sets an age ("kostendelende medebewoner: de persoon van 27 jaar of
     # ouder"): a person the question describes outside it is not what the rule is about.
     # Also the definitions in the laws of the chain whose term the question names ("kostendelers"
@@ -457,9 +401,6 @@ def _defined_in(text: str) -> frozenset[str]:
         if m:
             return frozenset(content_terms(m.group("t")))
     return frozenset()
-
-
-_euro = euro
 
 
 def _own_words(prov: Provision, art: Article, day: dt.date) -> frozenset[str]:
