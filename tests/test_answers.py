@@ -551,3 +551,13 @@ def test_a_past_peildatum_still_cites_the_awb_basis(assistant):
     assert any(c.citation == "artikel 4:84 Awb" for c in a.citations)
     assert not any("niet in de index" in w for w in a.warnings)
     assert_traceable(a, assistant.index)
+
+
+def test_under_a_power_of_the_law_the_conclusion_uses_the_power(assistant):
+    """Art. 58, achtste lid, Pw is a power of the law: the college uses it (or not); it does not
+    'deviate from' the beleidsregel that elaborates it."""
+    a = assistant.ask("Mag ik afzien van terugvordering van bijstand als de inwoner door schulden in de problemen komt?")
+    assert a.afwijkingsruimte is not None and a.afwijkingsruimte.basis == "wettelijke-bevoegdheid"
+    conclusie = dict(a.motivering)["Conclusie"]
+    assert "A. De bevoegdheid gebruiken" in conclusie and "artikel 58" in conclusie
+    assert "B. De bevoegdheid niet gebruiken" in conclusie and "A. Afwijken" not in conclusie

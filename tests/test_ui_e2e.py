@@ -4,7 +4,8 @@ role, ask a question, open a citation, submit a casus and review it as another u
 
 Skipped (with the reason) only when /usr/bin/chromium is missing. Playwright's own browser
 download is never used. MAATWERK_SCREENSHOTS=DIR also writes screenshots of every page at
-1366x900 and 420 px wide (docs/screenshots/ in the repository)."""
+1366x900 and 420 px wide (docs/screenshots/ in the repository), with the product's own embedder
+(the other runs use the hashing one)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -54,7 +56,12 @@ def running_app(tmp_path_factory, **env_extra):
     port = free_port()
     env = dict(os.environ, MAATWERK_DATA_DIR=str(data), MAATWERK_EMBEDDER="hashing",
                MAATWERK_CORPUS_DIR=str(corpus), MAATWERK_LLM="grounded", MAATWERK_DEMO="true")
+    shots = bool(os.environ.get("MAATWERK_SCREENSHOTS"))
     env.update(env_extra)
+    if shots:  # the screenshots in docs/ show what a user sees: the product's own embedder,
+        env.pop("MAATWERK_EMBEDDER")  # with the corpus indexed before the app starts (as `make run`)
+        subprocess.run([sys.executable, "-m", "assistant", "index", str(corpus)], cwd=REPO, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1200)
     log = open(data / "streamlit.log", "w")
     proc = subprocess.Popen(streamlit_command(port), cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

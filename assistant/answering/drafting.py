@@ -374,11 +374,19 @@ class Drafting:
             source = quoted.source_type if rule is not None else None
             away = rule.citation if (local and source in LAW_TYPES and ruimte is not None
                                      and ruimte.basis in ("hardheidsclausule", "beleidsregel-4:84-awb")) else rule_name
-            conclusie = ("Kies een van beide conclusies (de professional beslist, de assistent niet):\n"
-                         f"A. Afwijken: gelet op de bijzondere omstandigheden en de gevolgen hierboven wijkt het college "
-                         f"af van {away} ({grond}), omdat toepassing onevenredig uitpakt in verhouding tot het doel.\n"
-                         f"B. Niet afwijken: de omstandigheden maken de gevolgen niet onevenredig; {away} wordt "
-                         "toegepast zoals zij luidt.")
+            if ruimte is not None and ruimte.basis == "wettelijke-bevoegdheid" and ruimte.citation:
+                # A power of the law itself is used; no local rule is deviated from.
+                a = (f"A. De bevoegdheid gebruiken: gelet op de bijzondere omstandigheden en de gevolgen hierboven "
+                     f"gebruikt het college de bevoegdheid van {ruimte.citation}, omdat toepassing van {away} "
+                     "onevenredig uitpakt in verhouding tot het doel.")
+                b = "B. De bevoegdheid niet gebruiken"
+            else:
+                a = (f"A. Afwijken: gelet op de bijzondere omstandigheden en de gevolgen hierboven wijkt het college "
+                     f"af van {away} ({grond}), omdat toepassing onevenredig uitpakt in verhouding tot het doel.")
+                b = "B. Niet afwijken"
+            conclusie = ("Kies een van beide conclusies (de professional beslist, de assistent niet):\n" + a + "\n"
+                         f"{b}: de omstandigheden maken de gevolgen niet onevenredig; {away} wordt toegepast zoals zij "
+                         "luidt.")
         sections.append(("Conclusie", conclusie))
         return sections
 
