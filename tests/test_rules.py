@@ -820,3 +820,21 @@ def test_an_older_version_only_where_the_corpus_holds_one(local_catalogue):
     assert not Drafting._older_version_on(current, "2024-03-01", local_catalogue)  # before any version
     art3 = rules.find("Beleidsregels kostendelersnorm en tijdelijke opvang Lindewaarde 2024", "3")
     assert not Drafting._older_version_on(art3.chunks[0], "2024-03-01", local_catalogue)
+
+
+def test_the_exemption_that_decided_is_the_deciding_provision(model):
+    """When the facts fall under an exemption (gifts under the € 1.200 of art. 31, tweede lid, Pw),
+    the kort antwoord quotes that exemption, not another item of the list that shares the
+    question's words ("alleenstaande ouder" in the earnings disregard of € 177,66)."""
+    from assistant.rules.brief import brief
+
+    art31 = model.find("Participatiewet", "31")
+    chain = chain_of(model, art31, TODAY)
+    q = ("giften. mw 40, alleenstaande ouder, bijstand. dit jaar van familie gekregen: tante betaalde energie €410, "
+         "broer €300 cash, ouders €320 op haar rekening. is ze over de grens?")
+    facts = read_facts(q, TODAY)
+    room = decide_room(model, chain, content_terms(q), facts, TODAY)
+    assert room.basis == "niet-nodig"
+    kb = brief(chain, room, q, content_terms(q), facts, TODAY, lambda t: 1.0)
+    assert "1.200" in kb.deciding.text and "giften" in kb.deciding.text
+    assert kb.verdict == "binnen de regel" and "€ 410 + € 300 + € 320 = € 1.030" in kb.arithmetic

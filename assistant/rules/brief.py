@@ -388,6 +388,12 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
     # a percentage, a period) the rule's limit must be compared with.
     found = deciding_provision(chain, terms, kind, day, idf, facts) \
         if (kind in ("amount", "term") or told_values(facts, day)) else None
+    if room.basis == "niet-nodig" and room.arithmetic and room.article is not None and room.provision is not None \
+            and room.provision.values:
+        # The exemption the facts fall under decided: it is the deciding provision, not another
+        # sentence of the chain that happens to share the question's words.
+        found = (room.article, room.provision,
+                 next((v for v in room.provision.values if v.number is not None), room.provision.values[0]))
     calc = None
     settled: set[str] = set()
     if found is not None:
