@@ -112,7 +112,7 @@ class Drafting:
                                     " ".join(parts), focus.citation, kind), cited
         # geen: cite the imperative provision itself (the law, where the local rule only restates it)
         governing = room.article or focus
-        c = chunk_of(room.provision, governing) or rule if room.arithmetic else chunk_of(None, governing) or rule
+        c = chunk_of(room.provision if room.arithmetic else None, governing) or rule
         if room.arithmetic and governing is not focus:
             # The law's power reaches only persons of an age the situation does not have.
             text = (f"De wet ({governing.citation}) geeft de bevoegdheid alleen binnen een leeftijdsgrens: "
@@ -412,11 +412,10 @@ class Drafting:
                 key = (len(content_terms(sent) & terms), -i, -j)
                 if best is None or key > best[0]:
                     # A list item is read after its lead: "Van dringende redenen ... als:" … "<item>".
-                    lead = next((x for x in reversed(sents[:j]) if x.rstrip().endswith(":")), None)
-                    between = sents[sents.index(lead) + 1:j] if lead is not None else []
+                    lead = next((k for k in range(j - 1, -1, -1) if sents[k].rstrip().endswith(":")), None)
                     shown = sent.strip().rstrip(";:,")
-                    if lead is not None and not any(x.rstrip().endswith(".") for x in between):
-                        shown = f"{lead.strip()}“ … „{shown}"
+                    if lead is not None and not any(x.rstrip().endswith(".") for x in sents[lead + 1:j]):
+                        shown = f"{sents[lead].strip()}“ … „{shown}"
                     best = (key, c, shown)
         if best is None:
             return rule, rule.citation, None

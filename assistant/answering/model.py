@@ -202,17 +202,17 @@ class Precedent:
                 if not terms:
                     continue
                 shared = sum(any(same_stem(t, s) for s in situation_terms) for t in terms)
-                # An age the part states ("van in de vijftig") that none of the casus's ages has
-                # makes it a difference, however many other words it shares.
-                # Likewise how long something lasted ("ruim een jaar bijstand" is not a casus of
-                # four years in the bijstand), measured against the periods the casus tells; where
-                # it is the casus's own period, the words that say it are shared too.
+                # How long something lasted ("ruim een jaar bijstand" is not a casus of four years
+                # in the bijstand), measured against the periods the casus tells; where it is the
+                # casus's own period, the words that say it are shared too.
                 period = _months_span(part)
                 if period is not None and months and any(period[0] <= m <= period[1] for m in months):
                     said = content_terms(_SPAN_PHRASE.search(part).group(0)) & terms
                     shared = sum(any(same_stem(t, s) for s in situation_terms) for t in terms - said) + len(said)
                 elif period is not None and months:
                     shared = 0
+                # An age the part states ("van in de vijftig") that none of the casus's ages has
+                # makes it a difference, however many other words it shares.
                 span = _age_span(part)
                 if span is not None and ages and not any(span[0] <= a <= span[1] for a in ages):
                     shared = 0

@@ -37,7 +37,6 @@ from assistant.answering.scope import Catalogue, RelevancePolicy, question_alias
 from assistant.answering.verify import PassageNumbers, Verifier, check_references
 from assistant.answering.drafting import Drafting
 
-# Words before an amount that make it a limit the question quotes, not a price or an income.
 _DEFINITIONS = re.compile(r"\bwordt\s+(?:in\s+\w+\s+)?verstaan\s+onder\s*:", re.I)
 
 # ---- the assistant ----------------------------------------------------------------------------

@@ -281,7 +281,7 @@ def _hourly(prov: Provision, value: Value, facts: Facts) -> tuple[str, None, str
     at = prov.text.find(value.raw)
     if at < 0 or not re.match(r"\s*(?:per|p/)\s*uur\b", prov.text[at + len(value.raw):]) or not facts.hours:
         return None
-    raw, n, per = facts.hours[0]
+    _, n, per = facts.hours[0]
     total = n * value.number
     count = f"{n:g}".replace(".", ",")
     shown = f"{count} uur × {value.raw} = {_euro(total)}" + (f" per {per}" if per else "")

@@ -132,6 +132,11 @@ def _lid_of(prov: Provision, art: Article, day: dt.date) -> str | None:
 _CMP_WORDS = {"<": "minder dan", "<=": "ten hoogste", ">": "meer dan", ">=": "ten minste"}
 
 
+def _per_year(text: str) -> bool:
+    """Whether a provision's amount is a limit per (calendar) year."""
+    return "kalenderjaar" in text.lower() or "per jaar" in text.lower()
+
+
 def _holds(value: float, cmp: str, limit: float) -> bool:
     return {"<": value < limit, "<=": value <= limit, ">": value > limit, ">=": value >= limit}[cmp]
 
@@ -172,8 +177,7 @@ def exemption_applies(prov: Provision, facts: Facts, periods: bool = True,
                         f"{d.raw.strip()} tegen de grens {_CMP_WORDS[cmp]} {limit.raw}")
             continue
         if limit.kind == "bedrag" and facts.told_amounts:
-            yearly = "kalenderjaar" in prov.text.lower() or "per jaar" in prov.text.lower()
-            got = situation_total(facts, limit.number, yearly=yearly)
+            got = situation_total(facts, limit.number, yearly=_per_year(prov.text))
             if got is None:
                 continue
             total, shown = got
@@ -293,8 +297,7 @@ def exceeded_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: F
         limit = next((v for v in prov.values if v.kind == "bedrag" and v.number is not None), None)
         if within is not False or limit is None:
             continue
-        yearly = "kalenderjaar" in prov.text.lower() or "per jaar" in prov.text.lower()
-        got = situation_total(facts, limit.number, yearly=yearly)
+        got = situation_total(facts, limit.number, yearly=_per_year(prov.text))
         if got is None or got[0] <= limit.number:
             continue
         total, shown = got
