@@ -17,6 +17,8 @@ from assistant.rules.refs import ORDINAL_WORDS
 MAX_QUESTION_CHARS = 2000
 BASES = ("beleidsregel-4:84-awb", "hardheidsclausule", "wettelijke-bevoegdheid", "niet-nodig", "geen")
 COMPARISON_LAYER = "Andere gemeente (ter vergelijking)"
+# Passages search found that the answer does not rest on (outside the chain of the rule).
+OUTSIDE_LAYER = "Ook gevonden, buiten de keten van de regel (niet gebruikt voor dit antwoord)"
 
 # (key, Dutch label, source types), in the order an answer presents them.
 LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -302,7 +304,7 @@ class Step:
 
 
 BASIS_LABEL = {
-    "niet-nodig": "afwijken niet nodig: een vrijlating of uitzondering dekt de situatie",
+    "niet-nodig": "afwijken niet nodig: de regel zelf dekt de situatie (vrijlating, uitzondering of eigen bevoegdheid)",
     "beleidsregel-4:84-awb": "afwijken van een beleidsregel, artikel 4:84 Awb",
     "hardheidsclausule": "hardheidsclausule van de verordening",
     "wettelijke-bevoegdheid": "bevoegdheid in de wet zelf",

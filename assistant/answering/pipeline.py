@@ -20,7 +20,7 @@ from assistant.corpus.documents import SOURCE_TYPES, Chunk
 from assistant.rules.brief import Sentence, brief
 from assistant.rules.facts import read_facts
 from assistant.rules.domains import domain_signal
-from assistant.rules.reasoning import chain_of, decide_room
+from assistant.rules.reasoning import Chain, chain_of, decide_room
 from assistant.answering.generation import (
     GENERIC_TERMS,
     instruction_like,
@@ -32,7 +32,7 @@ from assistant.answering.generation import (
     Prompt,
 )
 from assistant.retrieval.analysis import content_terms
-from assistant.answering.model import Answer, AnswerError, Prepared, Retrieved, RuleChoice, Scope, BASIS_LABEL, COMPARISON_LAYER, HARDSHIP, LAW_TYPES, LAYER_OF, MARKER_RE, MAX_QUESTION_CHARS, META_HEADING, RULE_TYPES, Step, layer_hint, layer_index
+from assistant.answering.model import Answer, AnswerError, Prepared, Retrieved, RuleChoice, Scope, BASIS_LABEL, COMPARISON_LAYER, HARDSHIP, OUTSIDE_LAYER, LAW_TYPES, LAYER_OF, MARKER_RE, MAX_QUESTION_CHARS, META_HEADING, RULE_TYPES, Step, layer_hint, layer_index
 from assistant.answering.scope import Catalogue, RelevancePolicy, question_aliases
 from assistant.answering.verify import PassageNumbers, Verifier, check_references
 from assistant.answering.drafting import Drafting
@@ -162,9 +162,14 @@ class Assistant(Drafting):
         for c in [rule, *chain_chunks, *brief_chunks]:
             if c is not None and c.chunk_id not in {b.chunk_id for b in body}:
                 body.insert(0, c)
+        # What the answer rests on (the chain, the room, the kort antwoord) comes first; other
+        # passages search found are shown apart, as found but not used.
+        outside = self._outside_chain(body, chain, rules, {c.chunk_id for c in [rule, *chain_chunks, *brief_chunks,
+                                                                                  *ruimte_chunks] if c is not None})
+        order = lambda c: (c.chunk_id in outside, layer_index(c.source_type))  # noqa: E731
         for c in ruimte_chunks:
             registry.add(c)
-        for c in sorted(body, key=lambda c: layer_index(c.source_type)):
+        for c in sorted(body, key=order):
             registry.add(c)
         for c in foreign[:2]:
             registry.add(c)
@@ -221,9 +226,10 @@ class Assistant(Drafting):
             yield Step("precedenten", {"precedents": [asdict(p_) for p_ in precedents], "consistency": consistency})
 
         focus_sentences = kb.focus_sentences if kb is not None else {}
-        passages = [Passage(registry.n(c), c, LAYER_OF.get(c.source_type, ("overig", "Overige bronnen"))[1],
+        passages = [Passage(registry.n(c), c, OUTSIDE_LAYER if c.chunk_id in outside
+                            else LAYER_OF.get(c.source_type, ("overig", "Overige bronnen"))[1],
                             focus=focus_sentences.get(c.chunk_id, []))
-                    for c in sorted(body, key=lambda c: (layer_index(c.source_type), registry.n(c)))]
+                    for c in sorted(body, key=lambda c: (*order(c), registry.n(c)))]
         passages += [Passage(registry.n(c), c, COMPARISON_LAYER) for c in foreign[:2]]
         passages += [Passage(p.n, registry.chunk(p.n), "Eerdere maatwerk-besluiten") for p in precedents]
         request = GenerationRequest(question=q, peildatum=day.isoformat(), passages=passages, preface=preface,
@@ -442,6 +448,26 @@ class Assistant(Drafting):
             "valid_from": c.valid_from, "valid_to": c.valid_to, "relevant": relevant,
             "lexical_weight": round(weight, 2), "cited": False,
         }
+
+    @staticmethod
+    def _outside_chain(body: list[Chunk], chain: Chain | None, rules, used: set[str]) -> set[str]:
+        """The passages of `body` the answer does not rest on: neither used by the rule, its chain,
+        the room or the kort antwoord, nor part of an article of the chain or of a local regeling
+        in it (its other articles and toelichting). Without a chain nothing is set apart."""
+        if chain is None:
+            return set()
+        members = chain.members()
+        keys = {a.key for a in members}
+        local = {a.regulation.key for a in members if a.layer not in LAW_TYPES}
+        out = set()
+        for c in body:
+            if c.chunk_id in used:
+                continue
+            art, reg = rules.article_of(c), rules.regulation_of(c)
+            if (art is not None and art.key in keys) or (reg is not None and reg.key in local):
+                continue
+            out.add(c.chunk_id)
+        return out
 
     @staticmethod
     def _best_chunk(art, weigh, day: dt.date) -> Chunk | None:
