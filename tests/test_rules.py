@@ -795,7 +795,7 @@ def test_a_condition_of_being_in_a_situation_is_asked_as_such():
 def test_hours_at_an_hourly_rate(model):
     """'5 uur per week' at the verordening's pgb rate per hour: what it comes to, shown as a
     tariff (neither within nor over a limit); a clock time is no number of hours."""
-    from assistant.rules.brief import arithmetic
+    from assistant.rules.arithmetic import arithmetic
     from assistant.rules.provisions import values_in
 
     assert read_facts("om 14u komt ze, 3 uur p/w").hours == [("3 uur p/w", 3.0, "week")]
@@ -838,3 +838,65 @@ def test_the_exemption_that_decided_is_the_deciding_provision(model):
     kb = brief(chain, room, q, content_terms(q), facts, TODAY, lambda t: 1.0)
     assert "1.200" in kb.deciding.text and "giften" in kb.deciding.text
     assert kb.verdict == "binnen de regel" and "€ 410 + € 300 + € 320 = € 1.030" in kb.arithmetic
+
+
+def test_a_limit_quoted_from_another_version_is_named_as_such(model):
+    """A colleague's "sinds 1 jan is het max € 525" for an aanvraag of December 2025: the kort
+    antwoord says € 525 belongs to the version valid from 2026 and keeps € 450 as the rule; a
+    quoted limit that is the rule's own on the peildatum gets no such sentence."""
+    day = dt.date(2025, 12, 18)
+    q = "wasmachine kapot, goedkoopste is €499. collega zegt sinds 1 jan is het max €525. klopt dat?"
+    kb, _ = _brief(model, "Beleidsregels bijzondere bijstand Lindewaarde", "4", q, day=day)
+    assert kb.deciding_value.raw == "€ 450"
+    said = [s for s in kb.sentences if "andere versie" in s.text]
+    assert len(said) == 1 and "€ 525 uit de vraag" in said[0].text and "2026-01-01" in said[0].text
+    assert said[0].chunks[0].valid_from == "2026-01-01" and "€ 525" in said[0].chunks[0].text
+    kb, _ = _brief(model, "Beleidsregels bijzondere bijstand Lindewaarde", "4",
+                   q.replace("€525", "€450"), day=day)
+    assert not any("andere versie" in s.text for s in kb.sentences)
+    # The national layer too: the vermogensgrens of 2026 quoted for a casus of 2025.
+    kb, _ = _brief(model, "Participatiewet", "34", "hij zegt de grens is €8.000 en hij had totaal €7.950, "
+                   "alleenstaand. wie heeft gelijk?", day=dt.date(2025, 11, 3))
+    said = [s for s in kb.sentences if "andere versie" in s.text]
+    assert len(said) == 1 and "€ 8.000 uit de vraag" in said[0].text
+
+
+def test_passages_outside_the_chain_are_set_apart(model):
+    """What the answer rests on (the chain, its local regeling, what the room and kort antwoord
+    use) is not set apart; another article of the same law, outside the chain, is."""
+    from assistant.answering.pipeline import Assistant
+
+    art4 = model.find("Beleidsregels bijzondere bijstand Lindewaarde", "4")
+    chain = chain_of(model, art4, TODAY)
+    assert "artikel 35 Participatiewet" in [a.citation for a in chain.members()]
+    art34 = model.find("Participatiewet", "34")
+    art35 = model.find("Participatiewet", "35")
+    toelichting = next(c for c in _chunks(CORPUS)
+                       if c.source.endswith("bijzondere-bijstand-lindewaarde.md") and c.article is None)
+    body = [art4.valid_chunks(TODAY)[0], art35.valid_chunks(TODAY)[0], art34.valid_chunks(TODAY)[0], toelichting]
+    outside = Assistant._outside_chain(body, chain, model, set())
+    assert outside == {art34.valid_chunks(TODAY)[0].chunk_id}
+    # Used by the room or the kort antwoord: not set apart, wherever it stands.
+    assert not Assistant._outside_chain(body, chain, model, {c.chunk_id for c in body})
+    assert not Assistant._outside_chain(body, None, model, set())
+
+
+def test_the_regelings_own_power_to_waive_needs_no_deviation(model):
+    """A beleidsregel that itself lets the college waive ("kan geheel of gedeeltelijk afzien van
+    verrekening of terugvordering als: a. ...; c. de overschrijding gering is ...") needs no 4:84:
+    the room is "niet nodig", the grounds are asked, and the sum over the jaargrens is still shown.
+    A question about the rule's norm itself, sharing no words with such a power, keeps 4:84."""
+    q = ("giften. mw 40, bijstand. ze kwam zelf melden: tante betaalde energie €410, broer €300 cash, ouders €320 "
+         "en €240. is ze over de grens? moet ik dan verrekenen of terugvorderen of kan ik het laten zitten?")
+    kb, room = _brief(model, "Beleidsregels giften en schenkingen Participatiewet Lindewaarde 2025", "4", q)
+    assert room.basis == "niet-nodig" and room.own_power
+    assert "afzien van verrekening of terugvordering" in room.provision.text
+    assert any("overschrijding gering" in g.text for g in room.grounds)
+    assert kb.verdict == "niet nodig"
+    text = " ".join(s.text for s in kb.sentences)
+    assert "€ 1.270" in text and "zelf de bevoegdheid" in text and "geen plicht" in text
+    assert any(q_.text.startswith("Welke grond van") and "overschrijding gering" in q_.text for q_ in kb.open_questions)
+    assert not any(q_.text == "Is voldaan aan: „als”?" for q_ in kb.open_questions)
+    _, room = _brief(model, "Beleidsregels bijzondere bijstand Lindewaarde", "4",
+                     "wasmachine kapot, nieuwe kost 600 euro. mag ik boven het maximum gaan?")
+    assert room.basis == "beleidsregel-4:84-awb" and not room.own_power

@@ -65,6 +65,13 @@ class Drafting:
 
         if room.basis == "niet-nodig":
             c = chunk_of(room.provision, room.article)
+            if room.own_power:
+                grounds = "; ".join(f"„{g.text.strip()}“" for g in room.grounds[:4])
+                text = (f"De regeling geeft het college zelf de bevoegdheid: {quote(room.provision)} ({c.citation}) "
+                        f"[{{n0}}]." + (f" Gronden: {grounds}." if grounds else "") + " Afwijken van de regel is dan "
+                        "niet nodig; het is een bevoegdheid, geen plicht: motiveer welke grond van toepassing is en "
+                        "waarom het college haar gebruikt.")
+                return Afwijkingsruimte("niet-nodig", c.citation, text, focus.citation, kind), [c]
             if room.arithmetic and room.provision is not None and room.provision.kind != "definition":
                 because = f"Met de gegevens uit de vraag: {room.arithmetic}; afwijken is dan niet nodig."
             else:

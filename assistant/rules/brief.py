@@ -18,7 +18,8 @@ from typing import Callable, Sequence
 from assistant.corpus.documents import Chunk
 from assistant.answering.generation import GENERIC_TERMS
 from assistant.retrieval.analysis import content_terms
-from assistant.rules.facts import Facts, euro as _euro, fits_household, situation_total
+from assistant.rules.arithmetic import arithmetic, chunk_of as _chunk, clean_quote as _clean_quote, other_version
+from assistant.rules.facts import Facts, fits_household
 from assistant.rules.model import Article
 from assistant.rules.provisions import Provision, Value, lid_text, own_text, period_kind
 from assistant.rules.reasoning import Chain, Room, _defined_terms, _words_of
@@ -31,11 +32,6 @@ _ASKS_TERM = re.compile(r"\bhoe lang\b|\btermijn\w*\b|\bbinnen hoeveel\b"
                         r"|\bhoeveel (?:tijd|dagen|werkdagen|weken|maanden|jaar|jaren|uur|uren|minuten)\b"
                         r"|\bwanneer\b|\bhoe snel\b|\buiterlijk\b|\bverjaar\w*\b", re.I)
 _ASKS_DUTY = re.compile(r"\bmoet(?:en)?\b|\bverplicht\w*\b|\bmelden\b|\bdoorgeven\b|\bplicht\b", re.I)
-# A maximum: the amount caps what is granted ("tot ten hoogste", "maximaal").
-_MAXIMUM = re.compile(r"ten hoogste|maximaal|maximum|niet meer dan|hoogstens|tot een bedrag van", re.I)
-_GRENS = re.compile(r"\w*grens\b", re.I)
-_YEARLY = re.compile(r"per (?:kalender)?jaar|kalenderjaar|jaarlijks", re.I)
-_MONTHLY = re.compile(r"per maand|maandelijks", re.I)
 _LEAD_CONJ = re.compile(r"^(?:indien|mits|voor zover|voorzover|als|wanneer|zolang|tenzij)\s+", re.I)
 # Finite verbs a condition clause ends on (Dutch subordinate clauses put the verb last).
 _FINITE = frozenset("""is zijn heeft hebben wordt worden kan kunnen bestaat bestaan ontvangt ontvangen voldoet
@@ -175,12 +171,8 @@ def as_question(condition: str) -> str:
     return f"Is voldaan aan: „{c}”?" if c else ""
 
 
-def _clean_quote(text: str) -> str:
-    return text.strip().rstrip(";:,")
-
-
-def _chunk(art: Article, prov: Provision) -> Chunk | None:
-    return next((c for c in art.chunks if c.chunk_id == prov.chunk_id), None)
+def _short(item: str) -> str:
+    return item if len(item) <= 90 else item[:87].rsplit(" ", 1)[0] + " …"
 
 
 def _matched(words: set[str], terms: set[str]) -> dict[str, float]:
@@ -275,61 +267,6 @@ def deciding_provision(chain: Chain, terms: set[str], kind: str, day: dt.date,
     return best[1:] if best else None
 
 
-def _hourly(prov: Provision, value: Value, facts: Facts) -> tuple[str, None, str] | None:
-    """A rate per hour ("€ 23,50 per uur") and the hours the question gives ("5 uur per week"):
-    what the hours come to at that rate. Neither within nor over a limit: a tariff."""
-    at = prov.text.find(value.raw)
-    if at < 0 or not re.match(r"\s*(?:per|p/)\s*uur\b", prov.text[at + len(value.raw):]) or not facts.hours:
-        return None
-    _, n, per = facts.hours[0]
-    total = n * value.number
-    count = f"{n:g}".replace(".", ",")
-    shown = f"{count} uur × {value.raw} = {_euro(total)}" + (f" per {per}" if per else "")
-    return shown, None, f"Tegen dit tarief: {shown}."
-
-
-def arithmetic(prov: Provision, chunk: Chunk | None, value: Value, facts: Facts) -> tuple[str, bool | None, str] | None:
-    """(text, within, consequence) for an amount in the question against the limit of the
-    provision; None when the question gives no amount or the provision sets no limit."""
-    if value.kind != "bedrag" or value.number is None:
-        return None
-    rate = _hourly(prov, value, facts)
-    if rate is not None:
-        return rate
-    if not facts.told_amounts:
-        return None
-    context = (chunk.text if chunk is not None else prov.text)
-    is_max = bool(_MAXIMUM.search(prov.text) or _MAXIMUM.search(context))
-    # A value the law calls a grens ("De ... vermogensgrens is: a. voor een alleenstaande:
-    # € 8.000,00"): what stays below it is left out, what lies above it counts (a drempel works
-    # the other way round and is not one).
-    lead = own_text(lid_text(chunk, prov), prov)[1]
-    is_exempt = prov.kind in ("exemption", "exception") or bool(_GRENS.search(prov.text) or _GRENS.search(lead))
-    if not (is_max or is_exempt):
-        return None
-    limit = value.number
-    got = situation_total(facts, limit, yearly=bool(_YEARLY.search(prov.text)),
-                          monthly=bool(_MONTHLY.search(prov.text)))
-    if got is None:
-        return None
-    total, shown = got
-    within = total <= limit + 0.005
-    if within:
-        text = f"{shown} blijft binnen de grens van {value.raw}"
-        consequence = (f"Binnen de regel: {shown} blijft onder {value.raw}; toepassing van de regel heeft voor de "
-                       "inwoner geen nadelig gevolg op dit punt.")
-    else:
-        over = total - limit
-        text = f"{shown} ligt {_euro(over)} boven de grens van {value.raw}"
-        if is_exempt:
-            consequence = (f"Bij toepassing van de regel telt het deel boven {value.raw} ({_euro(over)}) mee; "
-                           "dat gaat van de uitkering af of telt mee als middel.")
-        else:
-            consequence = (f"Bij toepassing van de regel ontvangt de inwoner ten hoogste {value.raw}; "
-                           f"{_euro(over)} van {shown} blijft voor eigen rekening.")
-    return text, within, consequence
-
-
 # "als bedoeld in het tweede lid", "zoals bedoeld in artikel 17": a reference, not a condition.
 _REFERENCE = re.compile(r"^(?:als|zoals)\s+bedoeld\b", re.I)
 
@@ -410,6 +347,11 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
                 settled.add(value.raw)
                 out.arithmetic, out.consequence = calc[0], calc[2]
 
+    # A limit the question quotes from another version of the rule (a colleague's "sinds 1 jan").
+    versioned = other_version(chain, facts, day, out.deciding)
+    if versioned is not None:
+        out.sentences.append(Sentence(*versioned))
+
     # The room, in one sentence, with the arithmetic where it decides.
     rc = _chunk(room.article, room.provision) if room.article is not None and room.provision is not None else None
     if rc is None and room.article is not None:
@@ -441,6 +383,12 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
         out.verdict = "binnen de regel"
         out.sentences.append(Sentence(f"Met de bedragen uit de vraag: {calc[0]}. Dat past binnen de regel; "
                                       "afwijken is hiervoor niet nodig.", []))
+    elif room.basis == "niet-nodig" and room.own_power and room.provision is not None:
+        out.verdict = "niet nodig"
+        out.sentences.append(Sentence(f"Afwijken is niet nodig: {room_cite} {ref} geeft het college zelf de "
+                                      f"bevoegdheid: „{_clean_quote(room.provision.text)}”. Het is een bevoegdheid, "
+                                      "geen plicht: motiveer welke grond van toepassing is en waarom het college haar "
+                                      "gebruikt.", cite))
     elif room.basis == "niet-nodig":
         out.verdict = "niet nodig"
         out.sentences.append(Sentence(f"Afwijken is niet nodig: de situatie valt onder {room_cite} {ref}"
@@ -509,18 +457,23 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
 
     # Nog nodig: the conditions the facts do not settle.
     provs: list[tuple[Provision, Chunk | None]] = []
-    if room.provision is not None and room.basis not in ("beleidsregel-4:84-awb", "hardheidsclausule"):
+    if room.provision is not None and room.basis not in ("beleidsregel-4:84-awb", "hardheidsclausule") \
+            and not room.grounds:  # (a power's listed grounds: asked below)
         provs.append((room.provision, rc))  # (4:84's and a hardheidsclausule's condition: asked below)
     if out.deciding is not None and found is not None:
         provs.append((out.deciding, _chunk(found[0], out.deciding)))
     compared = room.provision if room.basis == "niet-nodig" and room.arithmetic else None
     out.open_questions = _condition_questions(provs, settled, compared)
+    if room.own_power and room.grounds:
+        # The regeling's own power lists its grounds: which one applies is the professional's to say.
+        listed = "; ".join(_short(_clean_quote(g.text)) for g in room.grounds[:4])
+        out.open_questions.insert(0, OpenQuestion(f"Welke grond van {room_cite} is van toepassing: {listed}?", rc))
     if calc is None and room.exceeded is not None and room.exceeded.uncounted:
         # The sum may hold amounts the regeling does not count ("Niet meegeteld ... worden: ...").
         ex = room.exceeded
         lead = next((p.text for p in ex.uncounted if p.text.rstrip().endswith(":")), "")
         items = [_clean_quote(p.text) for p in ex.uncounted if not p.text.rstrip().endswith(":")]
-        listed = "; ".join(i if len(i) <= 90 else i[:87].rsplit(" ", 1)[0] + " …" for i in items[:3])
+        listed = "; ".join(_short(i) for i in items[:3])
         out.open_questions.insert(0, OpenQuestion(
             "Tellen alle bedragen mee? " + (f"{_clean_quote(lead)}: " if lead else "Niet mee tellen: ") + listed + ".",
             _chunk(ex.article, ex.uncounted[0])))

@@ -84,6 +84,10 @@ class Room:
     # A limit of an exemption the question's amount exceeds (the room then lies elsewhere): the
     # article, the provision, the arithmetic, and what the article says does not count towards it.
     exceeded: "Exceeded | None" = None
+    # Room within the regeling itself: its own power ("kan ... afzien ... als:") and the grounds it
+    # lists, one of which must apply (the professional says which).
+    own_power: bool = False
+    grounds: list[Provision] = field(default_factory=list)
 
 
 @dataclass
@@ -390,6 +394,38 @@ _DEFINED = (re.compile(r"\bonder\s+(?P<t>[a-zë\- ]{3,60}?)\s+(?:wordt\s+)?verst
                        r"gedurende|met|zonder|tot|vanaf|na)\b)(?P<t>[a-zë\- ]{3,60}?)\*?:\s", re.I))
 
 
+_OWN_WAIVER = re.compile(r"afzien|af te zien|kwijtschel|buiten beschouwing|buiten toepassing", re.I)
+
+
+def _own_waiver(model: RuleModel, focus: Article, terms: set[str], day: dt.date
+                ) -> tuple[Article, Provision, list[Provision]] | None:
+    """A power of the focus's own regeling (not its hardheidsclausule or deviation article, not
+    a power it takes from the law) to waive what the question is about: one whose own words (those
+    no other lid of its article uses) the question shares and that shares three words with it.
+    A power that lists its grounds ("kan ... afzien ... als: a. ...; c. de overschrijding gering
+    is ...") is read with each ground: (article, the power, its grounds)."""
+    best: tuple[int, int, Article, Provision, list[Provision]] | None = None
+    n = 0
+    for art in [focus, *(a for a in model.articles.values() if a.regulation is focus.regulation and a is not focus)]:
+        if art.is_meta():
+            continue
+        provs = art.provisions_on(day, ["power"])
+        for i, prov in enumerate(provs):
+            if not _OWN_WAIVER.search(prov.text) or find_refs(prov.text) or not (_own_words(prov, art, day) & terms):
+                continue
+            grounds = []
+            if prov.text.rstrip().endswith(":"):
+                for item in provs[i + 1:]:
+                    if item.chunk_id != prov.chunk_id or not item.text[:1].islower():
+                        break
+                    grounds.append(item)
+            shared = max(len((_words_of(prov.text) | _words_of(g.text)) & terms) for g in grounds or [prov])
+            n -= 1  # the first of equals wins
+            if shared >= 3 and (best is None or (shared, n) > best[:2]):
+                best = (shared, n, art, prov, grounds)
+    return best[2:] if best else None
+
+
 def _defined_terms(prov: Provision) -> frozenset[str]:
     """The content words of the term a definition defines ("onder kostendelende medebewoner
     verstaan", "alleenstaande: ..."); empty if the sentence does not name one."""
@@ -442,7 +478,7 @@ def decide_room(model: RuleModel, chain: Chain, terms: set[str], facts: Facts, d
     """The strongest room along the chain that covers the question (_decide_room); where it is
     not "niet nodig", the limit of an exemption the question's amount exceeds goes with it."""
     room = _decide_room(model, chain, terms, facts, day, lexicon_terms)
-    if room.basis != "niet-nodig":
+    if room.basis != "niet-nodig" or room.own_power:
         room.exceeded = exceeded_exemption(model, chain, terms - GENERIC_TERMS, facts, day)
     return room
 
@@ -514,6 +550,15 @@ def _decide_room(model: RuleModel, chain: Chain, terms: set[str], facts: Facts, 
             if prov is not None:
                 return Room("wettelijke-bevoegdheid", art, prov,
                             f"De wet geeft hier zelf een bevoegdheid, die {focus.citation} uitwerkt.")
+        # The regeling's own power to waive or set aside ("Het college kan geheel of gedeeltelijk
+        #    afzien van verrekening of terugvordering als: ... c. de overschrijding gering is"): what
+        #    the question asks lies within the rule, no deviation is needed.
+        own = _own_waiver(model, focus, terms, day)
+        if own is not None:
+            art, prov, grounds = own
+            return Room("niet-nodig", art, prov,
+                        "De regeling geeft het college hier zelf de bevoegdheid; afwijken van de regel is dan niet "
+                        "nodig, wel een motivering waarom het college haar gebruikt.", own_power=True, grounds=grounds)
     national_focus = focus if focus.layer in LAW_TYPES else restates(focus, chain.up)
     if national_focus is not None:
         need = 1 if len(terms) <= 3 else 2

@@ -1,0 +1,129 @@
+"""The question's numbers against the rule's values: an amount against a limit (a maximum or
+a grens, one-off amounts summed against a yearly limit), hours at an hourly rate, and a limit the
+question quotes from another version of the rule than the one valid on the peildatum. Each
+result is Dutch text for the kort antwoord; every number in it comes from the question or from a
+quoted provision."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from assistant.corpus.documents import Chunk
+from assistant.rules.facts import Facts, euro as _euro, situation_total
+from assistant.rules.model import Article
+from assistant.rules.provisions import Provision, Value, lid_text, own_text
+from assistant.rules.reasoning import Chain
+
+# A maximum: the amount caps what is granted ("tot ten hoogste", "maximaal").
+_MAXIMUM = re.compile(r"ten hoogste|maximaal|maximum|niet meer dan|hoogstens|tot een bedrag van", re.I)
+_GRENS = re.compile(r"\w*grens\b", re.I)
+_YEARLY = re.compile(r"per (?:kalender)?jaar|kalenderjaar|jaarlijks", re.I)
+_MONTHLY = re.compile(r"per maand|maandelijks", re.I)
+_NUMBERS = re.compile(r"[\d.,]+")
+
+
+def clean_quote(text: str) -> str:
+    return text.strip().rstrip(";:,")
+
+
+def chunk_of(art: Article, prov: Provision) -> Chunk | None:
+    return next((c for c in art.chunks if c.chunk_id == prov.chunk_id), None)
+
+
+def other_version(chain: Chain, facts: Facts, day: dt.date, quoted: Provision | None = None
+                  ) -> tuple[str, list[Chunk]] | None:
+    """A limit the question quotes ("collega zegt: sinds 1 jan is het max € 525") that is not the
+    rule's on the peildatum but stands in another version of an article of the chain: say which
+    version it belongs to and what the version valid on the peildatum says (unless that is the
+    provision already `quoted` as deciding): the sentence, with {0} and {1} where the markers of
+    its passages go."""
+    claimed = [a for a in facts.told_amounts if a.role == "limit"]
+    if not claimed:
+        return None
+    for art in [chain.focus, *chain.down, *chain.up]:
+        valid = {c.chunk_id for c in art.valid_chunks(day)}
+        now = [(p, v) for p in art.provisions if p.chunk_id in valid for v in p.values
+               if v.kind == "bedrag" and v.number is not None]
+        for amount in claimed:
+            if any(abs(v.number - amount.value) < 0.005 for _, v in now):
+                continue  # the quoted limit is the rule's own on the peildatum
+            for prov in art.provisions:
+                if prov.chunk_id in valid or not any(
+                        v.kind == "bedrag" and v.number is not None and abs(v.number - amount.value) < 0.005
+                        for v in prov.values):
+                    continue
+                then = chunk_of(art, prov)
+                # The same sentence in the version of the peildatum: its words without the numbers.
+                same = next((p for p, _ in now if p.citation == prov.citation
+                             and _NUMBERS.sub("", p.text) == _NUMBERS.sub("", prov.text)), None)
+                if then is None:
+                    continue
+                span = f"geldig vanaf {then.valid_from}" if then.valid_from else "een andere periode"
+                if then.valid_to:
+                    span += f" tot {then.valid_to}"
+                raw = re.sub(r"€(?=\d)", "€ ", amount.raw)
+                text = (f"{raw} uit de vraag staat in een andere versie van {prov.citation} ({span}) {{0}}; "
+                        f"op de peildatum ({day.strftime('%d-%m-%Y')}) geldt die versie niet.")
+                chunks = [then]
+                if same is not None and not (quoted is not None and (quoted.chunk_id, quoted.text) == (same.chunk_id, same.text)) \
+                        and (now_chunk := chunk_of(art, same)) is not None:
+                    text += f" Op die datum luidt de bepaling: „{clean_quote(same.text)}” {{1}}."
+                    chunks.append(now_chunk)
+                return text, chunks
+    return None
+
+
+def _hourly(prov: Provision, value: Value, facts: Facts) -> tuple[str, None, str] | None:
+    """A rate per hour ("€ 23,50 per uur") and the hours the question gives ("5 uur per week"):
+    what the hours come to at that rate. Neither within nor over a limit: a tariff."""
+    at = prov.text.find(value.raw)
+    if at < 0 or not re.match(r"\s*(?:per|p/)\s*uur\b", prov.text[at + len(value.raw):]) or not facts.hours:
+        return None
+    _, n, per = facts.hours[0]
+    total = n * value.number
+    count = f"{n:g}".replace(".", ",")
+    shown = f"{count} uur × {value.raw} = {_euro(total)}" + (f" per {per}" if per else "")
+    return shown, None, f"Tegen dit tarief: {shown}."
+
+
+def arithmetic(prov: Provision, chunk: Chunk | None, value: Value, facts: Facts) -> tuple[str, bool | None, str] | None:
+    """(text, within, consequence) for an amount in the question against the limit of the
+    provision; None when the question gives no amount or the provision sets no limit."""
+    if value.kind != "bedrag" or value.number is None:
+        return None
+    rate = _hourly(prov, value, facts)
+    if rate is not None:
+        return rate
+    if not facts.told_amounts:
+        return None
+    context = (chunk.text if chunk is not None else prov.text)
+    is_max = bool(_MAXIMUM.search(prov.text) or _MAXIMUM.search(context))
+    # A value the law calls a grens ("De ... vermogensgrens is: a. voor een alleenstaande:
+    # € 8.000,00"): what stays below it is left out, what lies above it counts (a drempel works
+    # the other way round and is not one).
+    lead = own_text(lid_text(chunk, prov), prov)[1]
+    is_exempt = prov.kind in ("exemption", "exception") or bool(_GRENS.search(prov.text) or _GRENS.search(lead))
+    if not (is_max or is_exempt):
+        return None
+    limit = value.number
+    got = situation_total(facts, limit, yearly=bool(_YEARLY.search(prov.text)),
+                          monthly=bool(_MONTHLY.search(prov.text)))
+    if got is None:
+        return None
+    total, shown = got
+    within = total <= limit + 0.005
+    if within:
+        text = f"{shown} blijft binnen de grens van {value.raw}"
+        consequence = (f"Binnen de regel: {shown} blijft onder {value.raw}; toepassing van de regel heeft voor de "
+                       "inwoner geen nadelig gevolg op dit punt.")
+    else:
+        over = total - limit
+        text = f"{shown} ligt {_euro(over)} boven de grens van {value.raw}"
+        if is_exempt:
+            consequence = (f"Bij toepassing van de regel telt het deel boven {value.raw} ({_euro(over)}) mee; "
+                           "dat gaat van de uitkering af of telt mee als middel.")
+        else:
+            consequence = (f"Bij toepassing van de regel ontvangt de inwoner ten hoogste {value.raw}; "
+                           f"{_euro(over)} van {shown} blijft voor eigen rekening.")
+    return text, within, consequence
