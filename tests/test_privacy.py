@@ -349,3 +349,13 @@ def test_scrub_uses_unnumbered_placeholders_that_reidentify_leaves_alone(ps):
     ps.pseudonymise("Mevrouw Pietersen belde.", mapping)
     assert mapping.reidentify(text) == text
     assert ps.find(text) == []  # a scrubbed text is stable under a second pass
+
+
+def test_a_year_after_a_word_of_time_is_not_a_postcode():
+    """"sinds 2024 HO" (huishoudelijke ondersteuning) is a year and an abbreviation; with a place
+    name after it, or without a word of time before it, it stays a postcode."""
+    p = Pseudonymiser(use_deduce=False)
+    assert p.pseudonymise("mevr heeft sinds 2024 HO, 2 uur per week") == "mevr heeft sinds 2024 HO, 2 uur per week"
+    assert p.pseudonymise("per jan. 2026 WW aangevraagd") == "per jan. 2026 WW aangevraagd"
+    assert "POSTCODE" in p.pseudonymise("woont in 2025 AB Haarlem")
+    assert "POSTCODE" in p.pseudonymise("postcode 2024 HO")

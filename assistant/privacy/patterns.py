@@ -95,6 +95,10 @@ PHONE_RE = re.compile(
 )
 
 POSTCODE_RE = re.compile(r"(?<![\w/-])([1-9]\d{3}) ?(?!SA|SD|SS|BW)([A-Z]{2})(?![\w-])")
+# "sinds 2024 HO", "per 2026 WW": a year after a word of time, with an abbreviation after it (HO is
+# huishoudelijke ondersteuning), is not a postcode.
+YEAR_BEFORE_RE = re.compile(r"\b(?:sinds|vanaf|per|in|tot|t/m|na|voor|begin|eind|medio|jan\w*|feb\w*|maart|mrt|"
+                            r"apr\w*|mei|jun\w*|jul\w*|aug\w*|sep\w*|okt\w*|oct\w*|nov\w*|dec\w*)\.?\s+$", re.I)
 
 _STREET_SUFFIXES = (
     "straat", "weg", "laan", "plein", "gracht", "kade", "singel", "dijk", "hof", "pad",

@@ -53,6 +53,7 @@ from assistant.privacy.patterns import (
     PLATE_RE,
     PLATE_WORD_RE,
     POSTCODE_RE,
+    YEAR_BEFORE_RE,
     POSTCODE_STREET_RE,
     PRECEDENT_REF_RE,
     ROLE_NAME_RE,
@@ -434,7 +435,9 @@ class Pseudonymiser:
 
     @staticmethod
     def _postcodes(text: str) -> list[Finding]:
-        return [Finding("POSTCODE", m.start(), m.end(), m.group(0)) for m in POSTCODE_RE.finditer(text)]
+        return [Finding("POSTCODE", m.start(), m.end(), m.group(0)) for m in POSTCODE_RE.finditer(text)
+                if not (1900 <= int(m.group(1)) <= 2099 and YEAR_BEFORE_RE.search(text[max(0, m.start() - 12):m.start()])
+                        and not re.match(r"\s+[A-Z][a-z]", text[m.end():]))]  # (a place name after it: a postcode)
 
     def _addresses(self, text: str) -> list[Finding]:
         found = []
