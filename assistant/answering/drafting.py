@@ -71,7 +71,8 @@ class Drafting:
                         f"[{{n0}}]." + (f" Gronden: {grounds}." if grounds else "") + " Afwijken van de regel is dan "
                         "niet nodig; het is een bevoegdheid, geen plicht: motiveer welke grond van toepassing is en "
                         "waarom het college haar gebruikt.")
-                return Afwijkingsruimte("niet-nodig", c.citation, text, focus.citation, kind), [c]
+                return Afwijkingsruimte("niet-nodig", c.citation, text, focus.citation, kind,
+                                        eigen_bevoegdheid=True), [c]
             if room.arithmetic and room.provision is not None and room.provision.kind != "definition":
                 because = f"Met de gegevens uit de vraag: {room.arithmetic}; afwijken is dan niet nodig."
             else:
@@ -305,7 +306,8 @@ class Drafting:
             effect = "De regel wordt toegepast zoals zij luidt; er is geen bevoegdheid om af te wijken."
         gev = " ".join(x for x in (effect, gevolgen) if x)
         sections.append(("Gevolgen voor de inwoner", gev or todo))
-        if kb is not None and kb.verdict in ("binnen de regel", "niet nodig"):
+        if kb is not None and kb.verdict in ("binnen de regel", "niet nodig") \
+                and not (ruimte is not None and ruimte.eigen_bevoegdheid):  # (a power is weighed: below)
             # Nothing to weigh: the situation fits the rule (its numbers or an exemption), so the
             # three steps for deviating would only be placeholders to clear.
             grounds = kb.arithmetic or (ruimte.citation if ruimte is not None and ruimte.citation else "")
@@ -347,7 +349,10 @@ class Drafting:
                          + (f" Belang van de inwoner: {inwoner.rstrip('.')}." if inwoner else "")
                          + (f" Belang van de regel: {doel_text}." if doel_text else "")
                          + f" {judge if inwoner else todo}")
-            if ruimte is not None:
+            if ruimte is not None and ruimte.eigen_bevoegdheid:
+                weigh.append(f"Grondslag: de bevoegdheid van de regeling zelf, {ruimte.citation}"
+                             + (f" [{ruimte.markers[0]}]" if ruimte.markers else "") + ".")
+            elif ruimte is not None:
                 label = BASIS_LABEL[ruimte.basis]
                 named = f" ({ruimte.citation})" if ruimte.citation and ruimte.citation not in label else ""
                 weigh.append(f"Grondslag om af te wijken: {label}"
@@ -367,7 +372,14 @@ class Drafting:
             sections.append(("Vergelijkbare besluiten", "\n".join(lines)))
         else:
             sections.append(("Vergelijkbare besluiten", "Geen vergelijkbare besluiten gevonden."))
-        if kb is not None and kb.verdict in ("binnen de regel", "niet nodig"):
+        if ruimte is not None and ruimte.eigen_bevoegdheid:
+            # The regeling's own power: using it is a choice, as with a power of the law.
+            conclusie = ("Kies een van beide conclusies (de professional beslist, de assistent niet):\n"
+                         f"A. De bevoegdheid gebruiken: gelet op de omstandigheden hierboven gebruikt het college de "
+                         f"bevoegdheid van {ruimte.citation}, op de grond die hierboven is aangewezen.\n"
+                         f"B. De bevoegdheid niet gebruiken: geen van de gronden doet zich voor of de omstandigheden "
+                         f"rechtvaardigen het niet; de regel ({ruimte.rule or rule_name}) wordt toegepast zoals zij luidt.")
+        elif kb is not None and kb.verdict in ("binnen de regel", "niet nodig"):
             conclusie = (f"Afwijken is niet nodig: de situatie past binnen {rule_name}. "
                          "De professional beslist; de assistent beslist niet.")
         elif ruimte is not None and ruimte.basis == "geen":

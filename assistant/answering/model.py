@@ -117,6 +117,9 @@ class Afwijkingsruimte:
     layer: str | None = None  # source type of that rule
     knelpunt: bool = False  # no room: log the case as a knelpunt
     markers: list[int] = field(default_factory=list)
+    # "niet-nodig" because the regeling itself gives the college a power ("kan ... afzien"): the
+    # professional still chooses whether to use it.
+    eigen_bevoegdheid: bool = False
 
 
 _DECADES = {"twintig": 20, "dertig": 30, "veertig": 40, "vijftig": 50, "zestig": 60, "zeventig": 70,

@@ -403,7 +403,8 @@ def _own_waiver(model: RuleModel, focus: Article, terms: set[str], day: dt.date
     a power it takes from the law) to waive what the question is about: one whose own words (those
     no other lid of its article uses) the question shares and that shares three words with it.
     A power that lists its grounds ("kan ... afzien ... als: a. ...; c. de overschrijding gering
-    is ...") is read with each ground: (article, the power, its grounds)."""
+    is ...") is read with each ground: (article, the power, its grounds). When the power that
+    shares most is one the regeling takes from the law, the room is not the regeling's own."""
     best: tuple[int, int, Article, Provision, list[Provision]] | None = None
     n = 0
     for art in [focus, *(a for a in model.articles.values() if a.regulation is focus.regulation and a is not focus)]:
@@ -411,7 +412,7 @@ def _own_waiver(model: RuleModel, focus: Article, terms: set[str], day: dt.date
             continue
         provs = art.provisions_on(day, ["power"])
         for i, prov in enumerate(provs):
-            if not _OWN_WAIVER.search(prov.text) or find_refs(prov.text) or not (_own_words(prov, art, day) & terms):
+            if not _OWN_WAIVER.search(prov.text) or not (_own_words(prov, art, day) & terms):
                 continue
             grounds = []
             if prov.text.rstrip().endswith(":"):
@@ -423,7 +424,9 @@ def _own_waiver(model: RuleModel, focus: Article, terms: set[str], day: dt.date
             n -= 1  # the first of equals wins
             if shared >= 3 and (best is None or (shared, n) > best[:2]):
                 best = (shared, n, art, prov, grounds)
-    return best[2:] if best else None
+    if best is None or find_refs(best[3].text):
+        return None  # a power the regeling takes from the law ("op grond van artikel 58, achtste lid"): not its own
+    return best[2:]
 
 
 def _defined_terms(prov: Provision) -> frozenset[str]:
