@@ -900,3 +900,12 @@ def test_the_regelings_own_power_to_waive_needs_no_deviation(model):
     _, room = _brief(model, "Beleidsregels bijzondere bijstand Lindewaarde", "4",
                      "wasmachine kapot, nieuwe kost 600 euro. mag ik boven het maximum gaan?")
     assert room.basis == "beleidsregel-4:84-awb" and not room.own_power
+
+
+def test_a_period_of_years_is_not_an_age():
+    """"pas na 10 jaar" and "al 3 jaar" are periods; "zoon van 24 jaar" and "klant 45 jaar" are
+    ages. (A fraudevordering question with "pas na 10 jaar" was held against "jonger dan 21 jaar".)"""
+    assert read_facts("collega zegt: bij fraude nooit, pas na 10 jaar. klopt dat?").ages == []
+    assert read_facts("hij zit al 3 jaar in de bijstand").ages == []
+    assert [n for _, n in read_facts("zoon van 24 jaar woont thuis").ages] == [24.0]
+    assert [n for _, n in read_facts("klant 45 jaar, alleenstaand").ages] == [45.0]

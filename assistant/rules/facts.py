@@ -28,6 +28,10 @@ _PEOPLE = re.compile(
     rf"\b(?P<n>\d+|{_COUNT_WORDS})\s+(?P<who>kinderen|kids|kinderen|personen|gezinsleden|huisgenoten|medebewoners|zoons|dochters)\b",
     re.I)
 _AGE = re.compile(r"\b(?P<n>\d{1,2})\s*(?:jaar|jr\.?|jarige?)\b(?!\s*(?:lang|geleden|bijstand|uitkering|onafgebroken|in de|op|open|oud\b(?!\s)))", re.I)
+# The words before "N jaar" that make it a period ("pas na 10 jaar", "al 3 jaar", "binnen 5 jaar").
+_SPAN_BEFORE = re.compile(r"\b(?:na|binnen|over|sinds|gedurende|al|ruim|bijna|ongeveer|circa|ca\.?|afgelopen|laatste|"
+                          r"eerste|komende|elke|iedere|per|om de|minimaal|minstens|maximaal|max\.?|tot|voor|"
+                          r"meer dan|minder dan|langer dan|korter dan)\s+$", re.I)
 # "zoon van 24", "klant is 70", "meneer (35)": a person and a number that can only be an age.
 _PERSON = (r"(?:zoon|dochter|broer|zus|zuster|moeder|vader|kind|klant|cliënt|client|meneer|mevrouw|man|vrouw|jongen|"
            # how a file note abbreviates them: "mw 29", "mevr. 57", "dhr (61)"
@@ -243,6 +247,8 @@ def read_facts(text: str, day: dt.date | None = None) -> Facts:
         facts.people.append((m.group(0), _num(m.group("n")), m.group("who").lower()))
     age_at: set[int] = set()  # where each age's number stands: one age, however it is phrased
     for m in [*_AGE.finditer(text), *_PERSON_AGE.finditer(text)]:
+        if m.re is _AGE and _SPAN_BEFORE.search(text[max(0, m.start() - 20):m.start()]):
+            continue  # "pas na 10 jaar", "al 3 jaar": a period, not an age
         if m.start("n") not in age_at:
             age_at.add(m.start("n"))
             facts.ages.append((m.group(0).rstrip("("), float(m.group("n"))))
