@@ -541,6 +541,35 @@ def test_the_article_with_the_quoted_limit_is_not_displaced_by_a_more_specific_l
     assert without.citation == "artikel 4 Beleidsregels giften en schenkingen Participatiewet Lindewaarde 2025"
 
 
+def test_the_rule_that_sets_a_quoted_limit_is_a_candidate_even_if_search_missed_it():
+    """"Collega B zegt: in januari is de grens € 8.000" without the word vermogen: search may not
+    rank art. 34 Pw at all. The own rule that sets that exact amount (in any version) is added as
+    a candidate and, setting the quoted limit, chosen over a better-matching rule that does not
+    (review 7, u03); a rule of another gemeente never is."""
+    from conftest import REPO
+    from assistant.answering.scope import Catalogue
+    from assistant.retrieval.index import Hit
+    from assistant.rules.domains import DomainSignal
+    from assistant.corpus.documents import find_files, load_document
+    from assistant.corpus.splitting import split_document
+
+    chunks = [c for f in find_files(REPO / "corpus") for d in [load_document(f)] for c in split_document(d)]
+    cat = Catalogue(chunks, "Lindewaarde", ())
+    day = dt.date(2025, 12, 10)
+    local = next(c for c in chunks if c.article == "6" and "Verordening Participatiewet" in c.citation)
+    hits = [Hit(1, 1.0, local)]
+    added = Assistant._setting({8000.0}, hits, cat, day)
+    assert [cat.rules.article_of(h.chunk).citation for h in added] == ["artikel 34 Participatiewet"]
+    assert added[0].chunk.valid_on(day) and added[0].rank > 1  # the version of the peildatum, after search's hits
+    assert not Assistant._setting({8000.0}, hits + added, cat, day)  # already a candidate
+    assert not Assistant._setting(set(), hits, cat, day)
+    weights = {local.chunk_id: 14.0}
+    signal = DomainSignal("participatiewet", {}, True)
+    chosen = Assistant._choose(hits + added, lambda c: weights.get(c.chunk_id, 5.0), cat, day, signal,
+                               amounts={8000.0})
+    assert chosen.citation == "artikel 34 Participatiewet"
+
+
 def test_a_past_peildatum_still_cites_the_awb_basis(assistant):
     """Art. 4:84 Awb has been the same text since 1998 (the jurist set its valid_from; the
     harvest's date is the 2026-07-01 toestand): a casus of 2025 cites it as the basis, without

@@ -32,6 +32,7 @@ from assistant.answering.generation import (
     Prompt,
 )
 from assistant.retrieval.analysis import content_terms
+from assistant.retrieval.index import Hit
 from assistant.answering.model import Answer, AnswerError, Prepared, Retrieved, RuleChoice, Scope, BASIS_LABEL, COMPARISON_LAYER, HARDSHIP, OUTSIDE_LAYER, LAW_TYPES, LAYER_OF, MARKER_RE, MAX_QUESTION_CHARS, META_HEADING, RULE_TYPES, Step, layer_hint, layer_index
 from assistant.answering.scope import Catalogue, RelevancePolicy, question_aliases
 from assistant.answering.verify import PassageNumbers, Verifier, check_references
@@ -388,8 +389,10 @@ class Assistant(Drafting):
                     art = rules.article_for_citation(str(h.chunk.extra["regel"]))
                     if art is not None:
                         votes[art.key] = votes.get(art.key, 0.0) + 1.0 / (1 + h.rank)
-            focus = self._choose([h for h in scope.relevant if h.chunk.source_type in RULE_TYPES], found.weigh, cat,
-                                 day, signal, hint=layer_hint(prep.q), amounts=limits, votes=votes)
+            candidates = [h for h in scope.relevant if h.chunk.source_type in RULE_TYPES]
+            candidates += self._setting(limits, candidates, cat, day)
+            focus = self._choose(candidates, found.weigh, cat, day, signal, hint=layer_hint(prep.q), amounts=limits,
+                                 votes=votes)
         chain = chain_of(rules, focus, day) if focus is not None else None
         # decide_room adds the lexicon's terms to the question's own.
         room = decide_room(rules, chain, found.terms, facts, day, found.expansions) if chain is not None else None
@@ -448,6 +451,27 @@ class Assistant(Drafting):
             "valid_from": c.valid_from, "valid_to": c.valid_to, "relevant": relevant,
             "lexical_weight": round(weight, 2), "cited": False,
         }
+
+    @staticmethod
+    def _setting(limits: set[float], hits: list, cat: Catalogue, day: dt.date) -> list:
+        """The own rules that set an amount the question quotes as a limit (in any version: "de
+        grens is € 8.000" for a case of 2025), where search did not rank them: an exact amount
+        points to its article better than the words around it. As hits after the others, with
+        their passage valid on the peildatum."""
+        if not limits:
+            return []
+        rules = cat.rules
+        have = {a.key for h in hits if (a := rules.article_of(h.chunk)) is not None}
+        out = []
+        for art in rules.articles.values():
+            if art.key in have or art.layer not in RULE_TYPES or rules.is_foreign(art.regulation) or art.is_meta():
+                continue
+            if not any(v.kind == "bedrag" and v.number in limits for p in art.provisions for v in p.values):
+                continue
+            valid = art.valid_chunks(day)
+            if valid:
+                out.append(Hit(rank=len(hits) + len(out) + 1, score=0.0, chunk=valid[0]))
+        return out
 
     @staticmethod
     def _outside_chain(body: list[Chunk], chain: Chain | None, rules, used: set[str]) -> set[str]:
@@ -525,6 +549,10 @@ class Assistant(Drafting):
             per_doc = {k: v for k, v in per_doc.items() if not v[3]}
         if not per_doc:
             return None
+        # The rule that sets the limit the question quotes is what it is about, however few of its
+        # words the question uses ("de grens is € 8.000" without the word vermogen).
+        if any(v[4] for v in per_doc.values()):
+            per_doc = {k: v for k, v in per_doc.items() if v[4]}
         top = max(v[0] for v in per_doc.values())
         close_enough = [v for v in per_doc.values() if v[0] >= close * top]
         # The article that sets the limit the question quotes is what it is about: a more specific
