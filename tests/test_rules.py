@@ -909,3 +909,17 @@ def test_a_period_of_years_is_not_an_age():
     assert read_facts("hij zit al 3 jaar in de bijstand").ages == []
     assert [n for _, n in read_facts("zoon van 24 jaar woont thuis").ages] == [24.0]
     assert [n for _, n in read_facts("klant 45 jaar, alleenstaand").ages] == [45.0]
+
+
+def test_the_circumstances_leave_out_what_colleagues_claim_and_the_professional_plans():
+    """What a teamleider or colleague claims runs to the end of its sentence, and a quote to its
+    closing mark; the professional's own plan and opinion are not the inwoner's circumstances."""
+    from assistant.rules.brief import circumstances_of, situation_of
+
+    q = ("Hoi, wil even checken of ik goed reken. Mevr 38 met MS, zit in een rolstoel. Mijn concept: 120 min basis "
+         "+ 60 = 180 min. TL zegt: vervoer is eigen kracht, dus alleen via de hardheidsclausule, en dan OV, geen "
+         "taxi. Mijn TL: 'vrijstelling alleen in de collectieve, voorwaarde is voorwaarde, geen uitzondering'. "
+         "Collega B zegt: we beslissen pas in januari, dan is de grens € 8.000. Volgens mij klopt dat niet. "
+         "Ze heeft 4 kinderen van 2, 5, 8 en 10. Klopt dat?")
+    told = circumstances_of(situation_of(q))
+    assert told == ["Mevr 38 met MS, zit in een rolstoel", "Ze heeft 4 kinderen van 2, 5, 8 en 10"]

@@ -344,7 +344,9 @@ class Drafting:
             weigh.append("2. Noodzakelijkheid: is er een minder belastende manier om dat doel te bereiken"
                          + (f" (de regeling noemt zelf: {', '.join(options)})" if options else "")
                          + f"? {judge}")
-            inwoner = " ".join(x for x in (effect, gevolgen) if x) or "; ".join(own) or (circ or "")
+            # (The circumstances themselves stand above; pasted here they read as one long sentence.)
+            inwoner = " ".join(x for x in (effect, gevolgen) if x) or (
+                "de bijzondere omstandigheden hierboven" if own or circ else "")
             weigh.append("3. Evenwichtigheid: staan de gevolgen voor de inwoner in verhouding tot het doel?"
                          + (f" Belang van de inwoner: {inwoner.rstrip('.')}." if inwoner else "")
                          + (f" Belang van de regel: {doel_text}." if doel_text else "")

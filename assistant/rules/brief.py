@@ -95,15 +95,20 @@ def situation_of(question: str) -> list[str]:
 _OPENING = re.compile(r"^(?:(?:vraag(?:je)?|hoi|hallo|goedemorgen|goedemiddag|beste)\b[^:]{0,40}:\s*|"
                       r"(?:vraag(?:je)?|hoi|hallo|goedemorgen|goedemiddag)\b[^:,]{0,40}$)", re.I)
 # What continues a clause dropped for its voice ("collega zegt: ..., dus gewoon om niet toekennen").
-_CONTINUES = re.compile(r"^(?:dus|en|want|omdat|maar|zodat)\b", re.I)
+_CONTINUES = re.compile(r"^(?:dus|en|want|omdat|maar|zodat|dan)\b", re.I)
+# A colleague's claim runs to the end of its sentence ("TL zegt: ..., en dan ..., geen taxi").
+_CLAIMANT = re.compile(r"^(?:(?:onze?|mijn|een|de)\s+)?(?:collega'?s?|teamleider|tl|leidinggevende|manager)\b", re.I)
+_QUOTE_MARKS = re.compile(r"(?<!\w)['‘“\"]|['’”\"](?!\w)")
 # What the professional sees or reads: the fact after it is the inwoner's.
 _SEEN = re.compile(r"^(?:(?:ik|we|wij)\s+(?:zie|zien|lees|lezen|merk|merken|hoor|horen|constateer|constateren)\s+"
                    r"(?:\w+\s+){0,2}?dat\s+|(?:op|uit|in)\s[^,]{0,60}?\b(?:zie|lees|merk|blijkt)\s+(?:ik|we|wij\s+)?\s*dat\s+)",
                    re.I)
 # A clause in the professional's or a colleague's own voice (what they want, plan or claim), not
 # a circumstance of the inwoner.
-_OWN_VOICE = re.compile(r"^(?:ik|we|wij|(?:onze?|mijn|een|de)\s+(?:collega'?s?|teamleider|leidinggevende)|collega'?s?|"
-                        r"teamleider|klopt)\b", re.I)
+_OWN_VOICE = re.compile(r"^(?:ik|we|wij|(?:onze?|mijn|een|de)\s+(?:collega'?s?|teamleider|tl|leidinggevende|manager|"
+                        r"concept|voorstel|berekening|idee)|collega'?s?|teamleider|tl|leidinggevende|klopt|volgens\s+mij|"
+                        # "(ik) wil even checken of ik goed reken": the professional, without the "ik"
+                        r"(?:wil|wilde|zou)\s+(?:even|graag|nog)|even\s+(?:checken|vragen|navragen))\b", re.I)
 
 
 def tells_situation(told: list[str]) -> bool:
@@ -128,14 +133,18 @@ def circumstances_of(told: list[str]) -> list[str]:
             continue
         sentence = _OPENING.sub("", sentence)
         kept: list[str] = []
-        dropped = False
+        dropped = quoting = claim = False
         for part in re.split(r";\s+|,\s+(?=[a-zà-ÿ])(?![^(]*\))|\.\s+", sentence):
             part = _SEEN.sub("", part.strip().rstrip(".;,:")).strip()
-            if dropped and _CONTINUES.match(part):
-                continue  # the rest of what the colleague says
+            if claim or quoting or (dropped and _CONTINUES.match(part)):
+                # the rest of what the colleague says, or of what they are quoted as saying
+                quoting = quoting != (len(_QUOTE_MARKS.findall(part)) % 2 == 1)
+                continue
             dropped = False
             if len(part) <= 3 or _OPENING.match(part) or _OWN_VOICE.match(part) or part.endswith("?"):
                 dropped = True
+                quoting = len(_QUOTE_MARKS.findall(part)) % 2 == 1  # a quote opened and not yet closed
+                claim = bool(_CLAIMANT.match(part))
                 continue
             kept.append(part)
         if kept:
