@@ -427,7 +427,8 @@ def test_a_precedent_says_the_difference_only_where_the_cases_share_something():
         p = Precedent(id="MB-1", citation="MB-1", n=3, datum="2025-01-01", regel="artikel 3", uitkomst="afgeweken",
                       grondslag_afwijking=None, omstandigheden=omstandigheden, zelfde_regel=True)
         facts = read_facts(question, dt.date(2026, 12, 7))
-        p.compare(content_terms(question), [n for _, n in facts.ages], [d.months for d in facts.durations])
+        p.compare(content_terms(question), [n for _, n in facts.ages], [d.months for d in facts.durations],
+                  facts.negated)
         return p.regel_kort
 
     both = line(["dreigende huisuitzetting", "drie minderjarige kinderen"], "verhuurder dreigt met huisuitzetting")
@@ -453,6 +454,13 @@ def test_a_precedent_says_the_difference_only_where_the_cases_share_something():
     assert "dezelfde omstandigheden als hier: ruim een jaar bijstand" in recent
     none = line(["echtpaar met vijf kinderen", "energieachterstand"], "klant heeft een koelkast nodig")
     assert "ook hier" not in none and "anders dan hier" not in none
+    # What the besluit says was not the case is shared only where the casus says so too.
+    fraud = line(["bijstandsvordering zonder fraude", "lost al jaren af"],
+                 "fraudevordering: hij had inkomsten verzwegen, bij fraude nooit afkopen? hij lost al jaren af")
+    assert "bijstandsvordering zonder fraude" in fraud.split("anders dan hier:")[1]
+    clean = line(["bijstandsvordering zonder fraude", "lost al jaren af"],
+                 "vordering zonder fraude, ons eigen fout, hij lost al jaren af")
+    assert "dezelfde omstandigheden als hier: bijstandsvordering zonder fraude" in clean
 
 
 def test_an_article_named_without_its_law_is_the_one_law_that_has_it(assistant):

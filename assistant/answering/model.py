@@ -122,6 +122,7 @@ class Afwijkingsruimte:
     eigen_bevoegdheid: bool = False
 
 
+_DENIED = re.compile(r"\b(?:zonder|geen|niet|nooit)\s+((?:\w+\s+)?\w+)", re.I)
 _DECADES = {"twintig": 20, "dertig": 30, "veertig": 40, "vijftig": 50, "zestig": 60, "zeventig": 70,
             "tachtig": 80, "negentig": 90}
 _AGE_PHRASE = re.compile(r"\b(?:(?P<where>begin|eind|midden)\s+(?:de\s+)?|in\s+de\s+|rond\s+de\s+)(?P<decade>"
@@ -192,7 +193,8 @@ class Precedent:
             return f"andere bepaling van dezelfde regeling ({self.zelfde_regeling}), niet meegeteld"
         return "andere regel, alleen ter vergelijking"
 
-    def compare(self, situation_terms: set[str], ages: Sequence[float] = (), months: Sequence[float] = ()) -> None:
+    def compare(self, situation_terms: set[str], ages: Sequence[float] = (), months: Sequence[float] = (),
+                negated: set[str] = frozenset()) -> None:
         """Which parts of the besluit's omstandigheden this casus also tells and which it does
         not. A besluit writes several facts in one circumstance ("echtpaar met vijf kinderen,
         ruim zes jaar bijstand"), so each comma- or semicolon-separated part is weighed on its
@@ -206,7 +208,11 @@ class Precedent:
                 terms = content_terms(part)
                 if not terms:
                     continue
-                shared = sum(any(same_stem(t, s) for s in situation_terms) for t in terms)
+                # What the part says was not the case ("zonder fraude", "geen schulden") is shared
+                # only where the casus says so too, not where it merely uses the word.
+                denied = content_terms(" ".join(_DENIED.findall(part)))
+                shared = sum(any(same_stem(t, s) for s in (negated if t in denied else situation_terms))
+                             for t in terms)
                 # How long something lasted ("ruim een jaar bijstand" is not a casus of four years
                 # in the bijstand), measured against the periods the casus tells; where it is the
                 # casus's own period, the words that say it are shared too.

@@ -179,7 +179,7 @@ class Assistant(Drafting):
         situation = content_terms(q + " " + casus_text)
         ages = [n for _, n in facts.ages]  # the facts the rule choice read from the same question and casus
         for p_ in precedents:
-            p_.compare(situation, ages, [d.months for d in facts.durations])
+            p_.compare(situation, ages, [d.months for d in facts.durations], facts.negated)
         answer.precedents, answer.consistency = precedents, consistency
 
         preface = []

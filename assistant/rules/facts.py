@@ -62,7 +62,7 @@ _BARE_AMOUNT = re.compile(
     r"(?P<k>\d+(?:,\d{1,2})?)(?![\d.,]\d))"
     r"(?!\s*(?:%|procent|km|kilometer|kg|uur|uren|minuten|jaar|maanden|weken|dagen|kinderen|personen|m2|keer|x\b))",
     re.I)
-_NEGATION = re.compile(r"\b(?:niet|geen|nooit)\b(?P<what>(?:\s+[^\s.,;:!?]+){1,4})", re.I)
+_NEGATION = re.compile(r"\b(?:niet|geen|nooit|zonder)\b(?P<what>(?:\s+[^\s.,;:!?]+){1,4})", re.I)
 # The household the text describes, in the categories the law's norms use (art. 4 Pw:
 # alleenstaande, alleenstaande ouder, gezin): one adult alone, children, a partner.
 _ALONE = re.compile(r"\balleenstaand\w*\b|\bwoont alleen\b|\balleenwonend\w*\b", re.I)
