@@ -923,3 +923,29 @@ def test_the_circumstances_leave_out_what_colleagues_claim_and_the_professional_
          "Ze heeft 4 kinderen van 2, 5, 8 en 10. Klopt dat?")
     told = circumstances_of(situation_of(q))
     assert told == ["Mevr 38 met MS, zit in een rolstoel", "Ze heeft 4 kinderen van 2, 5, 8 en 10"]
+
+
+def test_a_term_counted_from_the_day_the_question_names(model):
+    """"Binnen drie werkdagen" (art. 4, tweede lid, Wgs) from "do 26 nov" (the peildatum's year):
+    uiterlijk dinsdag 1 december, weekends skipped; the later days the question names that fall
+    after it are said to (review 6, z03). Weeks and months count on the calendar."""
+    from assistant.rules.arithmetic import deadline
+    from assistant.rules.provisions import Value
+
+    day = dt.date(2026, 12, 7)
+    facts = read_facts("kwam vandaag (do 26 nov) aan het loket, levering stopt per 4 december, eerste vrije plek "
+                       "di 15 december", day)
+    assert [d for _, d in facts.days] == [dt.date(2026, 11, 26), dt.date(2026, 12, 4), dt.date(2026, 12, 15)]
+    art4 = model.find("Wgs", "4")
+    lid2 = next(p for p in art4.provisions_on(day, ["term"]) if "drie werkdagen" in p.text)
+    said = deadline(lid2, lid2.values[0], facts)
+    assert said.startswith("binnen drie werkdagen vanaf 26 nov is uiterlijk dinsdag 01-12-2026")
+    assert "4 december en 15 december uit de vraag liggen daarna" in said
+    weeks = next(p for p in art4.provisions_on(day, ["term"]) if "vier weken" in p.text)
+    assert "uiterlijk vrijdag 11-12-2026" in deadline(weeks, weeks.values[0], read_facts("melding 13-11-2026", day))
+    assert deadline(lid2, lid2.values[0], read_facts("geen datum genoemd", day)) is None
+    # A term not counted "binnen" a period ("bedraagt maximaal acht weken") has no start in the question.
+    art4a = model.find("Wgs", "4a")
+    eight = next(p for p in art4a.provisions_on(day, ["term"]) if "acht weken" in p.text)
+    assert deadline(eight, eight.values[0], facts) is None
+    assert deadline(lid2, Value("bedrag", "€ 50", 50.0), facts) is None

@@ -127,3 +127,52 @@ def arithmetic(prov: Provision, chunk: Chunk | None, value: Value, facts: Facts)
             consequence = (f"Bij toepassing van de regel ontvangt de inwoner ten hoogste {value.raw}; "
                            f"{_euro(over)} van {shown} blijft voor eigen rekening.")
     return text, within, consequence
+
+
+_WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
+
+def _after(start: dt.date, n: int, unit: str) -> dt.date | None:
+    """The day a term of n units ends, counted from start: werkdagen skip Saturday and Sunday
+    (public holidays are not counted out: the text says so)."""
+    unit = unit.lower()
+    if unit.startswith("werkdag"):
+        day, left = start, n
+        while left:
+            day += dt.timedelta(days=1)
+            if day.weekday() < 5:
+                left -= 1
+        return day
+    if unit.startswith("dag"):
+        return start + dt.timedelta(days=n)
+    if unit.startswith("we"):
+        return start + dt.timedelta(weeks=n)
+    if unit.startswith("maand"):
+        month = start.month - 1 + n
+        year, month = start.year + month // 12, month % 12 + 1
+        last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+        return dt.date(year, month, min(start.day, last))
+    return None
+
+
+def deadline(prov: Provision, value: Value, facts: Facts) -> str | None:
+    """A term the provision sets "binnen" ("vindt binnen drie werkdagen het eerste gesprek
+    plaats") counted from the first day the question names: the last day, and the later days the
+    question names that fall after it. None without such a term or day."""
+    if value.kind != "termijn" or value.number is None or not facts.days:
+        return None
+    at = prov.text.find(value.raw)
+    if at < 0 or not re.search(r"\bbinnen\s+(?:de\s+)?$", prov.text[max(0, at - 12):at]):
+        return None
+    (raw, start), later = facts.days[0], facts.days[1:]
+    end = _after(start, int(value.number), value.unit)
+    if end is None:
+        return None
+    shown = f"{_WEEKDAYS[end.weekday()]} {end.strftime('%d-%m-%Y')}"
+    text = f"binnen {value.raw} vanaf {raw} is uiterlijk {shown}"
+    if value.unit.lower().startswith("werkdag"):
+        text += " (feestdagen niet meegeteld)"
+    beyond = [r for r, d in later if d > end]
+    if beyond:
+        text += "; " + " en ".join(beyond) + " uit de vraag " + ("ligt" if len(beyond) == 1 else "liggen") + " daarna"
+    return text

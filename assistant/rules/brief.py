@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 from assistant.corpus.documents import Chunk
 from assistant.answering.generation import GENERIC_TERMS
 from assistant.retrieval.analysis import content_terms
-from assistant.rules.arithmetic import arithmetic, chunk_of as _chunk, clean_quote as _clean_quote, other_version
+from assistant.rules.arithmetic import arithmetic, chunk_of as _chunk, clean_quote as _clean_quote, deadline, other_version
 from assistant.rules.facts import Facts, fits_household
 from assistant.rules.model import Article
 from assistant.rules.provisions import Provision, Value, lid_text, own_text, period_kind
@@ -195,6 +195,8 @@ def _matched(words: set[str], terms: set[str]) -> dict[str, float]:
             out[t] = 1.0
         elif len(t) >= 5 and any(len(w) > len(t) and (w.startswith(t) or w.endswith(t)) for w in words):
             out[t] = 0.5
+        elif any(len(w) >= 6 and len(t) > len(w) and t.startswith(w) for w in words):
+            out[t] = 0.5  # the question's compound ("energieleverancier") for the text's word ("energie")
     return out
 
 
@@ -355,6 +357,10 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
             if calc is not None:
                 settled.add(value.raw)
                 out.arithmetic, out.consequence = calc[0], calc[2]
+            elif (until := deadline(prov, value, facts)) is not None:
+                settled.add(value.raw)
+                out.arithmetic = until
+                out.sentences.append(Sentence(f"Met de datum uit de vraag: {until}.", []))
 
     # A limit the question quotes from another version of the rule (a colleague's "sinds 1 jan").
     versioned = other_version(chain, facts, day, out.deciding)

@@ -74,6 +74,13 @@ _MONTH_NAMES = ("januari", "februari", "maart", "april", "mei", "juni", "juli", 
                 "november", "december")
 _DATE = re.compile(rf"\b(?:(?P<d>\d{{1,2}})\s+)?(?P<m>{'|'.join(_MONTH_NAMES)})\s+(?P<y>(?:19|20)\d{{2}})\b", re.I)
 
+# A day of a month, as professionals write it: "13 nov 2026", "do 26 nov" (the peildatum's year),
+# "13-11-2026". For the terms a rule counts from a date ("binnen drie werkdagen").
+_MONTH_ABBR = r"jan(?:uari)?|feb(?:ruari)?|mrt|maart|apr(?:il)?|mei|jun(?:i)?|jul(?:i)?|aug(?:ustus)?|" \
+              r"sep(?:t(?:ember)?)?|okt(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+_DAY_DATE = re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<m>{_MONTH_ABBR})\.?(?:\s+(?P<y>(?:19|20)\d{{2}}))?\b"
+                       r"|\b(?P<d2>\d{1,2})[-/](?P<m2>\d{1,2})[-/](?P<y2>(?:19|20)\d{2})\b", re.I)
+
 _PER_YEAR = {"maand": 12, "mnd": 12, "week": 52, "wk": 52, "jaar": 1, "kalenderjaar": 1, "dag": 365, "kwartaal": 4}
 
 
@@ -148,6 +155,9 @@ class Facts:
     unmarked: list[Amount] = field(default_factory=list)
     household: set[str] = field(default_factory=set)  # alleen | kinderen | partner: what the text says
     dates: list[tuple[str, dt.date]] = field(default_factory=list)
+    # Days the text names ("vrijdag 13 nov 2026", "do 26 nov"), in its order: the dates a term of
+    # a rule can run from.
+    days: list[tuple[str, dt.date]] = field(default_factory=list)
     # Hours of help or care the text gives ("5 uur per week", "8 uur p/w"): (raw, hours, per).
     hours: list[tuple[str, float, str | None]] = field(default_factory=list)
     # The words the text says are not the case ("zit niet in de collectieve zorgverzekering",
@@ -272,6 +282,20 @@ def read_facts(text: str, day: dt.date | None = None) -> Facts:
             continue
     for m in _NEGATION.finditer(text):
         facts.negated |= content_terms(m.group("what"))
+    for m in _DAY_DATE.finditer(text):
+        if m.group("d2"):
+            y, mo, d = int(m.group("y2")), int(m.group("m2")), int(m.group("d2"))
+        else:
+            if not m.group("y") and day is None:
+                continue
+            y = int(m.group("y")) if m.group("y") else day.year
+            mo = next(i for i, name in enumerate(_MONTH_NAMES, 1) if name.startswith(m.group("m").lower()[:3])
+                      or (m.group("m").lower() == "mrt" and i == 3))
+            d = int(m.group("d"))
+        try:
+            facts.days.append((m.group(0), dt.date(y, mo, d)))
+        except ValueError:
+            continue
     return facts
 
 
