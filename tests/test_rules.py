@@ -949,3 +949,18 @@ def test_a_term_counted_from_the_day_the_question_names(model):
     eight = next(p for p in art4a.provisions_on(day, ["term"]) if "acht weken" in p.text)
     assert deadline(eight, eight.values[0], facts) is None
     assert deadline(lid2, Value("bedrag", "€ 50", 50.0), facts) is None
+
+
+def test_a_term_the_question_quotes_points_to_the_article_that_sets_it(model):
+    """"Teamleider zegt: de wettelijke termijn is 4 weken": a quoted term, like a quoted amount,
+    points to the article that sets it (art. 4 Wgs, "binnen vier weken"); a period of the
+    situation does not."""
+    from assistant.answering.pipeline import Assistant
+    from assistant.rules.facts import unit_of
+
+    quoted = read_facts("teamleider zegt dat dat mag want de wettelijke termijn is 4 weken. hij zit al 3 weken thuis")
+    assert [(d.number, unit_of(d.unit)) for d in quoted.quoted_terms] == [(4.0, "week")]
+    assert Assistant._sets(model.find("Wgs", "4"), set(), {(4.0, "week")})
+    assert not Assistant._sets(model.find("Wgs", "4"), set(), {(5.0, "week")})
+    assert not Assistant._sets(model.find("Wgs", "4a"), set(), {(4.0, "week")})
+    assert Assistant._sets(model.find("Participatiewet", "34"), {8000.0})

@@ -18,7 +18,7 @@ from typing import Any
 
 from assistant.corpus.documents import SOURCE_TYPES, Chunk
 from assistant.rules.brief import Sentence, brief
-from assistant.rules.facts import read_facts
+from assistant.rules.facts import read_facts, unit_of
 from assistant.rules.domains import domain_signal
 from assistant.rules.reasoning import Chain, chain_of, decide_room
 from assistant.answering.generation import (
@@ -383,6 +383,7 @@ class Assistant(Drafting):
             # An amount the question quotes as a limit ("dat de grens € 8.000 is", "max 450"): the
             # article that sets it is what the question is about.
             limits = {a.value for a in facts.told_amounts if a.role == "limit"}
+            periods = {(d.number, unit_of(d.unit)) for d in facts.quoted_terms}
             votes: dict = {}  # article key -> sum of 1 / (1 + rank) of the besluiten taken under it
             for h in scope.relevant:
                 if h.chunk.source_type == "besluit" and h.chunk.extra.get("regel"):
@@ -390,9 +391,9 @@ class Assistant(Drafting):
                     if art is not None:
                         votes[art.key] = votes.get(art.key, 0.0) + 1.0 / (1 + h.rank)
             candidates = [h for h in scope.relevant if h.chunk.source_type in RULE_TYPES]
-            candidates += self._setting(limits, candidates, cat, day)
+            candidates += self._setting(limits, candidates, cat, day, periods)
             focus = self._choose(candidates, found.weigh, cat, day, signal, hint=layer_hint(prep.q), amounts=limits,
-                                 votes=votes)
+                                 votes=votes, periods=periods)
         chain = chain_of(rules, focus, day) if focus is not None else None
         # decide_room adds the lexicon's terms to the question's own.
         room = decide_room(rules, chain, found.terms, facts, day, found.expansions) if chain is not None else None
@@ -453,12 +454,20 @@ class Assistant(Drafting):
         }
 
     @staticmethod
-    def _setting(limits: set[float], hits: list, cat: Catalogue, day: dt.date) -> list:
+    def _sets(art, amounts: set[float], periods: set[tuple[float, str]] = frozenset()) -> bool:
+        """Does the article set an amount or a term the question quotes as a limit?"""
+        return any((v.kind == "bedrag" and v.number in amounts)
+                   or (v.kind == "termijn" and (v.number, unit_of(v.unit)) in periods)
+                   for p in art.provisions for v in p.values if v.number is not None)
+
+    @staticmethod
+    def _setting(limits: set[float], hits: list, cat: Catalogue, day: dt.date,
+                 periods: set[tuple[float, str]] = frozenset()) -> list:
         """The own rules that set an amount the question quotes as a limit (in any version: "de
         grens is € 8.000" for a case of 2025), where search did not rank them: an exact amount
         points to its article better than the words around it. As hits after the others, with
         their passage valid on the peildatum."""
-        if not limits:
+        if not (limits or periods):
             return []
         rules = cat.rules
         have = {a.key for h in hits if (a := rules.article_of(h.chunk)) is not None}
@@ -466,7 +475,7 @@ class Assistant(Drafting):
         for art in rules.articles.values():
             if art.key in have or art.layer not in RULE_TYPES or rules.is_foreign(art.regulation) or art.is_meta():
                 continue
-            if not any(v.kind == "bedrag" and v.number in limits for p in art.provisions for v in p.values):
+            if not Assistant._sets(art, limits, periods):
                 continue
             valid = art.valid_chunks(day)
             if valid:
@@ -500,7 +509,8 @@ class Assistant(Drafting):
 
     @staticmethod
     def _choose(hits, weigh, cat: Catalogue, day: dt.date, signal, hint: str | None = None,
-                close: float = 0.8, amounts: set[float] = frozenset(), votes: dict | None = None):
+                close: float = 0.8, amounts: set[float] = frozenset(), votes: dict | None = None,
+                periods: set[tuple[float, str]] = frozenset()):
         """The provision the question turns on. Per retrieved rule document, its article that best
         matches the question (a hit on a toelichting or the begripsbepalingen points to the
         document, not to the article). Another gemeente's rules and the Awb's general norms (the
@@ -526,7 +536,7 @@ class Assistant(Drafting):
                 w = weigh(c)
                 # Search rank breaks near-ties in lexical weight.
                 w *= 1.0 + 0.3 / (1 + h.rank)
-                art = rules.article_of(c) if (votes or amounts) else None
+                art = rules.article_of(c) if (votes or amounts or periods) else None
                 # Earlier besluiten like this question vote for the rule they were taken under
                 # (their front matter's "regel", weighed by their rank): a jurist's own reading
                 # of which rule a situation falls under. Measured: evals/RESULTS-answers.md.
@@ -535,8 +545,7 @@ class Assistant(Drafting):
                 # The article that sets an amount the question quotes as a limit (in any version:
                 # "de grens is € 8.000" for a case of 2025, when it was € 7.770) is what the question
                 # is about. Measured on the development pool: evals/RESULTS-answers.md.
-                quoted = bool(amounts and art is not None and amounts & {
-                    v.number for p in art.provisions for v in p.values if v.kind == "bedrag" and v.number is not None})
+                quoted = bool((amounts or periods) and art is not None and Assistant._sets(art, amounts, periods))
                 if quoted:
                     w *= 1.5
                 if best is None or w > best[0]:

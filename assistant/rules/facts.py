@@ -45,6 +45,7 @@ _PERSON_AGE = re.compile(
 # The words just before an amount that quote it as a rule's limit, or as the text's own total.
 _LIMIT_BEFORE = re.compile(r"\b(?:grens|grenzen|max\w*|maximum\w*|drempel\w*|norm|normbedrag|vrijlating|"
                           r"bovengrens|ondergrens|plafond|limiet|tot)\b[^.;?!]{0,30}$", re.I)
+_TERM_BEFORE = re.compile(r"\btermijn\w*\b[^.;?!]{0,25}$", re.I)
 _TOTAL_BEFORE = re.compile(r"\b(?:totaal|samen|bij elkaar|opgeteld|in het geheel)\b[^.;?!€\d]{0,15}$", re.I)
 _HOURS = re.compile(r"(?<!\bom )\b(?P<n>\d{1,2}(?:[,.]\d)?)\s*(?:uur|u)\b(?:\s*(?:per\s+|p/?|/)\s*(?P<per>week|w|maand|mnd|m|dag|d)\b)?",
                     re.I)
@@ -106,6 +107,16 @@ class Duration(NamedTuple):
         return months(self.number, self.unit)
 
 
+def unit_of(unit: str) -> str:
+    """A unit of time in one spelling: "weken" -> "week", "werkdagen" -> "werkdag", "mnd" -> "maand"."""
+    u = unit.lower()
+    for key, forms in (("werkdag", ("werkdag", "werkdagen")), ("dag", ("dag", "dagen")), ("week", ("week", "weken")),
+                       ("maand", ("maand", "maanden", "mnd")), ("jaar", ("jaar", "jaren"))):
+        if u in forms:
+            return key
+    return u
+
+
 def months(number: float, unit: str) -> float:
     unit = unit.lower()
     return number * next((v for k, v in _MONTHS.items() if unit == k or unit == "kalender" + k), 0)
@@ -155,6 +166,8 @@ class Facts:
     unmarked: list[Amount] = field(default_factory=list)
     household: set[str] = field(default_factory=set)  # alleen | kinderen | partner: what the text says
     dates: list[tuple[str, dt.date]] = field(default_factory=list)
+    # Periods the text quotes as a rule's term ("de wettelijke termijn is 4 weken", "max 6 maanden").
+    quoted_terms: list[Duration] = field(default_factory=list)
     # Days the text names ("vrijdag 13 nov 2026", "do 26 nov"), in its order: the dates a term of
     # a rule can run from.
     days: list[tuple[str, dt.date]] = field(default_factory=list)
@@ -282,6 +295,10 @@ def read_facts(text: str, day: dt.date | None = None) -> Facts:
             continue
     for m in _NEGATION.finditer(text):
         facts.negated |= content_terms(m.group("what"))
+    for d in facts.durations:
+        at = text.find(d.raw)
+        if at >= 0 and (_LIMIT_BEFORE.search(text[max(0, at - 40):at]) or _TERM_BEFORE.search(text[max(0, at - 40):at])):
+            facts.quoted_terms.append(d)
     for m in _DAY_DATE.finditer(text):
         if m.group("d2"):
             y, mo, d = int(m.group("y2")), int(m.group("m2")), int(m.group("d2"))
