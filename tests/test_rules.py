@@ -964,3 +964,23 @@ def test_a_term_the_question_quotes_points_to_the_article_that_sets_it(model):
     assert not Assistant._sets(model.find("Wgs", "4"), set(), {(5.0, "week")})
     assert not Assistant._sets(model.find("Wgs", "4a"), set(), {(4.0, "week")})
     assert Assistant._sets(model.find("Participatiewet", "34"), {8000.0})
+
+
+def test_what_the_question_quotes_as_the_rule_is_checked_against_the_chain(model):
+    """A colleague's "de drempel is € 176" for a case of November 2025: the drempel of art. 35,
+    tweede lid, Pw in the version of the peildatum (€ 170) is the deciding provision, with the
+    question's € 173 against it and € 176 named as another version's. A teamleider's "4 weken"
+    where a bedreigende situatie has three werkdagen: the 4 weeks are named as the other lid's."""
+    day = dt.date(2025, 11, 20)
+    q = "nota tandarts € 173, aanvraag 20 nov 2025. collega zegt de drempel is € 176 dus weigeren. klopt dat?"
+    kb, _ = _brief(model, "Participatiewet", "35", q, day=day)
+    assert kb.deciding_value.raw == "€ 170,00"
+    text = " ".join(s.text for s in kb.sentences)
+    assert "€ 173 ligt € 3 boven € 170,00" in text
+    assert "€ 176 uit de vraag staat in een andere versie van artikel 35, tweede lid, Participatiewet" in text
+    q = ("energieleverancier stopt de levering, bedreigende situatie. teamleider zegt de wettelijke termijn is 4 weken. "
+         "hoe snel moet het eerste gesprek?")
+    kb, _ = _brief(model, "Wgs", "4", q, day=dt.date(2026, 12, 7))
+    assert "drie werkdagen" in kb.deciding.text
+    text = " ".join(s.text for s in kb.sentences)
+    assert "4 weken uit de vraag is de termijn van artikel 4 Wgs" in text and "doorslaggevend is hier de bepaling" in text

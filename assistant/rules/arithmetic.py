@@ -10,7 +10,7 @@ import datetime as dt
 import re
 
 from assistant.corpus.documents import Chunk
-from assistant.rules.facts import Facts, euro as _euro, situation_total
+from assistant.rules.facts import Facts, euro as _euro, situation_total, unit_of
 from assistant.rules.model import Article
 from assistant.rules.provisions import Provision, Value, lid_text, own_text
 from assistant.rules.reasoning import Chain
@@ -20,6 +20,7 @@ _MAXIMUM = re.compile(r"ten hoogste|maximaal|maximum|niet meer dan|hoogstens|tot
 _GRENS = re.compile(r"\w*grens\b", re.I)
 _YEARLY = re.compile(r"per (?:kalender)?jaar|kalenderjaar|jaarlijks", re.I)
 _MONTHLY = re.compile(r"per maand|maandelijks", re.I)
+_THRESHOLD = re.compile(r"^\s*(?:niet\s+)?te\s+boven\s+(?:gaan|gaat)|^\s*(?:niet\s+)?(?:overschrijd|overstijg)", re.I)
 _NUMBERS = re.compile(r"[\d.,]+")
 
 
@@ -74,6 +75,69 @@ def other_version(chain: Chain, facts: Facts, day: dt.date, quoted: Provision | 
     return None
 
 
+def current_version_of(chain: Chain, facts: Facts, day: dt.date) -> tuple[Article, Provision, Value] | None:
+    """The provision whose other version holds the limit the question quotes (a colleague's
+    € 176 of 2026 for a case of November 2025): the same sentence in the version of the peildatum
+    and its amount. That sentence is what the question turns on."""
+    for amount in (a for a in facts.told_amounts if a.role == "limit"):
+        for art in [chain.focus, *chain.down, *chain.up]:
+            valid = {c.chunk_id for c in art.valid_chunks(day)}
+            now = [p for p in art.provisions if p.chunk_id in valid]
+            if any(_same(v, "bedrag", amount.value, "") for p in now for v in p.values):
+                break  # the rule's own amount on the peildatum
+            for prov in art.provisions:
+                if prov.chunk_id in valid or not any(_same(v, "bedrag", amount.value, "") for v in prov.values):
+                    continue
+                # (A sentence is a provision of each kind it has: the one that carries the amount.)
+                same = next((p for p in now if p.citation == prov.citation and any(v.kind == "bedrag" for v in p.values)
+                             and _NUMBERS.sub("", p.text) == _NUMBERS.sub("", prov.text)), None)
+                if same is not None:
+                    return art, same, next(v for v in same.values if v.kind == "bedrag")
+    return None
+
+
+def _same(v: Value, kind: str, number: float, unit: str) -> bool:
+    if v.kind != kind or v.number is None or abs(v.number - number) >= 0.005:
+        return False
+    return kind != "termijn" or unit_of(v.unit) == unit
+
+
+def claims(chain: Chain, facts: Facts, day: dt.date, deciding: Provision | None = None,
+           deciding_value: Value | None = None) -> list[tuple[str, list[Chunk]]]:
+    """What the question quotes as the rule's amount or term ("collega zegt: max € 525", "de
+    wettelijke termijn is 4 weken"), held against the chain on the peildatum, one sentence each:
+    the deciding value itself; another provision's (the 4 weeks of art. 4, eerste lid, Wgs where a
+    bedreigende situatie has three werkdagen); another version's (other_version); or none of the
+    chain's. Sentences with {0} where the marker of the quoted passage goes."""
+    quoted = [(re.sub(r"€(?=\d)", "€ ", a.raw), "bedrag", a.value, "") for a in facts.told_amounts if a.role == "limit"]
+    quoted += [(d.raw, "termijn", d.number, unit_of(d.unit)) for d in facts.quoted_terms]
+    out: list[tuple[str, list[Chunk]]] = []
+    articles = [chain.focus, *chain.down, *chain.up]
+    for raw, kind, number, unit in quoted[:2]:
+        what = "het bedrag" if kind == "bedrag" else "de termijn"
+        if deciding is not None and deciding_value is not None and _same(deciding_value, kind, number, unit):
+            continue  # the kort antwoord quotes it as deciding already
+        found = next(((a, p) for a in articles for p in a.provisions_on(day)
+                      if any(_same(v, kind, number, unit) for v in p.values)), None)
+        if found is not None:
+            art, prov = found
+            text = f"{raw} uit de vraag is {what} van {prov.citation}: „{clean_quote(prov.text)}” {{0}}"
+            if deciding is not None and deciding.text != prov.text:
+                text += ("; doorslaggevend is hier de bepaling hierboven" if deciding.citation == prov.citation
+                         else f"; doorslaggevend is hier {deciding.citation}")
+            chunk = chunk_of(art, prov)
+            out.append((text + ".", [chunk] if chunk is not None else []))
+            continue
+        if kind == "bedrag" and (versioned := other_version(chain, facts, day, deciding)) is not None:
+            out.append(versioned)
+            continue
+        if deciding_value is not None and deciding_value.kind == kind and deciding is not None:
+            out.append((f"{raw} uit de vraag vind ik niet in de regels van deze keten; op de peildatum "
+                        f"({day.strftime('%d-%m-%Y')}) geldt {deciding_value.raw} ({deciding.citation}).", []))
+    # (one sentence per quoted value: other_version answers for the first amount it finds)
+    return list({t: (t, c) for t, c in out}.values())
+
+
 def _hourly(prov: Provision, value: Value, facts: Facts) -> tuple[str, None, str] | None:
     """A rate per hour ("€ 23,50 per uur") and the hours the question gives ("5 uur per week"):
     what the hours come to at that rate. Neither within nor over a limit: a tariff."""
@@ -105,7 +169,20 @@ def arithmetic(prov: Provision, chunk: Chunk | None, value: Value, facts: Facts)
     lead = own_text(lid_text(chunk, prov), prov)[1]
     is_exempt = prov.kind in ("exemption", "exception") or bool(_GRENS.search(prov.text) or _GRENS.search(lead))
     if not (is_max or is_exempt):
-        return None
+        # A threshold the sentence compares with ("kosten ... een bedrag van € 170,00 niet te boven
+        # gaan"): the comparison, without saying what it means for the rule.
+        at = prov.text.find(value.raw)
+        if at < 0 or not _THRESHOLD.search(prov.text[at + len(value.raw):at + len(value.raw) + 30]):
+            return None
+        got = situation_total(facts, value.number, yearly=bool(_YEARLY.search(prov.text)),
+                              monthly=bool(_MONTHLY.search(prov.text)))
+        if got is None:
+            return None
+        total, shown = got
+        if abs(total - value.number) < 0.005:
+            return f"{shown} is gelijk aan {value.raw}", None, ""
+        side = "boven" if total > value.number else "onder"
+        return f"{shown} ligt {_euro(abs(total - value.number))} {side} {value.raw}", None, ""
     limit = value.number
     got = situation_total(facts, limit, yearly=bool(_YEARLY.search(prov.text)),
                           monthly=bool(_MONTHLY.search(prov.text)))

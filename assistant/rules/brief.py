@@ -18,7 +18,8 @@ from typing import Callable, Sequence
 from assistant.corpus.documents import Chunk
 from assistant.answering.generation import GENERIC_TERMS
 from assistant.retrieval.analysis import content_terms
-from assistant.rules.arithmetic import arithmetic, chunk_of as _chunk, clean_quote as _clean_quote, deadline, other_version
+from assistant.rules.arithmetic import (arithmetic, chunk_of as _chunk, claims, clean_quote as _clean_quote,
+                                         current_version_of, deadline)
 from assistant.rules.facts import Facts, fits_household
 from assistant.rules.model import Article
 from assistant.rules.provisions import Provision, Value, lid_text, own_text, period_kind
@@ -334,10 +335,14 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
 
     # The deciding amount or term: when the question asks for one, or gives a number (an amount,
     # a percentage, a period) the rule's limit must be compared with.
-    found = deciding_provision(chain, terms, kind, day, idf, facts) \
-        if (kind in ("amount", "term") or told_values(facts, day)) else None
+    # A limit the question quotes from another version of a provision: that provision, in the
+    # version of the peildatum, is what the question turns on.
+    quoted_now = current_version_of(chain, facts, day)
+    found = quoted_now or (deciding_provision(chain, terms, kind, day, idf, facts)
+                                                      if (kind in ("amount", "term") or told_values(facts, day))
+                                                      else None)
     if room.basis == "niet-nodig" and room.arithmetic and room.article is not None and room.provision is not None \
-            and room.provision.values:
+            and room.provision.values and quoted_now is None:
         # The exemption the facts fall under decided: it is the deciding provision, not another
         # sentence of the chain that happens to share the question's words.
         found = (room.article, room.provision,
@@ -356,16 +361,18 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
             calc = arithmetic(prov, chunk, value, facts)
             if calc is not None:
                 settled.add(value.raw)
-                out.arithmetic, out.consequence = calc[0], calc[2]
+                out.arithmetic, out.consequence = calc[0], calc[2] or None
+                if calc[1] is None:  # a tariff or a threshold: the numbers, not a verdict
+                    out.sentences.append(Sentence(f"Met de gegevens uit de vraag: {calc[0]}.", []))
             elif (until := deadline(prov, value, facts)) is not None:
                 settled.add(value.raw)
                 out.arithmetic = until
                 out.sentences.append(Sentence(f"Met de datum uit de vraag: {until}.", []))
 
-    # A limit the question quotes from another version of the rule (a colleague's "sinds 1 jan").
-    versioned = other_version(chain, facts, day, out.deciding)
-    if versioned is not None:
-        out.sentences.append(Sentence(*versioned))
+    # What the question quotes as the rule's amount or term (a colleague's "max € 525", "de
+    # wettelijke termijn is 4 weken"), held against the chain on the peildatum.
+    for said in claims(chain, facts, day, out.deciding, out.deciding_value):
+        out.sentences.append(Sentence(*said))
 
     # The room, in one sentence, with the arithmetic where it decides.
     rc = _chunk(room.article, room.provision) if room.article is not None and room.provision is not None else None
@@ -409,9 +416,7 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
         out.sentences.append(Sentence(f"Afwijken is niet nodig: de situatie valt onder {room_cite} {ref}"
                                       f" ({room.arithmetic or room.reason.split('(', 1)[-1].split(')')[0]}).", cite))
     else:
-        if calc is not None and calc[1] is None:
-            out.sentences.append(Sentence(f"Met de gegevens uit de vraag: {calc[0]}.", []))
-        elif calc is not None:
+        if calc is not None and calc[1] is not None:
             out.sentences.append(Sentence(f"Met de bedragen uit de vraag: {calc[0]}; binnen de regel past dat "
                                           "niet.", []))
         if room.basis == "wettelijke-bevoegdheid" and kind == "duty":
