@@ -399,7 +399,7 @@ def test_a_laws_begripsbepalingen_are_never_the_rule_a_question_turns_on():
     """A law's articles carry no heading; its definitions article says what it is in its first
     sentence ("wordt verstaan onder:"), and the focus skips it as it skips a regeling's
     "Begripsbepalingen"."""
-    from assistant.answering.pipeline import _DEFINITIONS
+    from assistant.answering.choice import _DEFINITIONS
 
     assert _DEFINITIONS.search((NL / "participatiewet" / "art-4.md").read_text(encoding="utf-8"))
     for rel in NL_FILES:
