@@ -408,7 +408,8 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
     elif room.basis == "niet-nodig" and room.own_power and room.provision is not None:
         out.verdict = "niet nodig"
         out.sentences.append(Sentence(f"Afwijken is niet nodig: {room_cite} {ref} geeft het college zelf de "
-                                      f"bevoegdheid: „{_clean_quote(room.provision.text)}”. Het is een bevoegdheid, "
+                                      f"bevoegdheid: „{_clean_quote(room.provision.text)}"
+                                      + (" …" if room.grounds else "") + "”. Het is een bevoegdheid, "
                                       "geen plicht: motiveer welke grond van toepassing is en waarom het college haar "
                                       "gebruikt.", cite))
     elif room.basis == "niet-nodig":
