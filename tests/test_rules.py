@@ -984,3 +984,27 @@ def test_what_the_question_quotes_as_the_rule_is_checked_against_the_chain(model
     assert "drie werkdagen" in kb.deciding.text
     text = " ".join(s.text for s in kb.sentences)
     assert "4 weken uit de vraag is de termijn van artikel 4 Wgs" in text and "doorslaggevend is hier de bepaling" in text
+
+
+def test_a_norm_built_from_a_base_and_increments_is_counted_with_the_questions_numbers(model):
+    """The normtijd of huishoudelijke ondersteuning: 120 minutes for one or two persons and one
+    bedroom, + 10 per extra bedroom in use, + 15 per person above two; the toeslag per child under
+    12 up to 45. What the question does not say is named, not guessed; rooms not in use do not count."""
+    from assistant.rules.arithmetic import built_norm, child_supplement
+
+    day = dt.date(2026, 12, 7)
+    art2 = model.find("Beleidsregels huishoudelijke ondersteuning Lindewaarde 2024", "2")
+    art3 = model.find("Beleidsregels huishoudelijke ondersteuning Lindewaarde 2024", "3")
+    q = "alleenstaande moeder van 3 kinderen van 10, 7 en 4. woonkamer, keuken, hal en 3 slaapkamers in gebruik"
+    assert built_norm(art2, q, read_facts(q, day), day) == \
+        "120 + 2 × 10 (extra slaapkamers) + 2 × 15 (personen boven twee) = 170 minuten per week"
+    assert child_supplement(art3, q, day).startswith("3 × 15 = 45: 45 minuten per week")
+    five = "alleen met 5 kinderen (2, 2, 4, 7 en 10), hoeveel minuten?"
+    said = built_norm(art2, five, read_facts(five, day), day)
+    assert said.startswith("120 + 4 × 15 (personen boven twee) = 180") and "10 per extra slaapkamer" in said
+    assert "ten hoogste 45: 45 minuten" in child_supplement(art3, five, day)
+    alone = "mevrouw woont alleen in een eengezinswoning met 3 slaapkamers, gebruikt er maar 1. hoeveel minuten?"
+    assert built_norm(art2, alone, read_facts(alone, day), day) == "120 minuten per week"
+    kids = "moeder met 2 slaapkamers in gebruik en kinderen, hoeveel minuten?"  # how many children: not said
+    assert "15 per persoon boven twee" in built_norm(art2, kids, read_facts(kids, day), day)
+    assert built_norm(model.find("Participatiewet", "34"), q, read_facts(q, day), day) is None

@@ -253,3 +253,110 @@ def deadline(prov: Provision, value: Value, facts: Facts) -> str | None:
     if beyond:
         text += "; " + " en ".join(beyond) + " uit de vraag " + ("ligt" if len(beyond) == 1 else "liggen") + " daarna"
     return text
+
+
+# A norm built up from a base and increments "voor iedere X" (the normtijd of huishoudelijke
+# ondersteuning: 120 minuten + 10 per extra slaapkamer in gebruik + 15 per persoon boven twee),
+# and a toeslag "per kind" with its maximum: counted with the numbers the question gives.
+_INCREMENT = re.compile(r"^(?P<n>\d+)\s+minuten\s+per\s+week\s+voor\s+iedere\s+(?P<extra>extra\s+)?(?P<what>\w+)"
+                        r"(?P<rest>[^.;]*)", re.I)
+_PER_CHILD = re.compile(r"kinderen\s+jonger\s+dan\s+(?P<age>\d+)\s+jaar.*?(?P<n>\d+)\s+minuten\s+per\s+week\s+per\s+kind,?"
+                        r"\s+tot\s+ten\s+hoogste\s+(?P<max>\d+)\s+minuten", re.I)
+_COUNT_WORD = {"een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6}
+# "3 slaapkamers in gebruik", "gebruikt er maar 1": the bedrooms in use (a number of bedrooms
+# without "in gebruik" may count rooms that stand empty).
+_BEDROOMS = re.compile(r"\b(?P<n>\d+|een|één|twee|drie|vier|vijf|zes)\s+slaapkamers?\s+in\s+gebruik\b"
+                       r"|\bgebruikt\s+er\s+(?:maar\s+|slechts\s+)?(?P<m>\d+|een|één|twee|drie)\b", re.I)
+_KIDS_AGES = re.compile(r"\b(?:kinderen|kids|kinderen)\s*(?:van\s+|\(\s*)(?P<ages>\d{1,2}(?:\s*(?:,|en)\s*\d{1,2})+)", re.I)
+_LODGERS = re.compile(r"\binwonende?\s+(?:zoon|dochter|moeder|vader|broer|zus|kind|kleinkind)\b", re.I)
+
+
+def children_ages(text: str) -> list[int]:
+    """The ages a text lists for its children ("3 kinderen van 10, 7 en 4", "kids (9 en 13)")."""
+    m = _KIDS_AGES.search(text)
+    return [int(n) for n in re.findall(r"\d{1,2}", m.group("ages"))] if m else []
+
+
+def household_size(text: str, facts: Facts) -> int | None:
+    """How many people the household the text describes counts: one adult, or two with a
+    partner; the children it counts or lists; those it says live in ("inwonende dochter")."""
+    if not facts.household:
+        return None
+    adults = 2 if "partner" in facts.household else 1
+    counted = max([int(n) for _, n, who in facts.people if who in ("kinderen", "kids")] + [len(children_ages(text))])
+    lodgers = len(_LODGERS.findall(text))
+    if "kinderen" in facts.household and not counted and not lodgers:
+        return None  # children, but not how many
+    return adults + counted + lodgers
+
+
+def built_norm(art: Article, text: str, facts: Facts, day: dt.date) -> str | None:
+    """The norm of an article that sets a base and increments "voor iedere X", counted with the
+    question's numbers: "120 + 2 × 10 (extra slaapkamers) + 2 × 15 (personen boven twee) = 170
+    minuten per week". None when the article has no such increments or the question does not give
+    what they count."""
+    provs = art.provisions_on(day)
+    base = next((p for p in provs if p.values and re.search(r"\bbedraagt\s+\d+\s+minuten\s+per\s+week\s+voor\s+een\s+huishouden",
+                                               p.text)), None)
+    if base is None:
+        return None
+    total = base.values[0].number if base.values and base.values[0].number is not None else None
+    if total is None:
+        return None
+    parts = [f"{int(total)}"]
+    size = household_size(text, facts)
+    unknown: list[str] = []
+    counted = 0
+    for p in provs:
+        m = _INCREMENT.match(p.text.strip())
+        if m is None:
+            continue
+        n, what = int(m.group("n")), m.group("what").lower()
+        if what.startswith("slaapkamer"):
+            label = "extra slaapkamers" if m.group("extra") else "slaapkamers"
+            b = _BEDROOMS.search(text)
+            if b is None:
+                unknown.append(f"{n} per {label.rstrip('s')}")
+                continue
+            raw = (b.group("n") or b.group("m")).lower()
+            count = _COUNT_WORD.get(raw) or int(raw)
+            count -= 1 if m.group("extra") else 0  # the base counts one slaapkamer
+        elif what.startswith("persoon"):
+            above = re.search(r"boven\s+de\s+(\w+)\s+personen", m.group("rest"))
+            if above is None:
+                continue
+            label = f"personen boven {above.group(1)}"
+            if size is None:
+                unknown.append(f"{n} per persoon boven {above.group(1)}")
+                continue
+            count = size - (_COUNT_WORD.get(above.group(1).lower()) or 0)
+        else:
+            continue
+        counted += 1
+        if count > 0:
+            total += count * n
+            parts.append(f"{count} × {n} ({label})")
+    if not counted:
+        return None
+    out = f"{' + '.join(parts)} = {int(total)} minuten per week" if len(parts) > 1 else f"{int(total)} minuten per week"
+    if unknown:
+        out += " (nog niet meegeteld, de vraag zegt niet hoeveel: " + "; ".join(unknown) + ")"
+    return out
+
+
+def child_supplement(art: Article, text: str, day: dt.date) -> str | None:
+    """A toeslag "per kind" for children under an age, up to a maximum, for the children the
+    question lists: "3 × 15 = 45 minuten per week (ten hoogste 45)"."""
+    ages = children_ages(text)
+    for p in art.provisions_on(day):
+        m = _PER_CHILD.search(p.text)
+        if m is None or not ages:
+            continue
+        young = sum(a < int(m.group("age")) for a in ages)
+        if not young:
+            return None
+        n, cap = int(m.group("n")), int(m.group("max"))
+        got = min(young * n, cap)
+        return (f"{young} × {n} = {young * n}" + (f", ten hoogste {cap}" if young * n > cap else "")
+                + f": {got} minuten per week (kinderen jonger dan {m.group('age')} jaar)")
+    return None

@@ -18,8 +18,8 @@ from typing import Callable, Sequence
 from assistant.corpus.documents import Chunk
 from assistant.answering.generation import GENERIC_TERMS
 from assistant.retrieval.analysis import content_terms
-from assistant.rules.arithmetic import (arithmetic, chunk_of as _chunk, claims, clean_quote as _clean_quote,
-                                         current_version_of, deadline)
+from assistant.rules.arithmetic import (arithmetic, built_norm, child_supplement, chunk_of as _chunk, claims,
+                                         clean_quote as _clean_quote, current_version_of, deadline)
 from assistant.rules.facts import Facts, fits_household
 from assistant.rules.model import Article
 from assistant.rules.provisions import Provision, Value, lid_text, own_text, period_kind
@@ -32,6 +32,7 @@ _ASKS_AMOUNT = re.compile(r"\bhoe ?veel\b|\bhoe hoog\b|\bmax(?:imum|imaal|\.)?\b
 _ASKS_TERM = re.compile(r"\bhoe lang\b|\btermijn\w*\b|\bbinnen hoeveel\b"
                         r"|\bhoeveel (?:tijd|dagen|werkdagen|weken|maanden|jaar|jaren|uur|uren|minuten)\b"
                         r"|\bwanneer\b|\bhoe snel\b|\buiterlijk\b|\bverjaar\w*\b", re.I)
+_ASKS_MINUTES = re.compile(r"\bminuten\b|\bhoeveel\s+(?:tijd|uur)\b|\bnormtijd\b", re.I)
 _ASKS_DUTY = re.compile(r"\bmoet(?:en)?\b|\bverplicht\w*\b|\bmelden\b|\bdoorgeven\b|\bplicht\b", re.I)
 _LEAD_CONJ = re.compile(r"^(?:indien|mits|voor zover|voorzover|als|wanneer|zolang|tenzij)\s+", re.I)
 # Finite verbs a condition clause ends on (Dutch subordinate clauses put the verb last).
@@ -326,8 +327,10 @@ def _condition_questions(provs: Sequence[tuple[Provision, Chunk | None]], settle
 
 
 def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts, day: dt.date,
-          idf: Callable[[str], float], casus_circumstances: bool = False) -> Brief:
-    """The kort antwoord for a question whose rule and room are known."""
+          idf: Callable[[str], float], casus_circumstances: bool = False,
+          regeling: Sequence[Article] = ()) -> Brief:
+    """The kort antwoord for a question whose rule and room are known. `regeling`: the other
+    articles of the focus's own regeling (a norm built up in one article, its toeslagen in the next)."""
     kind = asks(question)
     focus = chain.focus
     focus_chunk = next(iter(focus.valid_chunks(day)), None)
@@ -368,6 +371,24 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
                 settled.add(value.raw)
                 out.arithmetic = until
                 out.sentences.append(Sentence(f"Met de datum uit de vraag: {until}.", []))
+
+    # A norm the focus's article builds up from a base and increments, counted with the question's
+    # numbers, and a toeslag per kind in its regeling (the normtijd of huishoudelijke ondersteuning).
+    if kind == "amount" or _ASKS_MINUTES.search(question):
+        for art in [chain.focus, *regeling]:
+            built = built_norm(art, question, facts, day)
+            if built is not None:
+                c = next(iter(art.valid_chunks(day)), None)
+                out.sentences.append(Sentence(f"Met de gegevens uit de vraag, volgens {art.citation} {{0}}: {built}.",
+                                              [c] if c is not None else []))
+                break
+        for art in [chain.focus, *regeling]:
+            extra = child_supplement(art, question, day)
+            if extra is not None:
+                c = next(iter(art.valid_chunks(day)), None)
+                out.sentences.append(Sentence(f"Toeslag volgens {art.citation} {{0}}, als aan de voorwaarde daar is "
+                                              f"voldaan: {extra}.", [c] if c is not None else []))
+                break
 
     # What the question quotes as the rule's amount or term (a colleague's "max € 525", "de
     # wettelijke termijn is 4 weken"), held against the chain on the peildatum.
