@@ -1008,3 +1008,23 @@ def test_a_norm_built_from_a_base_and_increments_is_counted_with_the_questions_n
     kids = "moeder met 2 slaapkamers in gebruik en kinderen, hoeveel minuten?"  # how many children: not said
     assert "15 per persoon boven twee" in built_norm(art2, kids, read_facts(kids, day), day)
     assert built_norm(model.find("Participatiewet", "34"), q, read_facts(q, day), day) is None
+
+
+def test_vermogen_is_counted_net_of_the_debts_the_question_tells(model):
+    """Art. 34 Pw counts bezittingen "verminderd met de aanwezige schulden": the € 250 still open
+    on a loan comes off the € 8.150 on the accounts, and the vermogensgrens of the peildatum
+    (€ 7.770 in December 2025) is exceeded by € 130, not € 380. An amount in a colleague's
+    sentence about debts is not itself a debt."""
+    from assistant.rules.facts import situation_total
+
+    day = dt.date(2025, 12, 10)
+    q = ("intake bijstand, aanvraag 10 dec 2025, alleenstaand. Op haar rekeningen staat samen € 8.150. Ze heeft een leenovereenkomst met "
+         "haar broer, daar staat nog € 250 van open. Collega zegt: schulden aan familie tellen niet, dus 8.150 en dat "
+         "is boven de grens. Kan ik iets doen?")
+    facts = read_facts(q, day)
+    assert [a.raw for a in facts.told_amounts if a.debt] == ["€ 250"]
+    assert situation_total(facts, 7770.0, net_of_debts=True) == (7900.0, "€ 8.150 − € 250 (schuld) = € 7.900")
+    assert situation_total(facts, 7770.0)[0] == 8150.0
+    kb, room = _brief(model, "Participatiewet", "34", q, day=day)
+    assert room.exceeded is not None and "€ 7.900 ligt € 130 boven de grens van € 7.770,00" in room.exceeded.arithmetic
+    assert "7.770" in kb.deciding_value.raw

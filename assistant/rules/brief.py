@@ -352,6 +352,17 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
                  next((v for v in room.provision.values if v.number is not None), room.provision.values[0]))
     calc = None
     settled: set[str] = set()
+    # (only an exemption of the rule's own chain or regeling: elsewhere, words shared by accident
+    # can make any limit "exceeded")
+    exceeded = room.exceeded is not None and quoted_now is None and (
+        room.exceeded.article in chain.members()
+        or (room.exceeded.article.regulation is focus.regulation and focus.layer in ("verordening", "beleidsregel")))
+    if exceeded:
+        # The exemption whose limit the question's amounts exceed decides (its arithmetic follows
+        # below, with what the rule counts: "verminderd met de aanwezige schulden").
+        ex = room.exceeded
+        found = (ex.article, ex.provision,
+                 next((v for v in ex.provision.values if v.kind == "bedrag" and v.number is not None), None))
     if found is not None:
         art, prov, value = found
         chunk = _chunk(art, prov)
@@ -360,7 +371,7 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
             out.focus_sentences.setdefault(chunk.chunk_id, []).append(prov.text)
             out.sentences.append(Sentence(f"Doorslaggevend is {prov.citation}: „{_clean_quote(prov.text)}” {{0}}.",
                                           [chunk]))
-        if value is not None:
+        if value is not None and not exceeded:
             calc = arithmetic(prov, chunk, value, facts)
             if calc is not None:
                 settled.add(value.raw)

@@ -45,6 +45,8 @@ _PERSON_AGE = re.compile(
 # The words just before an amount that quote it as a rule's limit, or as the text's own total.
 _LIMIT_BEFORE = re.compile(r"\b(?:grens|grenzen|max\w*|maximum\w*|drempel\w*|norm|normbedrag|vrijlating|"
                           r"bovengrens|ondergrens|plafond|limiet|tot)\b[^.;?!]{0,30}$", re.I)
+_DEBT = re.compile(r"\bschuld\w*|\blening\b|\bleenovereenkomst\w*|\bgeleend\b|\bstaat\s+(?:nog\s+)?[^,;]{0,20}open\b"
+                   r"|\bachterstand\w*", re.I)
 _TERM_BEFORE = re.compile(r"\btermijn\w*\b[^.;?!]{0,25}$", re.I)
 _TOTAL_BEFORE = re.compile(r"\b(?:totaal|samen|bij elkaar|opgeteld|in het geheel)\b[^.;?!€\d]{0,15}$", re.I)
 _HOURS = re.compile(r"(?<!\bom )\b(?P<n>\d{1,2}(?:[,.]\d)?)\s*(?:uur|u)\b(?:\s*(?:per\s+|p/?|/)\s*(?P<per>week|w|maand|mnd|m|dag|d)\b)?",
@@ -148,6 +150,7 @@ class Amount:
     # "limit": quoted as a rule's limit ("de grens is € 8.000", "max 450"); "total": the text's own
     # sum ("totaal € 7.950", "samen is dat € 1.380"); None: an amount of the situation.
     role: str | None = None
+    debt: bool = False  # the text calls it owed (a loan, an arrear): what vermogen is "verminderd met"
 
     @property
     def per_year(self) -> float | None:
@@ -259,6 +262,9 @@ def read_facts(text: str, day: dt.date | None = None) -> Facts:
     for a in [*facts.amounts, *facts.unmarked]:
         before = text[max(0, a.at - 40):a.at]
         a.role = "limit" if _LIMIT_BEFORE.search(before) else "total" if _TOTAL_BEFORE.search(before) else None
+        # An amount the clause calls owed ("een lening bij haar broer, daar staat nog € 250 van open").
+        clause = re.split(r"[.;!?,]", text[max(0, a.at - 80):a.at])[-1] + re.split(r"[.;!?,]", text[a.at:a.at + 40])[0]
+        a.debt = a.role is None and bool(_DEBT.search(clause))
     for m in _DURATION.finditer(text):
         if any(m.start() >= text.find(a.raw) and m.end() <= text.find(a.raw) + len(a.raw) for a in facts.amounts):
             continue
@@ -342,7 +348,7 @@ def euro(value: float) -> str:
 
 
 def situation_total(facts: Facts, limit: float | None, yearly: bool = False,
-                    monthly: bool = False) -> tuple[float, str] | None:
+                    monthly: bool = False, net_of_debts: bool = False) -> tuple[float, str] | None:
     """The situation's amount to hold against a limit, and how it is reached, in Dutch: the
     text's own total where it gives one ("totaal € 7.950"); several one-off amounts against a
     limit per year added up ("€ 410 + € 300 = € 710"); a monthly amount against a yearly limit
@@ -350,9 +356,16 @@ def situation_total(facts: Facts, limit: float | None, yearly: bool = False,
     limit itself. None when the text gives no amount."""
     told = [a for a in facts.told_amounts if a.role != "limit"
             and (limit is None or abs(a.value - limit) > 0.005)]
+    owed = [a for a in told if a.debt and not any(abs(a.value - t.value) < 0.005 for t in told if t.role == "total")] \
+        if net_of_debts else []
+    told = [a for a in told if a not in owed]
     if not told:
         return None
     totals = [a for a in told if a.role == "total"]
+    if totals and owed:
+        # A rule that counts what one owns "verminderd met de aanwezige schulden" (art. 34 Pw).
+        net = totals[-1].value - sum(a.value for a in owed)
+        return net, f"{euro(totals[-1].value)} − " + " − ".join(euro(a.value) for a in owed) + f" (schuld) = {euro(net)}"
     if totals:
         a = totals[-1]
     else:

@@ -208,6 +208,7 @@ def exemption_applies(prov: Provision, facts: Facts, periods: bool = True,
 # An exemption whose limit another lid of the same article sets: "het aanwezige vermogen voorzover
 # dit minder bedraagt dan de van toepassing zijnde vermogensgrens, genoemd in het derde lid".
 _LID_REFERENCE = re.compile(r"\b(?:genoemd|bedoeld)\s+in\s+het\s+(?P<lid>" + "|".join(ORDINAL_WORDS) + r")\s+lid\b", re.I)
+_NET = re.compile(r"verminderd met de aanwezige schulden", re.I)
 _BELOW = re.compile(r"\bminder\s+(?:\w+\s+)?dan\b", re.I)
 
 
@@ -301,7 +302,8 @@ def exceeded_exemption(model: RuleModel, chain: Chain, terms: set[str], facts: F
         limit = next((v for v in prov.values if v.kind == "bedrag" and v.number is not None), None)
         if within is not False or limit is None:
             continue
-        got = situation_total(facts, limit.number, yearly=_per_year(prov.text))
+        got = situation_total(facts, limit.number, yearly=_per_year(prov.text), net_of_debts=any(
+            _NET.search(c.text) for c in art.valid_chunks(day)))
         if got is None or got[0] <= limit.number:
             continue
         total, shown = got
