@@ -1028,3 +1028,17 @@ def test_vermogen_is_counted_net_of_the_debts_the_question_tells(model):
     kb, room = _brief(model, "Participatiewet", "34", q, day=day)
     assert room.exceeded is not None and "€ 7.900 ligt € 130 boven de grens van € 7.770,00" in room.exceeded.arithmetic
     assert "7.770" in kb.deciding_value.raw
+
+
+def test_a_percentage_of_a_named_amount_is_worked_out(model):
+    """"Ten minste 50% van de restsom in één keer": the question's "restant ... € 6.380" is the
+    restsom, so 50% is € 3.190, and the € 3.000 offered lies € 190 below it."""
+    from assistant.rules.arithmetic import share_of
+
+    art6 = model.find("Beleidsregels terugvordering en invordering Participatiewet Lindewaarde 2024", "6")
+    prov = next(p for p in art6.provisions_on(TODAY) if "50% van de restsom" in p.text and p.values)
+    value = next(v for v in prov.values if v.kind == "percentage")
+    q = "Hij lost sinds 2021 af, restant incl. kosten nu € 6.380. Zijn moeder wil eenmalig € 3.000 betalen."
+    assert share_of(prov, value, read_facts(q), q) == "50% van € 6.380 = € 3.190; € 3.000 ligt € 190 daaronder"
+    q = "Zijn moeder wil eenmalig € 3.000 betalen."  # no amount named as the restsom
+    assert share_of(prov, value, read_facts(q), q) is None

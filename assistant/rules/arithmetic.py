@@ -151,6 +151,35 @@ def _hourly(prov: Provision, value: Value, facts: Facts) -> tuple[str, None, str
     return shown, None, f"Tegen dit tarief: {shown}."
 
 
+def share_of(prov: Provision, value: Value, facts: Facts, text: str) -> str | None:
+    """A percentage of a named amount ("ten minste 50% van de restsom") worked out with the amount
+    the question gives for it (the one whose clause names it: "restant incl. kosten nu € 6.380"),
+    and the question's other amount held against the result: "50% van € 6.380 = € 3.190; € 3.000
+    ligt € 190 daaronder"."""
+    if value.kind != "percentage" or value.number is None:
+        return None
+    at = prov.text.find(value.raw)
+    m = re.match(r"\s+van\s+(?:de|het|zijn|haar)\s+(\w+)", prov.text[at + len(value.raw):]) if at >= 0 else None
+    if m is None:
+        return None
+    noun = m.group(1).lower()[:4]
+    told = [a for a in facts.told_amounts if a.role != "limit"]
+    base = next((a for a in told if any(w.lower().startswith(noun) for w in
+                                        re.findall(r"\w+", text[max(0, a.at - 50):a.at]))), None)
+    if base is None:
+        return None
+    share = base.value * value.number / 100
+    out = f"{value.raw} van {_euro(base.value)} = {_euro(share)}"
+    other = next((a for a in told if abs(a.value - base.value) > 0.005), None)
+    if other is not None:
+        if abs(other.value - share) < 0.005:
+            out += f"; {_euro(other.value)} is precies dat"
+        else:
+            side = "daaronder" if other.value < share else "daarboven"
+            out += f"; {_euro(other.value)} ligt {_euro(abs(share - other.value))} {side}"
+    return out
+
+
 def arithmetic(prov: Provision, chunk: Chunk | None, value: Value, facts: Facts) -> tuple[str, bool | None, str] | None:
     """(text, within, consequence) for an amount in the question against the limit of the
     provision; None when the question gives no amount or the provision sets no limit."""

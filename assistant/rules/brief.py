@@ -19,7 +19,7 @@ from assistant.corpus.documents import Chunk
 from assistant.answering.generation import GENERIC_TERMS
 from assistant.retrieval.analysis import content_terms
 from assistant.rules.arithmetic import (arithmetic, built_norm, child_supplement, chunk_of as _chunk, claims,
-                                         clean_quote as _clean_quote, current_version_of, deadline)
+                                         clean_quote as _clean_quote, current_version_of, deadline, share_of)
 from assistant.rules.facts import Facts, fits_household
 from assistant.rules.model import Article
 from assistant.rules.provisions import Provision, Value, lid_text, own_text, period_kind
@@ -319,6 +319,8 @@ def _condition_questions(provs: Sequence[tuple[Provision, Chunk | None]], settle
                 continue  # the arithmetic answered it
             if prov is compared and _COMPARISON.search(cond):
                 continue  # the room's arithmetic answered it
+            if len(clause(cond).split()) < 3:
+                continue  # "als middelen" ("buiten beschouwing als middelen"): a comparison, not a condition
             q = as_question(cond)
             if q and q.lower() not in seen and 3 <= len(q.split()) <= 30:
                 seen.add(q.lower())
@@ -378,6 +380,10 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
                 out.arithmetic, out.consequence = calc[0], calc[2] or None
                 if calc[1] is None:  # a tariff or a threshold: the numbers, not a verdict
                     out.sentences.append(Sentence(f"Met de gegevens uit de vraag: {calc[0]}.", []))
+            elif (part := share_of(prov, value, facts, question)) is not None:
+                settled.add(value.raw)
+                out.arithmetic = part
+                out.sentences.append(Sentence(f"Met de bedragen uit de vraag: {part}.", []))
             elif (until := deadline(prov, value, facts)) is not None:
                 settled.add(value.raw)
                 out.arithmetic = until
@@ -420,7 +426,7 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
     conds = conditions_of(room.provision) if room.provision else []
     mits = _LEAD_CONJ.sub("", " ".join(clause(conds[0]).split())).rstrip(" ,;:.") if conds else ""
 
-    if calc is None and room.exceeded is not None:
+    if calc is None and out.arithmetic is None and room.exceeded is not None:
         # No deciding amount in the chain itself, but an exemption of the regeling (a jaargrens)
         # that the question's amounts exceed: that is the arithmetic that decides.
         ex = room.exceeded
@@ -521,7 +527,7 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
         # The regeling's own power lists its grounds: which one applies is the professional's to say.
         listed = "; ".join(_short(_clean_quote(g.text)) for g in room.grounds[:4])
         out.open_questions.insert(0, OpenQuestion(f"Welke grond van {room_cite} is van toepassing: {listed}?", rc))
-    if calc is None and room.exceeded is not None and room.exceeded.uncounted:
+    if calc is None and room.exceeded is not None and room.exceeded.uncounted and out.arithmetic == room.exceeded.arithmetic:
         # The sum may hold amounts the regeling does not count ("Niet meegeteld ... worden: ...").
         ex = room.exceeded
         lead = next((p.text for p in ex.uncounted if p.text.rstrip().endswith(":")), "")
@@ -539,7 +545,8 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
         # question tells is weighed in the motivering, not asked back.
         out.open_questions.append(OpenQuestion(
             "Welke bijzondere omstandigheden maken toepassing van de regel voor deze inwoner onevenredig?"))
-    if calc is None and room.exceeded is not None and room.exceeded.uncounted and out.verdict != "niet nodig":
+    if calc is None and room.exceeded is not None and room.exceeded.uncounted and out.verdict != "niet nodig" \
+            and out.arithmetic == room.exceeded.arithmetic:
         out.verdict = "hangt af van"  # of what counts towards the limit
     if out.verdict in ("ja, mits",) and out.open_questions:
         out.verdict = "hangt af van" if len(out.open_questions) > 1 else out.verdict
