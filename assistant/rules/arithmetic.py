@@ -32,6 +32,27 @@ def chunk_of(art: Article, prov: Provision) -> Chunk | None:
     return next((c for c in art.chunks if c.chunk_id == prov.chunk_id), None)
 
 
+def _in_other_version(chain: Chain, facts: Facts, day: dt.date):
+    """(quoted amount, article, provision of another version holding it, the same sentence in the
+    version of the peildatum or None) for the first limit the question quotes that is not the
+    rule's own on the peildatum but an article of the chain held in another version."""
+    for amount in (a for a in facts.told_amounts if a.role == "limit"):
+        for art in [chain.focus, *chain.down, *chain.up]:
+            valid = {c.chunk_id for c in art.valid_chunks(day)}
+            now = [p for p in art.provisions if p.chunk_id in valid]
+            if any(_same(v, "bedrag", amount.value, "") for p in now for v in p.values):
+                break  # the quoted limit is the rule's own on the peildatum
+            for prov in art.provisions:
+                if prov.chunk_id in valid or not any(_same(v, "bedrag", amount.value, "") for v in prov.values):
+                    continue
+                # The same sentence on the peildatum: its words without the numbers (a sentence is
+                # a provision of each kind it has: the one that carries the amount).
+                same = next((p for p in now if p.citation == prov.citation and any(v.kind == "bedrag" for v in p.values)
+                             and _NUMBERS.sub("", p.text) == _NUMBERS.sub("", prov.text)), None)
+                return amount, art, prov, same
+    return None
+
+
 def other_version(chain: Chain, facts: Facts, day: dt.date, quoted: Provision | None = None
                   ) -> tuple[str, list[Chunk]] | None:
     """A limit the question quotes ("collega zegt: sinds 1 jan is het max € 525") that is not the
@@ -39,61 +60,33 @@ def other_version(chain: Chain, facts: Facts, day: dt.date, quoted: Provision | 
     version it belongs to and what the version valid on the peildatum says (unless that is the
     provision already `quoted` as deciding): the sentence, with {0} and {1} where the markers of
     its passages go."""
-    claimed = [a for a in facts.told_amounts if a.role == "limit"]
-    if not claimed:
+    found = _in_other_version(chain, facts, day)
+    if found is None or (then := chunk_of(found[1], found[2])) is None:
         return None
-    for art in [chain.focus, *chain.down, *chain.up]:
-        valid = {c.chunk_id for c in art.valid_chunks(day)}
-        now = [(p, v) for p in art.provisions if p.chunk_id in valid for v in p.values
-               if v.kind == "bedrag" and v.number is not None]
-        for amount in claimed:
-            if any(abs(v.number - amount.value) < 0.005 for _, v in now):
-                continue  # the quoted limit is the rule's own on the peildatum
-            for prov in art.provisions:
-                if prov.chunk_id in valid or not any(
-                        v.kind == "bedrag" and v.number is not None and abs(v.number - amount.value) < 0.005
-                        for v in prov.values):
-                    continue
-                then = chunk_of(art, prov)
-                # The same sentence in the version of the peildatum: its words without the numbers.
-                same = next((p for p, _ in now if p.citation == prov.citation
-                             and _NUMBERS.sub("", p.text) == _NUMBERS.sub("", prov.text)), None)
-                if then is None:
-                    continue
-                span = f"geldig vanaf {then.valid_from}" if then.valid_from else "een andere periode"
-                if then.valid_to:
-                    span += f" tot {then.valid_to}"
-                raw = re.sub(r"€(?=\d)", "€ ", amount.raw)
-                text = (f"{raw} uit de vraag staat in een andere versie van {prov.citation} ({span}) {{0}}; "
-                        f"op de peildatum ({day.strftime('%d-%m-%Y')}) geldt die versie niet.")
-                chunks = [then]
-                if same is not None and not (quoted is not None and (quoted.chunk_id, quoted.text) == (same.chunk_id, same.text)) \
-                        and (now_chunk := chunk_of(art, same)) is not None:
-                    text += f" Op die datum luidt de bepaling: „{clean_quote(same.text)}” {{1}}."
-                    chunks.append(now_chunk)
-                return text, chunks
-    return None
+    amount, art, prov, same = found
+    span = f"geldig vanaf {then.valid_from}" if then.valid_from else "een andere periode"
+    if then.valid_to:
+        span += f" tot {then.valid_to}"
+    raw = re.sub(r"€(?=\d)", "€ ", amount.raw)
+    text = (f"{raw} uit de vraag staat in een andere versie van {prov.citation} ({span}) {{0}}; "
+            f"op de peildatum ({day.strftime('%d-%m-%Y')}) geldt die versie niet.")
+    chunks = [then]
+    if same is not None and not (quoted is not None and (quoted.chunk_id, quoted.text) == (same.chunk_id, same.text)) \
+            and (now_chunk := chunk_of(art, same)) is not None:
+        text += f" Op die datum luidt de bepaling: „{clean_quote(same.text)}” {{1}}."
+        chunks.append(now_chunk)
+    return text, chunks
 
 
 def current_version_of(chain: Chain, facts: Facts, day: dt.date) -> tuple[Article, Provision, Value] | None:
     """The provision whose other version holds the limit the question quotes (a colleague's
     € 176 of 2026 for a case of November 2025): the same sentence in the version of the peildatum
     and its amount. That sentence is what the question turns on."""
-    for amount in (a for a in facts.told_amounts if a.role == "limit"):
-        for art in [chain.focus, *chain.down, *chain.up]:
-            valid = {c.chunk_id for c in art.valid_chunks(day)}
-            now = [p for p in art.provisions if p.chunk_id in valid]
-            if any(_same(v, "bedrag", amount.value, "") for p in now for v in p.values):
-                break  # the rule's own amount on the peildatum
-            for prov in art.provisions:
-                if prov.chunk_id in valid or not any(_same(v, "bedrag", amount.value, "") for v in prov.values):
-                    continue
-                # (A sentence is a provision of each kind it has: the one that carries the amount.)
-                same = next((p for p in now if p.citation == prov.citation and any(v.kind == "bedrag" for v in p.values)
-                             and _NUMBERS.sub("", p.text) == _NUMBERS.sub("", prov.text)), None)
-                if same is not None:
-                    return art, same, next(v for v in same.values if v.kind == "bedrag")
-    return None
+    found = _in_other_version(chain, facts, day)
+    if found is None or found[3] is None:
+        return None
+    _, art, _, same = found
+    return art, same, next(v for v in same.values if v.kind == "bedrag")
 
 
 def _same(v: Value, kind: str, number: float, unit: str) -> bool:
@@ -296,7 +289,7 @@ _COUNT_WORD = {"een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5,
 # without "in gebruik" may count rooms that stand empty).
 _BEDROOMS = re.compile(r"\b(?P<n>\d+|een|één|twee|drie|vier|vijf|zes)\s+slaapkamers?\s+in\s+gebruik\b"
                        r"|\bgebruikt\s+er\s+(?:maar\s+|slechts\s+)?(?P<m>\d+|een|één|twee|drie)\b", re.I)
-_KIDS_AGES = re.compile(r"\b(?:kinderen|kids|kinderen)\s*(?:van\s+|\(\s*)(?P<ages>\d{1,2}(?:\s*(?:,|en)\s*\d{1,2})+)", re.I)
+_KIDS_AGES = re.compile(r"\b(?:kinderen|kids)\s*(?:van\s+|\(\s*)(?P<ages>\d{1,2}(?:\s*(?:,|en)\s*\d{1,2})+)", re.I)
 _LODGERS = re.compile(r"\binwonende?\s+(?:zoon|dochter|moeder|vader|broer|zus|kind|kleinkind)\b", re.I)
 
 
