@@ -142,10 +142,8 @@ class Assistant(Drafting, RuleChooser):
         answer.trace["domein"] = choice.domain
         chain, facts, room, rule = choice.chain, choice.facts, choice.room, choice.rule
         ruimte, ruimte_chunks = self._afwijkingsruimte(rule, chain, room, cat, day, weigh, answer.warnings)
-        regeling = [a for a in rules.articles.values() if chain is not None and a.regulation is chain.focus.regulation
-                    and a is not chain.focus]
         kb = (brief(chain, room, q, terms, facts, day, cat.idf, casus_circumstances=bool(casus.get("omstandigheden")),
-                    regeling=regeling)
+                    regeling=rules.siblings(chain.focus))
               if chain is not None and room is not None else None)
         if kb is not None and ruimte is not None and kb.verdict == "binnen de regel" and ruimte.knelpunt:
             # The question's own numbers stay within the rule: nothing pinches, whatever room the

@@ -24,6 +24,11 @@ _THRESHOLD = re.compile(r"^\s*(?:niet\s+)?te\s+boven\s+(?:gaan|gaat)|^\s*(?:niet
 _NUMBERS = re.compile(r"[\d.,]+")
 
 
+def _spaced(raw: str) -> str:
+    """An amount as the question wrote it, with a space after the euro sign ("€525" -> "€ 525")."""
+    return re.sub(r"€(?=\d)", "€ ", raw)
+
+
 def clean_quote(text: str) -> str:
     return text.strip().rstrip(";:,")
 
@@ -67,7 +72,7 @@ def other_version(chain: Chain, facts: Facts, day: dt.date, quoted: Provision | 
     span = f"geldig vanaf {then.valid_from}" if then.valid_from else "een andere periode"
     if then.valid_to:
         span += f" tot {then.valid_to}"
-    raw = re.sub(r"€(?=\d)", "€ ", amount.raw)
+    raw = _spaced(amount.raw)
     text = (f"{raw} uit de vraag staat in een andere versie van {prov.citation} ({span}) {{0}}; "
             f"op de peildatum ({day.strftime('%d-%m-%Y')}) geldt die versie niet.")
     chunks = [then]
@@ -102,7 +107,7 @@ def claims(chain: Chain, facts: Facts, day: dt.date, deciding: Provision | None 
     the deciding value itself; another provision's (the 4 weeks of art. 4, eerste lid, Wgs where a
     bedreigende situatie has three werkdagen); another version's (other_version); or none of the
     chain's. Sentences with {0} where the marker of the quoted passage goes."""
-    quoted = [(re.sub(r"€(?=\d)", "€ ", a.raw), "bedrag", a.value, "") for a in facts.told_amounts if a.role == "limit"]
+    quoted = [(_spaced(a.raw), "bedrag", a.value, "") for a in facts.told_amounts if a.role == "limit"]
     quoted += [(d.raw, "termijn", d.number, unit_of(d.unit)) for d in facts.quoted_terms]
     out: list[tuple[str, list[Chunk]]] = []
     articles = [chain.focus, *chain.down, *chain.up]

@@ -426,7 +426,10 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
     conds = conditions_of(room.provision) if room.provision else []
     mits = _LEAD_CONJ.sub("", " ".join(clause(conds[0]).split())).rstrip(" ,;:.") if conds else ""
 
-    if calc is None and out.arithmetic is None and room.exceeded is not None:
+    # The sum over an exemption's limit, when it is the arithmetic shown (what "Nog nodig" and the
+    # verdict below turn on).
+    sum_shown = calc is None and out.arithmetic is None and room.exceeded is not None
+    if sum_shown:
         # No deciding amount in the chain itself, but an exemption of the regeling (a jaargrens)
         # that the question's amounts exceed: that is the arithmetic that decides.
         ex = room.exceeded
@@ -527,7 +530,7 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
         # The regeling's own power lists its grounds: which one applies is the professional's to say.
         listed = "; ".join(_short(_clean_quote(g.text)) for g in room.grounds[:4])
         out.open_questions.insert(0, OpenQuestion(f"Welke grond van {room_cite} is van toepassing: {listed}?", rc))
-    if calc is None and room.exceeded is not None and room.exceeded.uncounted and out.arithmetic == room.exceeded.arithmetic:
+    if sum_shown and room.exceeded.uncounted:
         # The sum may hold amounts the regeling does not count ("Niet meegeteld ... worden: ...").
         ex = room.exceeded
         lead = next((p.text for p in ex.uncounted if p.text.rstrip().endswith(":")), "")
@@ -545,8 +548,7 @@ def brief(chain: Chain, room: Room, question: str, terms: set[str], facts: Facts
         # question tells is weighed in the motivering, not asked back.
         out.open_questions.append(OpenQuestion(
             "Welke bijzondere omstandigheden maken toepassing van de regel voor deze inwoner onevenredig?"))
-    if calc is None and room.exceeded is not None and room.exceeded.uncounted and out.verdict != "niet nodig" \
-            and out.arithmetic == room.exceeded.arithmetic:
+    if sum_shown and room.exceeded.uncounted and out.verdict != "niet nodig":
         out.verdict = "hangt af van"  # of what counts towards the limit
     if out.verdict in ("ja, mits",) and out.open_questions:
         out.verdict = "hangt af van" if len(out.open_questions) > 1 else out.verdict

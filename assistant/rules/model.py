@@ -427,6 +427,10 @@ class RuleModel:
                 out.append(low)
         return out
 
+    def siblings(self, art: Article) -> list[Article]:
+        """The other articles of the article's own regeling, in the model's order."""
+        return [a for a in self.articles.values() if a.regulation is art.regulation and a is not art]
+
     def comparisons(self, art: Article, day: dt.date) -> list[Article]:
         return [self.articles[k] for k in art.elaborated_by
                 if self.articles[k].valid_chunks(day) and self.is_foreign(self.articles[k].regulation)]

@@ -350,8 +350,7 @@ def _exemption_verdicts(model: RuleModel, chain: Chain, terms: set[str], facts: 
 
 
 def _chain_and_regeling(model: RuleModel, chain: Chain) -> list[Article]:
-    siblings = [a for a in model.articles.values() if a.regulation is chain.focus.regulation and a is not chain.focus]
-    return [chain.focus, *chain.up, *chain.down, *siblings]
+    return [chain.focus, *chain.up, *chain.down, *model.siblings(chain.focus)]
 
 
 def _outside_definition(model: RuleModel, chain: Chain, terms: set[str], facts: Facts,
@@ -409,7 +408,7 @@ def _own_waiver(model: RuleModel, focus: Article, terms: set[str], day: dt.date
     shares most is one the regeling takes from the law, the room is not the regeling's own."""
     best: tuple[int, int, Article, Provision, list[Provision]] | None = None
     n = 0
-    for art in [focus, *(a for a in model.articles.values() if a.regulation is focus.regulation and a is not focus)]:
+    for art in [focus, *model.siblings(focus)]:
         if art.is_meta():
             continue
         provs = art.provisions_on(day, ["power"])
